@@ -1,0 +1,1 @@
+"""qi-collaborative: an API service for a regional NHS quality-improvement collaborative."""

@@ -1,0 +1,89 @@
+"""Domain errors that carry their HTTP status; no FastAPI here.
+
+AppError(detail)                     any failure a client can act on
+├── BadRequest                400    malformed request (a cursor that does not decode)
+├── NotFound                  404    absent, or not visible to the caller
+├── Conflict                  409    breaks a rule of the current state or a unique key
+├── PreconditionFailed        412    If-Match names a version that is no longer current
+├── InvalidInput              422    well-formed but invalid; `errors` name each field
+└── PreconditionRequired      428    a change without If-Match
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    """One invalid field: `loc` is the path to it, as in FastAPI's validation errors."""
+
+    loc: tuple[str | int, ...]
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"loc": list(self.loc), "message": self.message}
+
+
+class AppError(Exception):
+    """Base class: `slug` becomes the problem `type`, `title` its short summary."""
+
+    status_code = 500
+    slug = "internal-error"
+    title = "Internal error"
+
+    def __init__(self, detail: str, *, slug: str | None = None, title: str | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        if slug is not None:
+            self.slug = slug
+        if title is not None:
+            self.title = title
+
+
+class BadRequest(AppError):
+    status_code = 400
+    slug = "bad-request"
+    title = "Malformed request"
+
+
+class NotFound(AppError):
+    status_code = 404
+    slug = "not-found"
+    title = "Not found"
+
+    @classmethod
+    def of(cls, resource: str, ident: object) -> "NotFound":
+        return cls(f"No {resource} with id {ident}.")
+
+
+class Conflict(AppError):
+    status_code = 409
+    slug = "conflict"
+    title = "Conflict with the current state"
+
+
+class PreconditionFailed(AppError):
+    status_code = 412
+    slug = "stale-version"
+    title = "The resource has changed"
+
+
+class PreconditionRequired(AppError):
+    status_code = 428
+    slug = "if-match-required"
+    title = "If-Match required"
+
+
+class InvalidInput(AppError):
+    status_code = 422
+    slug = "validation-error"
+    title = "Invalid input"
+
+    def __init__(self, detail: str, errors: list[FieldProblem]) -> None:
+        super().__init__(detail)
+        self.errors = errors
+
+    @classmethod
+    def at(cls, loc: tuple[str | int, ...], message: str) -> "InvalidInput":
+        """A single-field problem, the common case."""
+        return cls(message, [FieldProblem(loc, message)])

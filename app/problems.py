@@ -1,0 +1,174 @@
+"""RFC 9457 problem+json: the one error shape, its handlers, and its OpenAPI declarations."""
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute, Match
+
+from app.errors import AppError
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_TYPE_BASE = "urn:qi-collaborative:problem:"
+
+logger = logging.getLogger(__name__)
+
+
+class FieldError(BaseModel):
+    loc: list[str | int] = Field(description="Path to the invalid value, e.g. ['body', 'name'].")
+    message: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem detail."""
+
+    type: str = Field(description="A URI naming the kind of problem; `about:blank` for plain HTTP.")
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    errors: list[FieldError] | None = Field(
+        default=None, description="For validation failures: one entry per invalid field."
+    )
+
+
+def problem_response(
+    status: int,
+    detail: str,
+    *,
+    slug: str | None = None,
+    title: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    instance: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_BASE + slug if slug else "about:blank",
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+    }
+    if instance is not None:
+        body["instance"] = instance
+    if errors is not None:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def _app_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AppError)
+    errors = [error.as_dict() for error in exc.errors] if hasattr(exc, "errors") else None
+    return problem_response(
+        exc.status_code,
+        exc.detail,
+        slug=exc.slug,
+        title=exc.title,
+        errors=errors,
+        instance=request.url.path,
+    )
+
+
+def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    raw = exc.errors()
+    if any(error.get("type") == "json_invalid" for error in raw):
+        return problem_response(
+            400, "The body is not valid JSON.", slug="malformed-json", instance=request.url.path
+        )
+    # Only the location and message: FastAPI's `input` would echo the caller's data back.
+    errors = [{"loc": list(error["loc"]), "message": error["msg"]} for error in raw]
+    fields = ", ".join(".".join(str(part) for part in error["loc"]) for error in errors)
+    return problem_response(
+        422,
+        f"Invalid request: {fields}.",
+        slug="validation-error",
+        title="Invalid input",
+        errors=errors,
+        instance=request.url.path,
+    )
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method any route allows on this path (Starlette names only the first route's)."""
+    routes: list[BaseRoute] = request.app.router.routes
+    allowed = [
+        method
+        for method in ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes
+        )
+    ]
+    return ", ".join(allowed)
+
+
+def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed_methods(request)
+    return problem_response(exc.status_code, detail, instance=request.url.path, headers=headers)
+
+
+def _stale_data(request: Request, exc: Exception) -> JSONResponse:
+    return problem_response(
+        412,
+        "The resource was changed by another request meanwhile; read it again and retry.",
+        slug="stale-version",
+        title="The resource has changed",
+        instance=request.url.path,
+    )
+
+
+def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
+    # Services check the rules first; this catches the race where two requests pass the
+    # check together and the database's constraint decides. Never echo the SQL.
+    assert isinstance(exc, IntegrityError)
+    logger.warning("integrity error on %s: %s", request.url.path, type(exc.orig).__name__)
+    return problem_response(
+        409,
+        "The change conflicts with data stored meanwhile (a unique key or a reference).",
+        slug="conflict",
+        title="Conflict with the current state",
+        instance=request.url.path,
+    )
+
+
+def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    logger.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem_response(500, "An unexpected error occurred.", instance=request.url.path)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(StaleDataError, _stale_data)
+    app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(Exception, _unexpected)
+
+
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries declaring problem+json bodies for the given statuses."""
+    return {
+        status: {
+            "description": HTTPStatus(status).phrase,
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status in statuses
+    }
+
+
+# The statuses every kind of operation can answer with.
+READ_ONE = problems(404, 422)
+LIST = problems(400, 422)
+CREATE = problems(400, 404, 409, 413, 415, 422)
+UPDATE = problems(400, 404, 409, 412, 413, 415, 422, 428)
+DELETE = problems(404, 409, 412, 422, 428)

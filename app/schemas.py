@@ -1,0 +1,85 @@
+"""Shared Pydantic building blocks: strict input models, read models, bounded string types."""
+
+import re
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Any, Generic, TypeVar
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+)
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+LongText = Annotated[str, StringConstraints(max_length=4000)]
+Email = Annotated[EmailStr, StringConstraints(max_length=254)]
+Url = Annotated[str, StringConstraints(max_length=2000, pattern=r"^https://\S+$")]
+
+
+def _iso_date_text(value: object) -> object:
+    """JSON has no date type: accept only 'YYYY-MM-DD' text, never a number or a timestamp."""
+    if isinstance(value, str) and not ISO_DATE.fullmatch(value):
+        raise ValueError("a date must be written YYYY-MM-DD")
+    if not isinstance(value, str | date):
+        raise ValueError("a date must be written YYYY-MM-DD")
+    return value
+
+
+def _instant_text(value: object) -> object:
+    if isinstance(value, datetime) or (isinstance(value, str) and ISO_INSTANT.match(value)):
+        return value
+    raise ValueError("an instant must be ISO 8601 text with an offset")
+
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+ISO_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+
+# Pydantic's lax mode would read 0 as 1970-01-01 and "1.5" as a number; a JSON API
+# should refuse both, so these types only take what JSON naturally sends.
+JsonDate = Annotated[date, BeforeValidator(_iso_date_text)]
+JsonInstant = Annotated[AwareDatetime, BeforeValidator(_instant_text)]
+WholeNumber = Annotated[int, Field(strict=True)]
+Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+
+T = TypeVar("T")
+
+
+class InputModel(BaseModel):
+    """A request body: unknown fields are an error, never silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ReadModel(BaseModel):
+    """A response body built from an ORM object."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class ResourceRead(ReadModel):
+    id: uuid.UUID
+    version: int = Field(description="Increases on every change; the ETag is derived from it.")
+    created_at: datetime
+    updated_at: datetime
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = Field(
+        description="Pass as `?cursor=` to get the next page; null on the last page."
+    )
+
+
+def _without_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+def patch_field(**kwargs: Any) -> Any:
+    """A PATCH field: may be left out, but null is refused unless its type allows null."""
+    return Field(default=None, json_schema_extra=_without_default, **kwargs)
