@@ -1,0 +1,1 @@
+"""Who attended a meeting."""

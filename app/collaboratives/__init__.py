@@ -1,0 +1,1 @@
+"""A collaborative: one regional QI programme with its teams, measures and meetings."""

@@ -1,0 +1,67 @@
+"""Request and response bodies for collaboratives."""
+
+from datetime import date
+from typing import Annotated, Self
+
+from pydantic import Field, model_validator
+
+from app.collaboratives.models import CollaborativeStatus
+from app.errors import InvalidInput
+from app.schemas import (
+    InputModel,
+    JsonDate,
+    LongText,
+    Name,
+    ResourceRead,
+    ShortText,
+    WholeNumber,
+    patch_field,
+)
+
+TeamLimit = Annotated[WholeNumber, Field(ge=1, le=50)]
+
+
+class CollaborativeCreate(InputModel):
+    name: Name
+    starts_on: JsonDate
+    ends_on: JsonDate
+    aim: LongText | None = None
+    region: ShortText | None = None
+    max_teams: TeamLimit = 6
+    max_team_size: TeamLimit = 5
+    status: CollaborativeStatus = CollaborativeStatus.PLANNING
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> Self:
+        check_dates(self.starts_on, self.ends_on)
+        return self
+
+
+class CollaborativeUpdate(InputModel):
+    name: Name = patch_field()
+    starts_on: JsonDate = patch_field()
+    ends_on: JsonDate = patch_field()
+    aim: LongText | None = patch_field()
+    region: ShortText | None = patch_field()
+    max_teams: TeamLimit = patch_field()
+    max_team_size: TeamLimit = patch_field()
+    status: CollaborativeStatus = patch_field()
+
+
+class CollaborativeRead(ResourceRead):
+    name: str
+    aim: str | None
+    region: str | None
+    starts_on: date
+    ends_on: date
+    max_teams: int
+    max_team_size: int
+    status: CollaborativeStatus
+    timezone: str = Field(
+        default="Europe/London", description="The zone the collaborative's timeline runs in."
+    )
+
+
+def check_dates(starts_on: date, ends_on: date) -> None:
+    if ends_on < starts_on:
+        raise InvalidInput.at(("body", "ends_on"), "ends_on must not be before starts_on")

@@ -1,0 +1,75 @@
+"""Creating, finding, changing and removing collaboratives."""
+
+import uuid
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.collaboratives.models import Collaborative, CollaborativeStatus
+from app.collaboratives.schemas import CollaborativeCreate, check_dates
+from app.db import apply_changes, delete_unless_referenced, get_or_404
+from app.errors import Conflict
+from app.pagination import paginate
+from app.teams.models import PLACE_TAKING_STATUSES, Team
+
+
+def create_collaborative(session: Session, data: CollaborativeCreate) -> Collaborative:
+    collaborative = Collaborative(**data.model_dump())
+    session.add(collaborative)
+    session.flush()
+    return collaborative
+
+
+def get_collaborative(session: Session, collaborative_id: uuid.UUID) -> Collaborative:
+    return get_or_404(session, Collaborative, collaborative_id, "collaborative")
+
+
+def list_collaboratives(
+    session: Session, *, limit: int, cursor: str | None, status: CollaborativeStatus | None = None
+) -> tuple[list[Collaborative], str | None]:
+    statement = select(Collaborative)
+    if status is not None:
+        statement = statement.where(Collaborative.status == status)
+    return paginate(
+        session,
+        statement,
+        sort_key=Collaborative.created_at,
+        id_key=Collaborative.id,
+        limit=limit,
+        cursor=cursor,
+    )
+
+
+def count_place_taking_teams(session: Session, collaborative_id: uuid.UUID) -> int:
+    statement = select(func.count(Team.id)).where(
+        Team.collaborative_id == collaborative_id, Team.status.in_(PLACE_TAKING_STATUSES)
+    )
+    return session.scalar(statement) or 0
+
+
+def update_collaborative(
+    session: Session, collaborative: Collaborative, changes: dict[str, Any]
+) -> Collaborative:
+    check_dates(
+        changes.get("starts_on", collaborative.starts_on),
+        changes.get("ends_on", collaborative.ends_on),
+    )
+    if "max_teams" in changes:
+        taken = count_place_taking_teams(session, collaborative.id)
+        if changes["max_teams"] < taken:
+            raise Conflict(
+                f"{taken} teams are already selected; max_teams cannot go below that.",
+                slug="max-teams",
+            )
+    apply_changes(collaborative, changes)
+    session.flush()
+    return collaborative
+
+
+def delete_collaborative(session: Session, collaborative: Collaborative) -> None:
+    delete_unless_referenced(
+        session,
+        collaborative,
+        "The collaborative still has teams, measures or meetings; remove them first.",
+    )

@@ -1,0 +1,26 @@
+"""The data_points table: one value of a team's measure for one period."""
+
+import uuid
+from datetime import date
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base, Resource
+
+
+class DataPoint(Resource, Base):
+    __tablename__ = "data_points"
+    __table_args__ = (UniqueConstraint("team_id", "measure_id", "period_start"),)
+
+    team_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("teams.id"))
+    measure_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("measures.id"), index=True)
+    period_start: Mapped[date]
+    value: Mapped[float | None]
+    numerator: Mapped[float | None]
+    denominator: Mapped[float | None]
+    note: Mapped[str | None] = mapped_column(String(1000))
+    source: Mapped[str | None] = mapped_column(String(100))
+
+    def __repr__(self) -> str:
+        return f"DataPoint({self.period_start}, {self.value})"

@@ -1,0 +1,45 @@
+"""Request and response bodies for a team's data points."""
+
+import uuid
+from datetime import date
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
+
+from app.schemas import InputModel, JsonDate, Number, ReadModel, ResourceRead
+
+MAX_POINTS_PER_BATCH = 5000
+
+
+class DataPointIn(InputModel):
+    period_start: JsonDate = Field(description="First day of the week, month or quarter measured.")
+    value: Number | None = Field(default=None, description="For xmr, run and c measures.")
+    numerator: Number | None = Field(default=None, description="For p and u measures.")
+    denominator: Number | None = Field(default=None, description="For p and u measures; > 0.")
+    note: Annotated[str, StringConstraints(max_length=1000)] | None = Field(
+        default=None, description="What happened then, e.g. a change that was tested."
+    )
+    source: Annotated[str, StringConstraints(max_length=100)] | None = Field(
+        default=None, description="Where the number came from, e.g. 'staff pulse survey'."
+    )
+
+
+class DataPointBatch(InputModel):
+    points: list[DataPointIn] = Field(min_length=1, max_length=MAX_POINTS_PER_BATCH)
+
+
+class DataPointRead(ResourceRead):
+    team_id: uuid.UUID
+    measure_id: uuid.UUID
+    period_start: date
+    value: float | None
+    numerator: float | None
+    denominator: float | None
+    note: str | None
+    source: str | None
+
+
+class DataPointBatchResult(ReadModel):
+    created: int
+    updated: int
+    items: list[DataPointRead] = Field(description="The points written, by period_start.")

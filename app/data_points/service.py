@@ -1,0 +1,113 @@
+"""Reading a team's series for a measure and writing batches of points all-or-nothing."""
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.data_points.models import DataPoint
+from app.data_points.schemas import DataPointBatch, DataPointIn
+from app.errors import FieldProblem, InvalidInput
+from app.measures.models import ChartType, Measure
+from app.pagination import paginate
+from app.teams.models import Team
+
+FRACTION_FIELDS = ("numerator", "denominator")
+
+
+def _point_problems(measure: Measure, point: DataPointIn) -> list[tuple[str, str]]:
+    """What is wrong with one point for this measure's chart, as (field, message) pairs."""
+    problems: list[tuple[str, str]] = []
+    if measure.needs_fraction:
+        for field in FRACTION_FIELDS:
+            if getattr(point, field) is None:
+                problems.append((field, f"required for a {measure.chart} chart"))
+        if point.value is not None:
+            problems.append(("value", "send numerator and denominator instead of value"))
+        if point.denominator is not None and point.denominator <= 0:
+            problems.append(("denominator", "must be greater than 0"))
+        if point.numerator is not None and point.numerator < 0:
+            problems.append(("numerator", "must not be negative"))
+        if (
+            measure.chart == ChartType.P
+            and point.numerator is not None
+            and point.denominator is not None
+            and point.numerator > point.denominator
+        ):
+            problems.append(("numerator", "must not exceed the denominator for a p chart"))
+        return problems
+    for field in FRACTION_FIELDS:
+        if getattr(point, field) is not None:
+            problems.append((field, f"not used by a {measure.chart} chart; send value"))
+    if point.value is None:
+        problems.append(("value", f"required for a {measure.chart} chart"))
+    elif measure.chart == ChartType.C and (point.value < 0 or not point.value.is_integer()):
+        problems.append(("value", "a c chart counts events: a whole number of 0 or more"))
+    return problems
+
+
+def validate_batch(measure: Measure, batch: DataPointBatch) -> None:
+    """Raise InvalidInput naming every bad field of every point, or return if all are good."""
+    errors: list[FieldProblem] = []
+    seen: set[object] = set()
+    for index, point in enumerate(batch.points):
+        if point.period_start in seen:
+            errors.append(
+                FieldProblem(
+                    ("body", "points", index, "period_start"),
+                    f"{point.period_start} appears more than once in this batch",
+                )
+            )
+        seen.add(point.period_start)
+        for field, message in _point_problems(measure, point):
+            errors.append(FieldProblem(("body", "points", index, field), message))
+    if errors:
+        raise InvalidInput(f"{len(errors)} problem(s) in the batch; nothing was stored.", errors)
+
+
+def upsert_points(
+    session: Session, team: Team, measure: Measure, batch: DataPointBatch
+) -> tuple[list[DataPoint], int, int]:
+    """Write every point or none: (points by period, created count, updated count)."""
+    validate_batch(measure, batch)
+    periods = [point.period_start for point in batch.points]
+    existing = {
+        point.period_start: point
+        for point in session.scalars(
+            select(DataPoint).where(
+                DataPoint.team_id == team.id,
+                DataPoint.measure_id == measure.id,
+                DataPoint.period_start.in_(periods),
+            )
+        )
+    }
+    written: list[DataPoint] = []
+    for point in batch.points:
+        fields = point.model_dump(exclude={"period_start"})
+        stored = existing.get(point.period_start)
+        if stored is None:
+            stored = DataPoint(
+                team_id=team.id, measure_id=measure.id, period_start=point.period_start, **fields
+            )
+            session.add(stored)
+        else:
+            for field, value in fields.items():
+                setattr(stored, field, value)
+        written.append(stored)
+    session.flush()
+    written.sort(key=lambda point: point.period_start)
+    return written, len(written) - len(existing), len(existing)
+
+
+def list_points(
+    session: Session, team: Team, measure: Measure, *, limit: int, cursor: str | None
+) -> tuple[list[DataPoint], str | None]:
+    statement = select(DataPoint).where(
+        DataPoint.team_id == team.id, DataPoint.measure_id == measure.id
+    )
+    return paginate(
+        session,
+        statement,
+        sort_key=DataPoint.period_start,
+        id_key=DataPoint.id,
+        limit=limit,
+        cursor=cursor,
+    )

@@ -1,0 +1,100 @@
+"""The application factory: settings, database, middleware, error handlers and routers."""
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
+from sqlalchemy.orm import Session, sessionmaker
+
+from app import health
+from app.attendance.router import router as attendance_router
+from app.collaboratives.router import router as collaboratives_router
+from app.config import Settings, get_settings
+from app.data_points.router import router as data_points_router
+from app.db import make_engine, make_sessionmaker
+from app.measures.router import router as measures_router
+from app.meetings.router import router as meetings_router
+from app.members.router import router as members_router
+from app.memberships.router import router as memberships_router
+from app.middleware import JsonBodyGuard
+from app.migrate import head_revision
+from app.organisations.router import router as organisations_router
+from app.problems import Problem, install_problem_handlers
+from app.teams.router import router as teams_router
+
+API_PREFIX = "/api/v1"
+
+DESCRIPTION = """\
+Runs a regional NHS quality-improvement collaborative on staff wellbeing, mental health and
+retention: organisations, teams and their members, shared measures and their data, and the
+collaborative's meetings.
+
+Errors are RFC 9457 `application/problem+json`. Lists are cursor-paginated
+(`?limit=`, `?cursor=`). Every resource has a `version` and an `ETag`; `PATCH` and `DELETE`
+need `If-Match` (428 without it, 412 when stale). JSON bodies are limited to 1 MiB.
+"""
+
+API_ROUTERS = [
+    organisations_router,
+    collaboratives_router,
+    teams_router,
+    memberships_router,
+    members_router,
+    measures_router,
+    data_points_router,
+    meetings_router,
+    attendance_router,
+]
+
+
+def operation_id(route: APIRoute) -> str:
+    """Readable operation ids: `teams-create_team`."""
+    return f"{route.tags[0]}-{route.name}"
+
+
+def create_app(
+    settings: Settings | None = None, session_factory: sessionmaker[Session] | None = None
+) -> FastAPI:
+    """Build the app; tests pass their settings and a session factory bound to a test database."""
+    settings = settings or get_settings()
+    if session_factory is None:
+        engine = make_engine(settings.database_url, pool_size=settings.database_pool_size)
+        session_factory = make_sessionmaker(engine)
+    production = settings.env == "production"
+    app = FastAPI(
+        title="qi-collaborative",
+        version="0.1.0",
+        description=DESCRIPTION,
+        generate_unique_id_function=operation_id,
+        docs_url=None if production else "/docs",
+        redoc_url=None if production else "/redoc",
+    )
+    app.state.settings = settings
+    app.state.sessionmaker = session_factory
+    app.state.head_revision = head_revision()
+    install_problem_handlers(app)
+    app.add_middleware(JsonBodyGuard, max_body_bytes=settings.max_json_body_bytes)
+    app.include_router(health.router)
+    for router in API_ROUTERS:
+        app.include_router(router, prefix=API_PREFIX)
+    app.openapi = lambda: _openapi_with_problem(app)  # type: ignore[method-assign]
+    return app
+
+
+def _openapi_with_problem(app: FastAPI) -> dict[str, Any]:
+    """The generated spec, plus the Problem schema that error responses refer to by name."""
+    if app.openapi_schema is not None:
+        return app.openapi_schema
+    schema = get_openapi(
+        title=app.title,
+        version=app.version,
+        description=app.description,
+        routes=app.routes,
+    )
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    components.update(problem_schema.pop("$defs", {}))
+    components["Problem"] = problem_schema
+    app.openapi_schema = schema
+    return schema

@@ -1,0 +1,1 @@
+"""Measure definitions: shared by a collaborative or a team's own."""

@@ -1,0 +1,74 @@
+"""The measures table: what a team or a whole collaborative measures, and how to chart it."""
+
+import uuid
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base, Resource, enum_column
+
+
+class MeasureKind(StrEnum):
+    OUTCOME = "outcome"
+    PROCESS = "process"
+    BALANCING = "balancing"
+
+
+class ChartType(StrEnum):
+    XMR = "xmr"
+    RUN = "run"
+    P = "p"
+    U = "u"
+    C = "c"
+
+
+class ImprovementDirection(StrEnum):
+    INCREASE = "increase"
+    DECREASE = "decrease"
+    NEITHER = "neither"
+
+
+class Frequency(StrEnum):
+    WEEKLY = "weekly"
+    MONTHLY = "monthly"
+    QUARTERLY = "quarterly"
+
+
+class Measure(Resource, Base):
+    __tablename__ = "measures"
+    __table_args__ = (
+        UniqueConstraint("collaborative_id", "code"),
+        UniqueConstraint("team_id", "code"),
+        CheckConstraint(
+            "(collaborative_id IS NULL AND team_id IS NOT NULL)"
+            " OR (collaborative_id IS NOT NULL AND team_id IS NULL)",
+            name="one_owner",
+        ),
+    )
+
+    code: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    kind: Mapped[MeasureKind] = mapped_column(enum_column(MeasureKind))
+    unit: Mapped[str | None] = mapped_column(String(40))
+    chart: Mapped[ChartType] = mapped_column(enum_column(ChartType))
+    improvement_direction: Mapped[ImprovementDirection] = mapped_column(
+        enum_column(ImprovementDirection)
+    )
+    target: Mapped[float | None]
+    frequency: Mapped[Frequency] = mapped_column(enum_column(Frequency))
+    numerator_definition: Mapped[str | None] = mapped_column(Text)
+    denominator_definition: Mapped[str | None] = mapped_column(Text)
+    collaborative_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("collaboratives.id"), index=True
+    )
+    team_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("teams.id"), index=True)
+
+    @property
+    def needs_fraction(self) -> bool:
+        """P and U charts plot numerator / denominator, so points carry both."""
+        return self.chart in (ChartType.P, ChartType.U)
+
+    def __repr__(self) -> str:
+        return f"Measure({self.code!r})"

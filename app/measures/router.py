@@ -1,0 +1,90 @@
+"""HTTP endpoints for /measures."""
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from app.concurrency import require_current
+from app.deps import Cursor, IfMatch, Limit, SessionDep
+from app.measures import service
+from app.measures.models import Measure, MeasureKind
+from app.measures.schemas import MeasureCreate, MeasureRead, MeasureUpdate
+from app.pagination import DEFAULT_LIMIT
+from app.problems import CREATE, DELETE, LIST, READ_ONE, UPDATE
+from app.responses import created, page_of, with_etag
+from app.schemas import Page
+
+router = APIRouter(prefix="/measures", tags=["measures"])
+
+
+@router.get("", summary="List measures", response_model=Page[MeasureRead], responses=LIST)
+def list_measures(
+    session: SessionDep,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+    collaborative_id: uuid.UUID | None = None,
+    team_id: Annotated[
+        uuid.UUID | None,
+        Query(description="The team's own measures and those its collaborative shares."),
+    ] = None,
+    kind: MeasureKind | None = None,
+    code: Annotated[str | None, Query(max_length=40)] = None,
+) -> Page[MeasureRead]:
+    items, next_cursor = service.list_measures(
+        session,
+        limit=limit,
+        cursor=cursor,
+        collaborative_id=collaborative_id,
+        team_id=team_id,
+        kind=kind,
+        code=code,
+    )
+    return page_of(MeasureRead, items, next_cursor)
+
+
+@router.post(
+    "", status_code=201, summary="Define a measure", response_model=MeasureRead, responses=CREATE
+)
+def create_measure(
+    body: MeasureCreate, session: SessionDep, request: Request, response: Response
+) -> Measure:
+    """Shared by a collaborative (`collaborative_id`) or a team's own (`team_id`), not both."""
+    measure = service.create_measure(session, body)
+    created(response, f"{request.url.path}/{measure.id}", measure)
+    return measure
+
+
+@router.get(
+    "/{measure_id}", summary="Get a measure", response_model=MeasureRead, responses=READ_ONE
+)
+def get_measure(measure_id: uuid.UUID, session: SessionDep, response: Response) -> Measure:
+    measure = service.get_measure(session, measure_id)
+    with_etag(response, measure)
+    return measure
+
+
+@router.patch(
+    "/{measure_id}", summary="Change a measure", response_model=MeasureRead, responses=UPDATE
+)
+def update_measure(
+    measure_id: uuid.UUID,
+    body: MeasureUpdate,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> Measure:
+    """Changes only the fields sent; the chart type is fixed once data exists."""
+    measure = service.get_measure(session, measure_id)
+    require_current(measure, if_match)
+    service.update_measure(session, measure, body.model_dump(exclude_unset=True))
+    with_etag(response, measure)
+    return measure
+
+
+@router.delete("/{measure_id}", status_code=204, summary="Remove a measure", responses=DELETE)
+def delete_measure(measure_id: uuid.UUID, session: SessionDep, if_match: IfMatch = None) -> None:
+    """Removes a measure no team has recorded data for (409 otherwise)."""
+    measure = service.get_measure(session, measure_id)
+    require_current(measure, if_match)
+    service.delete_measure(session, measure)

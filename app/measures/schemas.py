@@ -1,0 +1,80 @@
+"""Request and response bodies for measure definitions."""
+
+import uuid
+from typing import Annotated, Self
+
+from pydantic import Field, StringConstraints, model_validator
+
+from app.errors import FieldProblem, InvalidInput
+from app.measures.models import ChartType, Frequency, ImprovementDirection, MeasureKind
+from app.schemas import InputModel, LongText, Name, Number, ResourceRead, patch_field
+
+MeasureCode = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$"
+    ),
+    Field(examples=["ENJOY_WORK"], description="Short code, unique within its owner."),
+]
+Unit = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)]
+
+
+class MeasureCreate(InputModel):
+    code: MeasureCode
+    name: Name
+    kind: MeasureKind
+    chart: ChartType
+    improvement_direction: ImprovementDirection
+    frequency: Frequency
+    collaborative_id: uuid.UUID | None = Field(
+        default=None, description="Set for a measure shared by every team of a collaborative."
+    )
+    team_id: uuid.UUID | None = Field(default=None, description="Set for a team's own measure.")
+    description: LongText | None = None
+    unit: Unit | None = None
+    target: Number | None = None
+    numerator_definition: LongText | None = None
+    denominator_definition: LongText | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one_owner(self) -> Self:
+        if (self.collaborative_id is None) == (self.team_id is None):
+            message = "Set exactly one of collaborative_id (shared measure) or team_id."
+            raise InvalidInput(
+                message,
+                [
+                    FieldProblem(("body", "collaborative_id"), message),
+                    FieldProblem(("body", "team_id"), message),
+                ],
+            )
+        return self
+
+
+class MeasureUpdate(InputModel):
+    code: MeasureCode = patch_field()
+    name: Name = patch_field()
+    kind: MeasureKind = patch_field()
+    chart: ChartType = patch_field()
+    improvement_direction: ImprovementDirection = patch_field()
+    frequency: Frequency = patch_field()
+    description: LongText | None = patch_field()
+    unit: Unit | None = patch_field()
+    target: Number | None = patch_field()
+    numerator_definition: LongText | None = patch_field()
+    denominator_definition: LongText | None = patch_field()
+
+
+class MeasureRead(ResourceRead):
+    code: str
+    name: str
+    kind: MeasureKind
+    chart: ChartType
+    improvement_direction: ImprovementDirection
+    frequency: Frequency
+    collaborative_id: uuid.UUID | None
+    team_id: uuid.UUID | None
+    description: str | None
+    unit: str | None
+    target: float | None
+    numerator_definition: str | None
+    denominator_definition: str | None

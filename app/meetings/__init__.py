@@ -1,0 +1,1 @@
+"""Collaborative meetings: learning sessions, coaching calls, showcases."""

@@ -1,0 +1,72 @@
+"""Creating, finding, changing and removing meetings."""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.collaboratives.models import Collaborative
+from app.db import apply_changes, get_or_404
+from app.errors import InvalidInput
+from app.meetings.models import Meeting, MeetingKind
+from app.meetings.schemas import MeetingCreate, check_times
+from app.pagination import paginate
+
+
+def create_meeting(session: Session, data: MeetingCreate) -> Meeting:
+    if session.get(Collaborative, data.collaborative_id) is None:
+        raise InvalidInput.at(
+            ("body", "collaborative_id"), f"No collaborative with id {data.collaborative_id}."
+        )
+    meeting = Meeting(**data.model_dump())
+    session.add(meeting)
+    session.flush()
+    return meeting
+
+
+def get_meeting(session: Session, meeting_id: uuid.UUID) -> Meeting:
+    return get_or_404(session, Meeting, meeting_id, "meeting")
+
+
+def list_meetings(
+    session: Session,
+    *,
+    limit: int,
+    cursor: str | None,
+    collaborative_id: uuid.UUID | None = None,
+    kind: MeetingKind | None = None,
+    starts_after: datetime | None = None,
+) -> tuple[list[Meeting], str | None]:
+    """Meetings in date order: what a collaborative's calendar shows."""
+    statement = select(Meeting)
+    if collaborative_id is not None:
+        statement = statement.where(Meeting.collaborative_id == collaborative_id)
+    if kind is not None:
+        statement = statement.where(Meeting.kind == kind)
+    if starts_after is not None:
+        statement = statement.where(Meeting.starts_at >= starts_after)
+    return paginate(
+        session,
+        statement,
+        sort_key=Meeting.starts_at,
+        id_key=Meeting.id,
+        limit=limit,
+        cursor=cursor,
+    )
+
+
+def update_meeting(session: Session, meeting: Meeting, changes: dict[str, Any]) -> Meeting:
+    check_times(
+        changes.get("starts_at", meeting.starts_at), changes.get("ends_at", meeting.ends_at)
+    )
+    apply_changes(meeting, changes)
+    session.flush()
+    return meeting
+
+
+def delete_meeting(session: Session, meeting: Meeting) -> None:
+    """Its attendance goes with it (ON DELETE CASCADE)."""
+    session.delete(meeting)
+    session.flush()

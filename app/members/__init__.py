@@ -1,0 +1,1 @@
+"""People: NHS staff who take part in teams, coach them or attend meetings."""

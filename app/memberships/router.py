@@ -1,0 +1,121 @@
+"""HTTP endpoints for /teams/{team_id}/members: who is in a team, in which role."""
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from app.concurrency import require_current
+from app.deps import Cursor, IfMatch, Limit, SessionDep
+from app.memberships import service
+from app.memberships.models import Membership, MembershipRole
+from app.memberships.schemas import MembershipCreate, MembershipRead, MembershipUpdate
+from app.pagination import DEFAULT_LIMIT
+from app.problems import CREATE, DELETE, LIST, UPDATE, problems
+from app.responses import created, page_of, with_etag
+from app.schemas import Page
+
+router = APIRouter(prefix="/teams/{team_id}/members", tags=["memberships"])
+
+
+@router.get(
+    "",
+    summary="List a team's memberships",
+    response_model=Page[MembershipRead],
+    responses={**LIST, **problems(404)},
+)
+def list_memberships(
+    team_id: uuid.UUID,
+    session: SessionDep,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+    current: Annotated[
+        bool | None, Query(description="true: only current members; false: only past ones.")
+    ] = None,
+    role: MembershipRole | None = None,
+) -> Page[MembershipRead]:
+    """Every membership of the team, past ones included (they carry `left_on`)."""
+    team = service.get_team_for_memberships(session, team_id)
+    items, next_cursor = service.list_memberships(
+        session, team, limit=limit, cursor=cursor, current=current, role=role
+    )
+    return page_of(MembershipRead, items, next_cursor)
+
+
+@router.post(
+    "",
+    status_code=201,
+    summary="Add a member to a team",
+    response_model=MembershipRead,
+    responses=CREATE,
+)
+def add_membership(
+    team_id: uuid.UUID,
+    body: MembershipCreate,
+    session: SessionDep,
+    request: Request,
+    response: Response,
+) -> Membership:
+    """At most `max_team_size` current members and one current lead (409 otherwise)."""
+    team = service.get_team_for_memberships(session, team_id)
+    membership = service.add_membership(session, team, body)
+    created(response, f"{request.url.path}/{membership.member_id}", membership)
+    return membership
+
+
+@router.get(
+    "/{member_id}",
+    summary="Get a member's current membership",
+    response_model=MembershipRead,
+    responses=problems(404, 422),
+)
+def get_current_membership(
+    team_id: uuid.UUID, member_id: uuid.UUID, session: SessionDep, response: Response
+) -> Membership:
+    """The membership to PATCH or DELETE, with its ETag; 404 when the member is not current."""
+    team = service.get_team_for_memberships(session, team_id)
+    membership = service.get_current_membership(session, team, member_id)
+    with_etag(response, membership)
+    return membership
+
+
+@router.patch(
+    "/{member_id}",
+    summary="Change a member's role or record leaving",
+    response_model=MembershipRead,
+    responses=UPDATE,
+)
+def update_membership(
+    team_id: uuid.UUID,
+    member_id: uuid.UUID,
+    body: MembershipUpdate,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
+    handover: Annotated[
+        bool,
+        Query(description="With role 'lead': the current lead becomes a member in the same step."),
+    ] = False,
+) -> Membership:
+    """Changes the member's current membership; needs `If-Match` with the membership's ETag."""
+    team = service.get_team_for_memberships(session, team_id)
+    membership = service.get_current_membership(session, team, member_id)
+    require_current(membership, if_match)
+    service.update_membership(
+        session, team, membership, body.model_dump(exclude_unset=True), handover=handover
+    )
+    with_etag(response, membership)
+    return membership
+
+
+@router.delete(
+    "/{member_id}", status_code=204, summary="Record that a member left", responses=DELETE
+)
+def end_membership(
+    team_id: uuid.UUID, member_id: uuid.UUID, session: SessionDep, if_match: IfMatch = None
+) -> None:
+    """Sets `left_on` to today; the membership stays in the team's history."""
+    team = service.get_team_for_memberships(session, team_id)
+    membership = service.get_current_membership(session, team, member_id)
+    require_current(membership, if_match)
+    service.end_membership(session, team, membership)

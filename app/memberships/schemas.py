@@ -1,0 +1,44 @@
+"""Request and response bodies for team memberships."""
+
+import uuid
+from datetime import date
+from typing import Self
+
+from pydantic import Field, model_validator
+
+from app.errors import InvalidInput
+from app.memberships.models import MembershipRole
+from app.schemas import InputModel, JsonDate, ResourceRead, patch_field
+
+
+class MembershipCreate(InputModel):
+    member_id: uuid.UUID
+    role: MembershipRole
+    joined_on: JsonDate | None = Field(default=None, description="Defaults to today.")
+    left_on: JsonDate | None = None
+
+    @model_validator(mode="after")
+    def _leaves_after_joining(self) -> Self:
+        if self.joined_on is not None:
+            check_dates(self.joined_on, self.left_on)
+        return self
+
+
+class MembershipUpdate(InputModel):
+    role: MembershipRole = patch_field()
+    joined_on: JsonDate = patch_field()
+    left_on: JsonDate | None = patch_field(description="Set to record that the member left.")
+
+
+class MembershipRead(ResourceRead):
+    team_id: uuid.UUID
+    member_id: uuid.UUID
+    role: MembershipRole
+    joined_on: date
+    left_on: date | None
+    current: bool = Field(description="True unless the member has left (left_on today or before).")
+
+
+def check_dates(joined_on: date, left_on: date | None) -> None:
+    if left_on is not None and left_on < joined_on:
+        raise InvalidInput.at(("body", "left_on"), "left_on must not be before joined_on")

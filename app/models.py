@@ -1,0 +1,26 @@
+"""Every ORM class in one place: the import site for Alembic, tests and typing."""
+
+from app.attendance.models import Attendance
+from app.collaboratives.models import Collaborative
+from app.data_points.models import DataPoint
+from app.db import Base
+from app.measures.models import Measure
+from app.meetings.models import Meeting
+from app.members.models import Member
+from app.memberships.models import Membership
+from app.organisations.models import Organisation
+from app.teams.models import Team, team_organisations
+
+__all__ = [
+    "Attendance",
+    "Base",
+    "Collaborative",
+    "DataPoint",
+    "Measure",
+    "Meeting",
+    "Member",
+    "Membership",
+    "Organisation",
+    "Team",
+    "team_organisations",
+]

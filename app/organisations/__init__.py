@@ -1,0 +1,1 @@
+"""NHS organisations, keyed by their ODS code."""

@@ -1,0 +1,1 @@
+"""Teams taking part in a collaborative, and the organisations they come from."""

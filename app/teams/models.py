@@ -1,0 +1,56 @@
+"""The teams table and the link from teams to their organisations."""
+
+import uuid
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base, Resource, enum_column
+
+if TYPE_CHECKING:
+    from app.organisations.models import Organisation
+
+
+class TeamStatus(StrEnum):
+    APPLIED = "applied"
+    SELECTED = "selected"
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    WITHDRAWN = "withdrawn"
+    DECLINED = "declined"
+
+
+# Statuses that take one of the collaborative's places and need a lead.
+PLACE_TAKING_STATUSES = frozenset({TeamStatus.SELECTED, TeamStatus.ACTIVE, TeamStatus.COMPLETED})
+
+team_organisations = Table(
+    "team_organisations",
+    Base.metadata,
+    Column("team_id", ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True),
+    Column("organisation_id", ForeignKey("organisations.id"), primary_key=True, index=True),
+)
+
+
+class Team(Resource, Base):
+    __tablename__ = "teams"
+    __table_args__ = (UniqueConstraint("collaborative_id", "name"),)
+
+    collaborative_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("collaboratives.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    aim: Mapped[str | None] = mapped_column(Text)
+    service_area: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[TeamStatus] = mapped_column(enum_column(TeamStatus), default=TeamStatus.APPLIED)
+    coach_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("members.id"), index=True)
+
+    organisations: Mapped[list["Organisation"]] = relationship(
+        secondary=team_organisations, lazy="selectin", order_by="Organisation.ods_code"
+    )
+
+    @property
+    def organisation_ids(self) -> list[uuid.UUID]:
+        return [organisation.id for organisation in self.organisations]
+
+    def __repr__(self) -> str:
+        return f"Team({self.name!r})"

@@ -1,0 +1,82 @@
+"""HTTP endpoints for /teams."""
+
+import uuid
+
+from fastapi import APIRouter, Request, Response
+
+from app.concurrency import require_current
+from app.deps import Cursor, IfMatch, Limit, SessionDep
+from app.pagination import DEFAULT_LIMIT
+from app.problems import CREATE, DELETE, LIST, READ_ONE, UPDATE
+from app.responses import created, page_of, with_etag
+from app.schemas import Page
+from app.teams import service
+from app.teams.models import Team, TeamStatus
+from app.teams.schemas import TeamCreate, TeamRead, TeamUpdate
+
+router = APIRouter(prefix="/teams", tags=["teams"])
+
+
+@router.get("", summary="List teams", response_model=Page[TeamRead], responses=LIST)
+def list_teams(
+    session: SessionDep,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+    collaborative_id: uuid.UUID | None = None,
+    status: TeamStatus | None = None,
+    organisation_id: uuid.UUID | None = None,
+) -> Page[TeamRead]:
+    """Teams, oldest first; filter by collaborative, status or organisation."""
+    items, next_cursor = service.list_teams(
+        session,
+        limit=limit,
+        cursor=cursor,
+        collaborative_id=collaborative_id,
+        status=status,
+        organisation_id=organisation_id,
+    )
+    return page_of(TeamRead, items, next_cursor)
+
+
+@router.post(
+    "", status_code=201, summary="Register a team", response_model=TeamRead, responses=CREATE
+)
+def create_team(
+    body: TeamCreate, session: SessionDep, request: Request, response: Response
+) -> Team:
+    """A team applying to a collaborative; it is selected later, once it has a lead."""
+    team = service.create_team(session, body)
+    created(response, f"{request.url.path}/{team.id}", team)
+    return team
+
+
+@router.get("/{team_id}", summary="Get a team", response_model=TeamRead, responses=READ_ONE)
+def get_team(team_id: uuid.UUID, session: SessionDep, response: Response) -> Team:
+    team = service.get_team(session, team_id)
+    with_etag(response, team)
+    return team
+
+
+@router.patch("/{team_id}", summary="Change a team", response_model=TeamRead, responses=UPDATE)
+def update_team(
+    team_id: uuid.UUID,
+    body: TeamUpdate,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> Team:
+    """Changes only the fields sent. Selecting a team (status `selected`, `active` or
+    `completed`) needs exactly one current lead and a free place in the collaborative."""
+    team = service.get_team(session, team_id)
+    require_current(team, if_match)
+    service.update_team(session, team, body.model_dump(exclude_unset=True))
+    with_etag(response, team)
+    return team
+
+
+@router.delete("/{team_id}", status_code=204, summary="Remove a team", responses=DELETE)
+def delete_team(team_id: uuid.UUID, session: SessionDep, if_match: IfMatch = None) -> None:
+    """Removes a team with no members, measures or data (409 otherwise: withdraw it instead)."""
+    team = service.get_team(session, team_id)
+    require_current(team, if_match)
+    service.delete_team(session, team)

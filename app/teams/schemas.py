@@ -1,0 +1,46 @@
+"""Request and response bodies for teams."""
+
+import uuid
+from typing import Annotated
+
+from pydantic import Field
+
+from app.schemas import InputModel, LongText, Name, ResourceRead, ShortText, patch_field
+from app.teams.models import TeamStatus
+
+OrganisationIds = Annotated[
+    list[uuid.UUID],
+    Field(min_length=1, max_length=10, description="The NHS organisations the team comes from."),
+]
+
+
+class TeamCreate(InputModel):
+    collaborative_id: uuid.UUID
+    name: Name
+    organisation_ids: OrganisationIds
+    aim: LongText | None = None
+    service_area: ShortText | None = None
+    status: TeamStatus = Field(
+        default=TeamStatus.APPLIED,
+        description="New teams apply; selecting one needs a lead, so do it with PATCH later.",
+    )
+    coach_id: uuid.UUID | None = Field(default=None, description="The member who coaches the team.")
+
+
+class TeamUpdate(InputModel):
+    name: Name = patch_field()
+    organisation_ids: OrganisationIds = patch_field()
+    aim: LongText | None = patch_field()
+    service_area: ShortText | None = patch_field()
+    status: TeamStatus = patch_field()
+    coach_id: uuid.UUID | None = patch_field()
+
+
+class TeamRead(ResourceRead):
+    collaborative_id: uuid.UUID
+    name: str
+    organisation_ids: list[uuid.UUID]
+    aim: str | None
+    service_area: str | None
+    status: TeamStatus
+    coach_id: uuid.UUID | None

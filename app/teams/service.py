@@ -1,0 +1,145 @@
+"""Creating, finding, changing and removing teams, and the rules on selection."""
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.collaboratives import service as collaboratives_service
+from app.collaboratives.models import Collaborative
+from app.db import apply_changes, delete_unless_referenced, get_or_404, utc_now
+from app.errors import Conflict, InvalidInput
+from app.members.models import Member
+from app.memberships import service as memberships_service
+from app.organisations.models import Organisation
+from app.pagination import paginate
+from app.teams.models import PLACE_TAKING_STATUSES, Team, TeamStatus, team_organisations
+from app.teams.schemas import TeamCreate
+
+
+def _organisations(session: Session, organisation_ids: list[uuid.UUID]) -> list[Organisation]:
+    wanted = list(dict.fromkeys(organisation_ids))
+    found = {
+        organisation.id: organisation
+        for organisation in session.scalars(select(Organisation).where(Organisation.id.in_(wanted)))
+    }
+    for index, organisation_id in enumerate(organisation_ids):
+        if organisation_id not in found:
+            raise InvalidInput.at(
+                ("body", "organisation_ids", index), f"No organisation with id {organisation_id}."
+            )
+    return [found[organisation_id] for organisation_id in wanted]
+
+
+def _check_coach(session: Session, coach_id: uuid.UUID | None) -> None:
+    if coach_id is not None and session.get(Member, coach_id) is None:
+        raise InvalidInput.at(("body", "coach_id"), f"No member with id {coach_id}.")
+
+
+def _check_can_take_place(session: Session, team: Team, collaborative: Collaborative) -> None:
+    """A selected team needs exactly one current lead and a free place in the collaborative."""
+    leads = memberships_service.count_current_leads(session, team.id)
+    if leads != 1:
+        raise Conflict(
+            f"A team needs exactly one current lead before it is selected; it has {leads}.",
+            slug="team-lead-required",
+        )
+    taken = collaboratives_service.count_place_taking_teams(session, collaborative.id)
+    if taken >= collaborative.max_teams:
+        raise Conflict(
+            f"The collaborative already has its {collaborative.max_teams} selected teams.",
+            slug="collaborative-full",
+        )
+
+
+def create_team(session: Session, data: TeamCreate) -> Team:
+    collaborative = session.get(Collaborative, data.collaborative_id)
+    if collaborative is None:
+        raise InvalidInput.at(
+            ("body", "collaborative_id"), f"No collaborative with id {data.collaborative_id}."
+        )
+    _check_coach(session, data.coach_id)
+    if data.status in PLACE_TAKING_STATUSES:
+        raise Conflict(
+            "A new team has no lead yet, so it cannot start as selected; create it, add its"
+            " lead, then change its status.",
+            slug="team-lead-required",
+        )
+    _ensure_name_free(session, data.collaborative_id, data.name, None)
+    team = Team(
+        **data.model_dump(exclude={"organisation_ids"}),
+        organisations=_organisations(session, data.organisation_ids),
+    )
+    session.add(team)
+    session.flush()
+    return team
+
+
+def _ensure_name_free(
+    session: Session, collaborative_id: uuid.UUID, name: str, owner: Team | None
+) -> None:
+    existing = session.scalar(
+        select(Team).where(Team.collaborative_id == collaborative_id, Team.name == name)
+    )
+    if existing is not None and existing is not owner:
+        raise Conflict(
+            f"The collaborative already has a team called {name!r}.", slug="duplicate-team-name"
+        )
+
+
+def get_team(session: Session, team_id: uuid.UUID) -> Team:
+    return get_or_404(session, Team, team_id, "team")
+
+
+def list_teams(
+    session: Session,
+    *,
+    limit: int,
+    cursor: str | None,
+    collaborative_id: uuid.UUID | None = None,
+    status: TeamStatus | None = None,
+    organisation_id: uuid.UUID | None = None,
+) -> tuple[list[Team], str | None]:
+    statement = select(Team)
+    if collaborative_id is not None:
+        statement = statement.where(Team.collaborative_id == collaborative_id)
+    if status is not None:
+        statement = statement.where(Team.status == status)
+    if organisation_id is not None:
+        statement = statement.where(
+            Team.id.in_(
+                select(team_organisations.c.team_id).where(
+                    team_organisations.c.organisation_id == organisation_id
+                )
+            )
+        )
+    return paginate(
+        session, statement, sort_key=Team.created_at, id_key=Team.id, limit=limit, cursor=cursor
+    )
+
+
+def update_team(session: Session, team: Team, changes: dict[str, Any]) -> Team:
+    if "coach_id" in changes:
+        _check_coach(session, changes["coach_id"])
+    if "name" in changes:
+        _ensure_name_free(session, team.collaborative_id, changes["name"], team)
+    if "organisation_ids" in changes:
+        team.organisations = _organisations(session, changes.pop("organisation_ids"))
+        # A link-table change alone does not touch the row; bump it so the ETag moves.
+        team.updated_at = utc_now()
+    new_status = changes.get("status", team.status)
+    if new_status in PLACE_TAKING_STATUSES and team.status not in PLACE_TAKING_STATUSES:
+        collaborative = collaboratives_service.get_collaborative(session, team.collaborative_id)
+        _check_can_take_place(session, team, collaborative)
+    apply_changes(team, changes)
+    session.flush()
+    return team
+
+
+def delete_team(session: Session, team: Team) -> None:
+    delete_unless_referenced(
+        session,
+        team,
+        "The team has members, measures or data; set its status to withdrawn instead.",
+    )
