@@ -1,0 +1,104 @@
+"""The `qicollab` command line: serve, migrate, load the demo, print the OpenAPI spec."""
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+import uvicorn
+
+from app.config import get_settings
+from app.db import make_engine, make_sessionmaker
+from app.demo import clear_database, database_is_empty, load_demo
+from app.main import create_app
+from app.migrate import upgrade
+
+
+def _migrate() -> None:
+    upgrade(get_settings().database_url)
+
+
+def _load_demo(*, force: bool, only_if_empty: bool = False) -> int:
+    engine = make_engine(get_settings().database_url)
+    try:
+        with make_sessionmaker(engine).begin() as session:
+            if not database_is_empty(session):
+                if only_if_empty:
+                    return 0
+                if not force:
+                    print(
+                        "The database already holds data; the demo loads only into an empty one."
+                        " Use --force to delete everything in it and load the demo.",
+                        file=sys.stderr,
+                    )
+                    return 1
+                clear_database(session)
+            summary = load_demo(session)
+    finally:
+        engine.dispose()
+    print(
+        f"Loaded the demo collaborative {summary.collaborative_id}: {summary.teams} teams,"
+        f" {summary.members} members, {summary.measures} measures,"
+        f" {summary.data_points} data points, {summary.meetings} meetings."
+    )
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    _migrate()
+    if args.demo:
+        _load_demo(force=False, only_if_empty=True)
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=False,
+        timeout_graceful_shutdown=20,
+    )
+    return 0
+
+
+def _openapi() -> int:
+    print(json.dumps(create_app().openapi(), indent=2, sort_keys=True))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="qicollab", description="Runs the qi-collaborative API service."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="migrate the database, then serve the API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--demo", action="store_true", help="load the demo collaborative if the database is empty"
+    )
+    commands.add_parser("migrate", help="upgrade the database schema to the latest migration")
+    demo = commands.add_parser("demo", help="load the demo collaborative into an empty database")
+    demo.add_argument(
+        "--force", action="store_true", help="delete everything in the database first"
+    )
+    commands.add_parser("openapi", help="print the OpenAPI spec as JSON")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "serve":
+        return _serve(args)
+    if args.command == "migrate":
+        _migrate()
+        print("The database schema is at the latest migration.")
+        return 0
+    if args.command == "demo":
+        _migrate()
+        return _load_demo(force=args.force)
+    return _openapi()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,283 @@
+"""Load a deterministic demo collaborative (fictitious people, real South Yorkshire trusts)."""
+
+import math
+import random
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.attendance.models import Attendance, AttendanceStatus
+from app.collaboratives.models import Collaborative
+from app.data_points.models import DataPoint
+from app.db import Base
+from app.demo_data import (
+    ATTENDANCE_MEETINGS,
+    COACH_ORGANISATION,
+    COACHES,
+    COLLABORATIVE,
+    FIRST_MONTH,
+    FIRST_WEEK,
+    LAST_MONTH,
+    LAST_WEEK,
+    MEASURES,
+    MEETINGS,
+    NOTE_MEASURE,
+    ORGANISATIONS,
+    SEED,
+    SOURCE,
+    TEAMS,
+    TIME_ZONE,
+    MeasureSpec,
+    MeetingSpec,
+    PersonSpec,
+    TeamSpec,
+)
+from app.measures.models import ChartType, Frequency, Measure
+from app.meetings.models import Meeting
+from app.members.models import Member
+from app.memberships.models import Membership
+from app.organisations.models import Organisation
+from app.teams.models import Team, TeamStatus
+
+# How often a team member was present, sent apologies or was absent at a learning session.
+ATTENDANCE_WEIGHTS = (
+    (AttendanceStatus.PRESENT, 0.75),
+    (AttendanceStatus.APOLOGIES, 0.18),
+    (AttendanceStatus.ABSENT, 0.07),
+)
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    """What load_demo inserted."""
+
+    collaborative_id: uuid.UUID
+    organisations: int
+    teams: int
+    members: int
+    measures: int
+    data_points: int
+    meetings: int
+
+
+def database_is_empty(session: Session) -> bool:
+    """True when no organisations, collaboratives, teams, members, measures or meetings exist."""
+    models = (Organisation, Collaborative, Team, Member, Measure, Meeting)
+    return all(session.execute(select(model.id).limit(1)).first() is None for model in models)
+
+
+def clear_database(session: Session) -> None:
+    """Delete every row of every table, children first: what `qicollab demo --force` replaces."""
+    for table in reversed(Base.metadata.sorted_tables):
+        session.execute(table.delete())
+
+
+def load_demo(session: Session) -> DemoSummary:
+    """Insert the demo collaborative into an empty database; flushes but never commits."""
+    rng = random.Random(SEED)
+    organisations = {
+        code: Organisation(ods_code=code, name=name, kind=kind)
+        for code, name, kind in ORGANISATIONS
+    }
+    spec = COLLABORATIVE
+    collaborative = Collaborative(
+        name=spec.name,
+        aim=spec.aim,
+        region=spec.region,
+        starts_on=spec.starts_on,
+        ends_on=spec.ends_on,
+        max_teams=spec.max_teams,
+        max_team_size=spec.max_team_size,
+        status=spec.status,
+    )
+    session.add_all([*organisations.values(), collaborative])
+    session.flush()
+
+    coaches = [_member(person, organisations[COACH_ORGANISATION]) for person in COACHES]
+    people = {
+        team.name: [_member(p, organisations[team.ods_code]) for p in team.people] for team in TEAMS
+    }
+    members = coaches + [member for group in people.values() for member in group]
+    session.add_all(members)
+    session.flush()
+
+    teams = [_team(spec, collaborative, organisations, coaches) for spec in TEAMS]
+    measures = [_measure(spec, collaborative) for spec in MEASURES]
+    session.add_all([*teams, *measures])
+    session.flush()
+
+    memberships = [
+        Membership(
+            team_id=team.id,
+            member_id=member.id,
+            role=person.role,
+            joined_on=person.joined_on,
+            left_on=person.left_on,
+        )
+        for team, spec in zip(teams, TEAMS, strict=True)
+        for person, member in zip(spec.people, people[spec.name], strict=True)
+    ]
+    meetings = [_meeting(spec, collaborative) for spec in MEETINGS]
+    points = [
+        point
+        for team, team_spec in zip(teams, TEAMS, strict=True)
+        for measure, measure_spec in zip(measures, MEASURES, strict=True)
+        for point in _data_points(rng, team, team_spec, measure, measure_spec)
+    ]
+    session.add_all([*memberships, *meetings, *points])
+    session.flush()
+
+    recorded = list(zip(meetings, MEETINGS, strict=True))[:ATTENDANCE_MEETINGS]
+    session.add_all(_attendance(rng, recorded, memberships))
+    session.flush()
+    return DemoSummary(
+        collaborative_id=collaborative.id,
+        organisations=len(organisations),
+        teams=len(teams),
+        members=len(members),
+        measures=len(measures),
+        data_points=len(points),
+        meetings=len(meetings),
+    )
+
+
+def _member(person: PersonSpec, organisation: Organisation) -> Member:
+    return Member(
+        name=person.name,
+        email=person.email,
+        job_title=person.job_title,
+        staff_group=person.staff_group,
+        band=person.band,
+        organisation_id=organisation.id,
+    )
+
+
+def _team(
+    spec: TeamSpec,
+    collaborative: Collaborative,
+    organisations: dict[str, Organisation],
+    coaches: list[Member],
+) -> Team:
+    return Team(
+        collaborative_id=collaborative.id,
+        name=spec.name,
+        aim=spec.aim,
+        service_area=spec.service_area,
+        status=TeamStatus.ACTIVE,
+        coach_id=coaches[spec.coach].id,
+        organisations=[organisations[spec.ods_code]],
+    )
+
+
+def _measure(spec: MeasureSpec, collaborative: Collaborative) -> Measure:
+    return Measure(
+        code=spec.code,
+        name=spec.name,
+        description=spec.description,
+        kind=spec.kind,
+        unit=spec.unit,
+        chart=spec.chart,
+        improvement_direction=spec.direction,
+        target=spec.target,
+        frequency=spec.frequency,
+        numerator_definition=spec.numerator_definition,
+        denominator_definition=spec.denominator_definition,
+        collaborative_id=collaborative.id,
+        team_id=None,
+    )
+
+
+def _meeting(spec: MeetingSpec, collaborative: Collaborative) -> Meeting:
+    zone = ZoneInfo(TIME_ZONE)
+    return Meeting(
+        collaborative_id=collaborative.id,
+        title=spec.title,
+        kind=spec.kind,
+        starts_at=datetime.combine(spec.on, spec.starts, tzinfo=zone),
+        ends_at=datetime.combine(spec.on, spec.ends, tzinfo=zone),
+        location=spec.location,
+        online_url=spec.online_url,
+        agenda=spec.agenda,
+    )
+
+
+def _periods(frequency: Frequency) -> Iterator[date]:
+    """Period starts: Mondays for weekly measures, first days of months for monthly ones."""
+    if frequency is Frequency.WEEKLY:
+        day = FIRST_WEEK
+        while day <= LAST_WEEK:
+            yield day
+            day += timedelta(weeks=1)
+        return
+    day = FIRST_MONTH
+    while day <= LAST_MONTH:
+        yield day
+        day = date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def _expected(spec: TeamSpec, measure: MeasureSpec) -> Iterator[tuple[date, float]]:
+    """Each period start with the team's expected level: a ramp from before to after a change."""
+    before = spec.before.of(measure.code)
+    after = before if spec.after is None else spec.after.of(measure.code)
+    since_change = 0  # periods since the change started, counting the first one
+    for period_start in _periods(measure.frequency):
+        if spec.change_on is not None and period_start >= spec.change_on:
+            since_change += 1
+        yield period_start, before + (after - before) * min(1.0, since_change / measure.ramp)
+
+
+def _data_points(
+    rng: random.Random, team: Team, spec: TeamSpec, measure: Measure, measure_spec: MeasureSpec
+) -> Iterator[DataPoint]:
+    notes = dict(spec.notes) if measure_spec.code == NOTE_MEASURE else {}
+    for period_start, level in _expected(spec, measure_spec):
+        point = DataPoint(
+            team_id=team.id,
+            measure_id=measure.id,
+            period_start=period_start,
+            note=notes.get(period_start),
+            source=SOURCE,
+        )
+        if measure_spec.chart is ChartType.P:  # respondents; those giving the top answer
+            respondents = rng.randint(*spec.respondents)
+            point.denominator = float(respondents)
+            point.numerator = float(sum(rng.random() < level for _ in range(respondents)))
+        elif measure_spec.chart is ChartType.C:
+            point.value = float(_poisson(rng, level))
+        else:
+            low, high = measure_spec.bounds
+            point.value = round(min(high, max(low, rng.gauss(level, measure_spec.noise))), 1)
+        yield point
+
+
+def _poisson(rng: random.Random, mean: float) -> int:
+    """A Poisson draw (Knuth's method; fine for the small means used here)."""
+    limit, count, product = math.exp(-mean), 0, rng.random()
+    while product > limit:
+        count += 1
+        product *= rng.random()
+    return count
+
+
+def _attendance(
+    rng: random.Random, meetings: list[tuple[Meeting, MeetingSpec]], memberships: list[Membership]
+) -> Iterator[Attendance]:
+    statuses = [status for status, _ in ATTENDANCE_WEIGHTS]
+    weights = [weight for _, weight in ATTENDANCE_WEIGHTS]
+    for meeting, spec in meetings:
+        for membership in memberships:
+            if _in_team(membership, spec.on):
+                status = rng.choices(statuses, weights)[0]
+                yield Attendance(
+                    meeting_id=meeting.id, member_id=membership.member_id, status=status
+                )
+
+
+def _in_team(membership: Membership, on: date) -> bool:
+    """Whether the member had joined and not yet left the team on that day."""
+    return membership.joined_on <= on and (membership.left_on is None or membership.left_on > on)
