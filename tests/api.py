@@ -1,0 +1,85 @@
+"""Builders that create resources through the HTTP API, with overridable fields."""
+
+import uuid
+from datetime import date
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+API = "/api/v1"
+
+
+def _post(client: TestClient, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    response = client.post(f"{API}{path}", json=body)
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}{uuid.uuid4().hex[:6].upper()}"
+
+
+def organisation(client: TestClient, **fields: Any) -> dict[str, Any]:
+    body = {"ods_code": unique("R"), "name": "Sheffield Teaching Hospitals", "kind": "trust"}
+    return _post(client, "/organisations", body | fields)
+
+
+def collaborative(client: TestClient, **fields: Any) -> dict[str, Any]:
+    body = {
+        "name": "Improving staff retention",
+        "starts_on": "2024-07-31",
+        "ends_on": "2025-09-22",
+    }
+    return _post(client, "/collaboratives", body | fields)
+
+
+def team(
+    client: TestClient, collaborative_id: str, organisation_ids: list[str], **fields: Any
+) -> dict[str, Any]:
+    body = {
+        "collaborative_id": collaborative_id,
+        "name": unique("Team "),
+        "organisation_ids": organisation_ids,
+    }
+    return _post(client, "/teams", body | fields)
+
+
+def member(client: TestClient, organisation_id: str, **fields: Any) -> dict[str, Any]:
+    body = {
+        "name": "Alex Example",
+        "email": f"{unique('alex.')}@example.nhs.uk".lower(),
+        "organisation_id": organisation_id,
+    }
+    return _post(client, "/members", body | fields)
+
+
+def membership(client: TestClient, team_id: str, member_id: str, role: str = "member") -> Any:
+    return client.post(
+        f"{API}/teams/{team_id}/members",
+        json={"member_id": member_id, "role": role, "joined_on": str(date(2024, 7, 31))},
+    )
+
+
+def measure(client: TestClient, **fields: Any) -> dict[str, Any]:
+    body = {
+        "code": unique("M"),
+        "name": "% frequently enjoying work",
+        "kind": "outcome",
+        "chart": "xmr",
+        "improvement_direction": "increase",
+        "frequency": "weekly",
+    }
+    return _post(client, "/measures", body | fields)
+
+
+def assert_problem(response: Any, status: int) -> dict[str, Any]:
+    """The response is an RFC 9457 problem with this status; returns its body."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    problem: dict[str, Any] = response.json()
+    assert problem["status"] == status
+    assert problem["title"]
+    assert problem["detail"]
+    assert problem["type"]
+    return problem

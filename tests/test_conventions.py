@@ -1,0 +1,165 @@
+"""The conventions every endpoint shares: problems, limits, media types, ETags, probes."""
+
+import json
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests import api
+from tests.api import API, assert_problem
+
+
+class TestErrors:
+    def test_unknown_path_is_a_problem(self, client: TestClient) -> None:
+        problem = assert_problem(client.get(f"{API}/nothing-here"), 404)
+        assert problem["type"] == "about:blank"
+
+    def test_wrong_method_is_405_with_allow(self, client: TestClient) -> None:
+        response = client.put(f"{API}/organisations", json={})
+        assert_problem(response, 405)
+        assert set(response.headers["allow"].replace(" ", "").split(",")) == {"GET", "POST"}
+
+    def test_malformed_json_is_400(self, client: TestClient) -> None:
+        response = client.post(
+            f"{API}/organisations",
+            content=b'{"ods_code": "RHQ",',
+            headers={"content-type": "application/json"},
+        )
+        assert assert_problem(response, 400)["type"].endswith("malformed-json")
+
+    def test_validation_problem_names_each_field_and_echoes_no_input(
+        self, client: TestClient
+    ) -> None:
+        secret = "do-not-echo-this-value"
+        response = client.post(
+            f"{API}/organisations", json={"ods_code": secret, "name": "", "kind": "castle"}
+        )
+        problem = assert_problem(response, 422)
+        locations = {tuple(error["loc"]) for error in problem["errors"]}
+        assert locations == {("body", "ods_code"), ("body", "name"), ("body", "kind")}
+        assert secret not in response.text
+
+    def test_bad_path_id_is_422(self, client: TestClient) -> None:
+        problem = assert_problem(client.get(f"{API}/teams/not-a-uuid"), 422)
+        assert problem["errors"][0]["loc"] == ["path", "team_id"]
+
+
+class TestBodyLimits:
+    def test_body_over_one_mebibyte_is_413(self, client: TestClient) -> None:
+        body = json.dumps({"name": "x" * (1024 * 1024)}).encode()
+        response = client.post(
+            f"{API}/organisations", content=body, headers={"content-type": "application/json"}
+        )
+        assert assert_problem(response, 413)["type"].endswith("body-too-large")
+
+    def test_chunked_body_over_the_limit_is_413(self, client: TestClient) -> None:
+        def chunks() -> Any:
+            for _ in range(20):
+                yield b"x" * (64 * 1024)
+
+        response = client.post(
+            f"{API}/organisations", content=chunks(), headers={"content-type": "application/json"}
+        )
+        assert_problem(response, 413)
+
+    def test_non_json_body_is_415(self, client: TestClient) -> None:
+        response = client.post(
+            f"{API}/organisations",
+            content=b"ods_code=RHQ",
+            headers={"content-type": "application/x-www-form-urlencoded"},
+        )
+        assert_problem(response, 415)
+
+    def test_merge_patch_media_type_is_accepted(self, client: TestClient) -> None:
+        organisation = api.organisation(client)
+        path = f"{API}/organisations/{organisation['id']}"
+        response = client.patch(
+            path,
+            content=b'{"name": "Renamed"}',
+            headers={
+                "content-type": "application/merge-patch+json",
+                "if-match": client.get(path).headers["etag"],
+            },
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["name"] == "Renamed"
+
+    def test_overlong_string_is_422(self, client: TestClient) -> None:
+        response = client.post(
+            f"{API}/organisations", json={"ods_code": "RHQ", "name": "n" * 201, "kind": "trust"}
+        )
+        assert assert_problem(response, 422)["errors"][0]["loc"] == ["body", "name"]
+
+
+class TestConcurrency:
+    def test_etag_follows_the_version(self, client: TestClient) -> None:
+        organisation = api.organisation(client)
+        path = f"{API}/organisations/{organisation['id']}"
+        first = client.get(path)
+        assert first.headers["etag"] == f'"{organisation["id"]}-1"'
+        changed = client.patch(path, json={"name": "B"}, headers={"if-match": first.headers["etag"]})
+        assert changed.json()["version"] == 2
+        assert changed.headers["etag"] == f'"{organisation["id"]}-2"'
+        assert client.get(path).headers["etag"] == changed.headers["etag"]
+
+    @pytest.mark.parametrize("method", ["patch", "delete"])
+    def test_changes_need_if_match(self, client: TestClient, method: str) -> None:
+        organisation = api.organisation(client)
+        path = f"{API}/organisations/{organisation['id']}"
+        kwargs: dict[str, Any] = {"json": {"name": "B"}} if method == "patch" else {}
+        response = client.request(method.upper(), path, **kwargs)
+        assert assert_problem(response, 428)["type"].endswith("if-match-required")
+        assert client.get(path).json()["name"] == organisation["name"]
+
+    def test_stale_delete_is_412_and_keeps_the_resource(self, client: TestClient) -> None:
+        organisation = api.organisation(client)
+        path = f"{API}/organisations/{organisation['id']}"
+        stale = client.get(path).headers["etag"]
+        client.patch(path, json={"name": "B"}, headers={"if-match": stale})
+        assert_problem(client.delete(path, headers={"if-match": stale}), 412)
+        assert client.get(path).status_code == 200
+
+    def test_if_match_star_and_lists(self, client: TestClient) -> None:
+        organisation = api.organisation(client)
+        path = f"{API}/organisations/{organisation['id']}"
+        etag = client.get(path).headers["etag"]
+        listed = client.patch(path, json={"name": "B"}, headers={"if-match": f'"x", {etag}'})
+        assert listed.json()["name"] == "B"
+        star = client.patch(path, json={"name": "C"}, headers={"if-match": "*"})
+        assert star.json()["name"] == "C"
+
+
+class TestProbes:
+    def test_livez(self, client: TestClient) -> None:
+        response = client.get("/livez")
+        assert response.json() == {"status": "pass"}
+        assert response.headers["content-type"] == "application/health+json"
+
+    def test_readyz_when_migrated(self, client: TestClient) -> None:
+        response = client.get("/readyz")
+        assert response.status_code == 200
+        assert response.json() == {"status": "pass"}
+
+    def test_readyz_is_503_when_schema_is_behind(self, client: TestClient) -> None:
+        client.app.state.head_revision = "a-newer-revision"  # type: ignore[attr-defined]
+        problem = assert_problem(client.get("/readyz"), 503)
+        assert "latest migration" in problem["detail"]
+
+
+class TestPagination:
+    def test_cursor_walks_every_item_once_in_creation_order(self, client: TestClient) -> None:
+        created = [api.organisation(client)["id"] for _ in range(5)]
+        seen: list[str] = []
+        cursor = None
+        pages = 0
+        while True:
+            params: dict[str, Any] = {"limit": 2} | ({"cursor": cursor} if cursor else {})
+            page = client.get(f"{API}/organisations", params=params).json()
+            seen += [item["id"] for item in page["items"]]
+            pages += 1
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        assert seen == created
+        assert pages == 3

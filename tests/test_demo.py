@@ -1,0 +1,155 @@
+"""`qicollab demo` through the real command line, then the demo read back over HTTP."""
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.config import Settings
+from app.data_points.models import DataPoint
+from app.db import make_engine, make_sessionmaker
+from app.main import create_app
+from app.measures.models import Measure
+from app.teams.models import Team
+from tests.api import API
+from tests.conftest import create_scratch_database, drop_scratch_database
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def qicollab(url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = os.environ | {"QI_DATABASE_URL": url}
+    return subprocess.run(
+        [sys.executable, "-m", "app", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture
+def demo_url(tmp_path: Path) -> Iterator[str]:
+    url = create_scratch_database(str(tmp_path))
+    loaded = qicollab(url, "demo")
+    assert loaded.returncode == 0, loaded.stderr
+    assert "6 teams" in loaded.stdout
+    yield url
+    drop_scratch_database(url)
+
+
+@pytest.fixture
+def demo_client(demo_url: str) -> Iterator[TestClient]:
+    engine = make_engine(demo_url)
+    app = create_app(Settings(database_url=demo_url), make_sessionmaker(engine))
+    with TestClient(app) as client:
+        yield client
+    engine.dispose()
+
+
+def _all(client: TestClient, path: str, **params: Any) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        query = {"limit": 200, **params} | ({"cursor": cursor} if cursor else {})
+        page = client.get(f"{API}{path}", params=query).json()
+        items += page["items"]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return items
+
+
+def test_demo_shows_the_south_yorkshire_collaborative(demo_client: TestClient) -> None:
+    collaboratives = _all(demo_client, "/collaboratives")
+    assert [c["name"] for c in collaboratives] == [
+        "Improving mental health and staff retention for South Yorkshire staff"
+    ]
+    assert (collaboratives[0]["starts_on"], collaboratives[0]["ends_on"]) == (
+        "2024-07-31",
+        "2025-09-22",
+    )
+    teams = _all(demo_client, "/teams")
+    assert len(teams) == 6
+    meetings = _all(demo_client, "/meetings")
+    assert [m["starts_at"][:10] for m in meetings] == [
+        "2024-09-05",
+        "2024-11-21",
+        "2025-02-13",
+        "2025-04-28",
+        "2025-07-10",
+        "2025-09-22",
+    ]
+    codes = {o["ods_code"] for o in _all(demo_client, "/organisations")}
+    assert {"RHQ", "TAH", "RFF", "RFR", "RXE", "RP5", "QF7"} <= codes
+
+
+def test_demo_keeps_the_collaborative_rules(demo_client: TestClient) -> None:
+    for team in _all(demo_client, "/teams"):
+        current = _all(demo_client, f"/teams/{team['id']}/members", current="true")
+        assert 3 <= len(current) <= 5, team["name"]
+        assert [m["role"] for m in current].count("lead") == 1, team["name"]
+        assert team["coach_id"] is not None
+        measures = _all(demo_client, "/measures", team_id=team["id"])
+        assert len(measures) >= 5
+        for measure in measures:
+            points = _all(demo_client, f"/teams/{team['id']}/measures/{measure['id']}/data")
+            assert len(points) >= 12, (team["name"], measure["code"])
+            if measure["chart"] == "p":
+                assert all(0 <= p["numerator"] <= p["denominator"] for p in points)
+            else:
+                assert all(p["value"] is not None for p in points)
+
+
+def test_demo_refuses_a_database_with_data_unless_forced(demo_url: str) -> None:
+    again = qicollab(demo_url, "demo")
+    assert again.returncode == 1
+    assert "--force" in again.stderr
+    forced = qicollab(demo_url, "demo", "--force")
+    assert forced.returncode == 0, forced.stderr
+    engine = make_engine(demo_url)
+    app = create_app(Settings(database_url=demo_url), make_sessionmaker(engine))
+    with TestClient(app) as client:
+        assert len(_all(client, "/teams")) == 6
+    engine.dispose()
+
+
+def _series(session: Session) -> list[tuple[object, ...]]:
+    rows = session.execute(
+        select(
+            Team.name,
+            Measure.code,
+            DataPoint.period_start,
+            DataPoint.value,
+            DataPoint.numerator,
+            DataPoint.denominator,
+        )
+        .join(Team, Team.id == DataPoint.team_id)
+        .join(Measure, Measure.id == DataPoint.measure_id)
+        .order_by(Team.name, Measure.code, DataPoint.period_start)
+    )
+    return [tuple(row) for row in rows]
+
+
+def test_demo_is_the_same_every_time(demo_url: str, tmp_path: Path) -> None:
+    other = create_scratch_database(str(tmp_path))
+    try:
+        assert qicollab(other, "demo").returncode == 0
+        series = []
+        for url in (demo_url, other):
+            engine = make_engine(url)
+            with make_sessionmaker(engine)() as session:
+                series.append(_series(session))
+            engine.dispose()
+        assert len(series[0]) > 1000
+        assert series[0] == series[1]
+    finally:
+        drop_scratch_database(other)

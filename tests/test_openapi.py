@@ -1,0 +1,54 @@
+"""The committed OpenAPI file is what the app serves, and every operation is documented."""
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+SPEC_FILE = Path(__file__).resolve().parent.parent / "openapi" / "openapi.json"
+OPERATION_ID = re.compile(r"^[a-z_]+-[a-z_]+$")
+
+
+@pytest.fixture
+def served(client: TestClient) -> dict[str, Any]:
+    spec: dict[str, Any] = client.get("/openapi.json").json()
+    return spec
+
+
+def _operations(spec: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (path, method, operation)
+        for path, item in spec["paths"].items()
+        for method, operation in item.items()
+    ]
+
+
+def test_committed_file_equals_the_served_spec(served: dict[str, Any]) -> None:
+    committed = json.loads(SPEC_FILE.read_text())
+    assert committed == served, "openapi/openapi.json is stale: run `make openapi`"
+
+
+def test_every_operation_has_id_summary_tag_and_problem_responses(served: dict[str, Any]) -> None:
+    operations = _operations(served)
+    assert len(operations) >= 30
+    ids = [operation["operationId"] for _, _, operation in operations]
+    assert len(set(ids)) == len(ids)
+    for path, method, operation in operations:
+        where = f"{method.upper()} {path}"
+        assert OPERATION_ID.match(operation["operationId"]), where
+        assert operation.get("summary"), where
+        assert operation.get("tags"), where
+        errors = {code: body for code, body in operation["responses"].items() if code >= "400"}
+        if path.startswith("/api/"):
+            assert errors, f"{where} declares no error responses"
+        for code, body in errors.items():
+            assert list(body["content"]) == ["application/problem+json"], f"{where} {code}"
+
+
+def test_changes_declare_precondition_statuses(served: dict[str, Any]) -> None:
+    for path, method, operation in _operations(served):
+        if method in ("patch", "delete"):
+            assert {"412", "428"} <= set(operation["responses"]), f"{method} {path}"
