@@ -1,0 +1,60 @@
+# qi-collaborative: `make run` serves the API with the demo loaded, `make test` runs the suite.
+# Everything installs into .venv from the pinned lock files; `make lock` re-pins them.
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || echo python3)
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+# Direct dependencies; the lock files pin their whole closure.
+RUNTIME_DEPS := fastapi 'uvicorn[standard]' sqlalchemy alembic pydantic pydantic-settings \
+	email-validator httpx 'psycopg[binary]' tzdata
+# pytest below 9.1: schemathesis's pytest plugin still sets Function._nodeid, gone in 9.2.
+DEV_DEPS := 'pytest<9.1' pytest-xdist hypothesis schemathesis httpx2 mypy ruff import-linter
+LOCK_VENV := /tmp/qi-collaborative-lockvenv
+
+.PHONY: install venv run test lint openapi lock clean
+
+install venv: $(VENV)/.installed
+
+# A stamp file, so repeated runs are fast; it is redone when a lock file or pyproject.toml changes.
+$(VENV)/.installed: requirements.lock requirements-dev.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -r requirements.lock -r requirements-dev.lock
+	$(BIN)/pip install --no-deps -e .
+	touch $@
+
+run: install
+	$(BIN)/qicollab serve --demo --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+openapi: install
+	$(BIN)/qicollab openapi > openapi/openapi.json.tmp
+	mv openapi/openapi.json.tmp openapi/openapi.json
+
+# Resolves the newest versions in a throwaway venv; dev tools may not move a runtime pin.
+lock:
+	rm -rf $(LOCK_VENV)
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/pip install $(RUNTIME_DEPS)
+	{ echo '# The runtime dependency closure, pinned (setuptools reads this file). Regenerate with `make lock`.'; \
+	  $(LOCK_VENV)/bin/pip freeze --exclude-editable; } > requirements.lock
+	$(LOCK_VENV)/bin/pip install -c requirements.lock $(DEV_DEPS)
+	{ echo '# Test and lint tools: the dev closure minus requirements.lock, pinned. Regenerate with `make lock`.'; \
+	  $(LOCK_VENV)/bin/pip freeze --exclude-editable | grep -vxiF -f requirements.lock; } > requirements-dev.lock
+	rm -rf $(LOCK_VENV)
+
+# Leaves the local database (qi-collaborative.db) alone.
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
