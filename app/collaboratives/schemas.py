@@ -62,6 +62,7 @@ class CollaborativeRead(ResourceRead):
     )
 
 
-def check_dates(starts_on: date, ends_on: date) -> None:
+def check_dates(starts_on: date, ends_on: date, *, field: str = "ends_on") -> None:
+    """`field` names the date the caller sent, so the problem points at their input."""
     if ends_on < starts_on:
-        raise InvalidInput.at(("body", "ends_on"), "ends_on must not be before starts_on")
+        raise InvalidInput.at(("body", field), "ends_on must not be before starts_on")

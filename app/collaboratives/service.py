@@ -10,6 +10,7 @@ from app.collaboratives.models import Collaborative, CollaborativeStatus
 from app.collaboratives.schemas import CollaborativeCreate, check_dates
 from app.db import apply_changes, delete_unless_referenced, get_or_404
 from app.errors import Conflict
+from app.memberships.models import Membership
 from app.pagination import paginate
 from app.teams.models import PLACE_TAKING_STATUSES, Team
 
@@ -48,13 +49,34 @@ def count_place_taking_teams(session: Session, collaborative_id: uuid.UUID) -> i
     return session.scalar(statement) or 0
 
 
+def largest_current_team(session: Session, collaborative_id: uuid.UUID) -> int:
+    """The most current members any team of the collaborative has (one query)."""
+    sizes = (
+        select(func.count(Membership.id).label("size"))
+        .join(Team, Team.id == Membership.team_id)
+        .where(Team.collaborative_id == collaborative_id, Membership.is_current_clause())
+        .group_by(Membership.team_id)
+        .subquery()
+    )
+    return session.scalar(select(func.max(sizes.c.size))) or 0
+
+
 def update_collaborative(
     session: Session, collaborative: Collaborative, changes: dict[str, Any]
 ) -> Collaborative:
     check_dates(
         changes.get("starts_on", collaborative.starts_on),
         changes.get("ends_on", collaborative.ends_on),
+        field="ends_on" if "ends_on" in changes else "starts_on",
     )
+    if "max_team_size" in changes:
+        largest = largest_current_team(session, collaborative.id)
+        if changes["max_team_size"] < largest:
+            raise Conflict(
+                f"A team already has {largest} current members; max_team_size cannot go"
+                " below that.",
+                slug="max-team-size",
+            )
     if "max_teams" in changes:
         taken = count_place_taking_teams(session, collaborative.id)
         if changes["max_teams"] < taken:

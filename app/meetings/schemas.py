@@ -57,6 +57,7 @@ class MeetingRead(ResourceRead):
     agenda: str | None
 
 
-def check_times(starts_at: datetime, ends_at: datetime) -> None:
+def check_times(starts_at: datetime, ends_at: datetime, *, field: str = "ends_at") -> None:
+    """`field` names the instant the caller sent, so the problem points at their input."""
     if ends_at <= starts_at:
-        raise InvalidInput.at(("body", "ends_at"), "ends_at must be after starts_at")
+        raise InvalidInput.at(("body", field), "ends_at must be after starts_at")

@@ -59,7 +59,9 @@ def list_meetings(
 
 def update_meeting(session: Session, meeting: Meeting, changes: dict[str, Any]) -> Meeting:
     check_times(
-        changes.get("starts_at", meeting.starts_at), changes.get("ends_at", meeting.ends_at)
+        changes.get("starts_at", meeting.starts_at),
+        changes.get("ends_at", meeting.ends_at),
+        field="ends_at" if "ends_at" in changes else "starts_at",
     )
     apply_changes(meeting, changes)
     session.flush()

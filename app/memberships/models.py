@@ -4,7 +4,7 @@ import uuid
 from datetime import date
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey
+from sqlalchemy import ColumnElement, ForeignKey, or_
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.clock import today
@@ -28,6 +28,11 @@ class Membership(Resource, Base):
     def is_current(self, on: date) -> bool:
         """Current until the day they leave; someone booked to join later already counts."""
         return self.left_on is None or self.left_on > on
+
+    @classmethod
+    def is_current_clause(cls) -> ColumnElement[bool]:
+        """The SQL form of is_current(today)."""
+        return or_(cls.left_on.is_(None), cls.left_on > today())
 
     @property
     def current(self) -> bool:

@@ -3,7 +3,7 @@
 import uuid
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.clock import today
@@ -17,13 +17,11 @@ from app.pagination import paginate
 from app.teams.models import PLACE_TAKING_STATUSES, Team
 
 
-def _is_current() -> Any:
-    return or_(Membership.left_on.is_(None), Membership.left_on > today())
-
-
 def count_current_leads(session: Session, team_id: uuid.UUID) -> int:
     statement = select(func.count(Membership.id)).where(
-        Membership.team_id == team_id, Membership.role == MembershipRole.LEAD, _is_current()
+        Membership.team_id == team_id,
+        Membership.role == MembershipRole.LEAD,
+        Membership.is_current_clause(),
     )
     return session.scalar(statement) or 0
 
@@ -31,7 +29,9 @@ def count_current_leads(session: Session, team_id: uuid.UUID) -> int:
 def _current_lead(session: Session, team_id: uuid.UUID) -> Membership | None:
     return session.scalar(
         select(Membership).where(
-            Membership.team_id == team_id, Membership.role == MembershipRole.LEAD, _is_current()
+            Membership.team_id == team_id,
+            Membership.role == MembershipRole.LEAD,
+            Membership.is_current_clause(),
         )
     )
 
@@ -41,7 +41,9 @@ def _current_membership(
 ) -> Membership | None:
     return session.scalar(
         select(Membership).where(
-            Membership.team_id == team_id, Membership.member_id == member_id, _is_current()
+            Membership.team_id == team_id,
+            Membership.member_id == member_id,
+            Membership.is_current_clause(),
         )
     )
 
@@ -49,7 +51,9 @@ def _current_membership(
 def _check_room(session: Session, team: Team) -> None:
     size = session.get_one(Collaborative, team.collaborative_id).max_team_size
     current = session.scalar(
-        select(func.count(Membership.id)).where(Membership.team_id == team.id, _is_current())
+        select(func.count(Membership.id)).where(
+            Membership.team_id == team.id, Membership.is_current_clause()
+        )
     )
     if (current or 0) >= size:
         raise Conflict(
@@ -118,7 +122,7 @@ def list_memberships(
 ) -> tuple[list[Membership], str | None]:
     statement = select(Membership).where(Membership.team_id == team.id)
     if current is True:
-        statement = statement.where(_is_current())
+        statement = statement.where(Membership.is_current_clause())
     elif current is False:
         statement = statement.where(Membership.left_on <= today())
     if role is not None:
