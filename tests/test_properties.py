@@ -1,0 +1,105 @@
+"""Rules that hold for every input, checked with Hypothesis."""
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from app.errors import BadRequest
+from app.pagination import decode_cursor, encode_cursor
+from tests import api
+from tests.api import API
+
+instants = st.datetimes(
+    min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
+)
+
+
+@given(sort_value=instants, ident=st.uuids())
+def test_a_cursor_decodes_to_what_was_encoded(sort_value: datetime, ident: uuid.UUID) -> None:
+    assert decode_cursor(encode_cursor(sort_value, ident), datetime) == (sort_value, ident)
+
+
+@given(text=st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"))
+def test_any_other_cursor_is_a_bad_request_not_a_crash(text: str) -> None:
+    try:
+        decode_cursor(text, datetime)
+    except BadRequest:
+        return
+    # A string that happens to decode must carry a real (instant, id) pair.
+    value, ident = decode_cursor(text, datetime)
+    assert isinstance(value, datetime)
+    assert isinstance(ident, uuid.UUID)
+
+
+def test_pages_of_any_size_list_every_item_once_in_order(client: TestClient) -> None:
+    created = [api.organisation(client)["id"] for _ in range(9)]
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(limit=st.integers(min_value=1, max_value=12))
+    def walk(limit: int) -> None:
+        seen: list[str] = []
+        cursor = None
+        while True:
+            params: dict[str, Any] = {"limit": limit} | ({"cursor": cursor} if cursor else {})
+            page = client.get(f"{API}/organisations", params=params).json()
+            assert len(page["items"]) <= limit
+            seen += [item["id"] for item in page["items"]]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        assert seen == created
+
+    walk()
+
+
+@pytest.fixture
+def p_series(client: TestClient) -> str:
+    organisation = api.organisation(client)
+    collaborative = api.collaborative(client)
+    team = api.team(client, collaborative["id"], [organisation["id"]])
+    measure = api.measure(client, team_id=team["id"], chart="p")
+    return f"{API}/teams/{team['id']}/measures/{measure['id']}/data"
+
+
+counts = st.integers(min_value=-3, max_value=60).map(float)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(numerator=counts, denominator=counts, offset=st.integers(min_value=0, max_value=500))
+def test_a_p_point_is_stored_exactly_when_it_is_a_proportion(
+    client: TestClient, p_series: str, numerator: float, denominator: float, offset: int
+) -> None:
+    period = str(date(2024, 1, 1) + timedelta(weeks=offset))
+    response = client.put(
+        p_series,
+        json={
+            "points": [{"period_start": period, "numerator": numerator, "denominator": denominator}]
+        },
+    )
+    valid = denominator > 0 and 0 <= numerator <= denominator
+    stored = {
+        p["period_start"]: p for p in client.get(p_series, params={"limit": 200}).json()["items"]
+    }
+    if valid:
+        assert response.status_code == 200, response.text
+        assert (stored[period]["numerator"], stored[period]["denominator"]) == (
+            numerator,
+            denominator,
+        )
+    else:
+        assert response.status_code == 422
+        fields = {error["loc"][-1] for error in response.json()["errors"]}
+        assert fields <= {"numerator", "denominator"}
+        assert fields
+        previous = stored.get(period)
+        assert previous is None or (previous["numerator"], previous["denominator"]) != (
+            numerator,
+            denominator,
+        )
