@@ -98,10 +98,3 @@ def app(database_url: str, session_factory: sessionmaker[Session]) -> FastAPI:
 def client(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app) as client:
         yield client
-
-
-@pytest.fixture
-def api_schema(app: FastAPI) -> object:
-    from tests.test_schemathesis import _load
-
-    return _load(app)

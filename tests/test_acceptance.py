@@ -33,8 +33,9 @@ def test_a_team_with_five_members_a_measure_and_twelve_points(client: TestClient
 
     # Read everything back.
     assert client.get(f"{API}/organisations/{trust['id']}").json()["ods_code"] == "RHQ"
-    assert client.get(f"{API}/collaboratives/{collaborative['id']}").json()["name"] == (
-        collaborative["name"]
+    assert (
+        client.get(f"{API}/collaboratives/{collaborative['id']}").json()["name"]
+        == (collaborative["name"])
     )
     read_team = client.get(f"{API}/teams/{team['id']}").json()
     assert read_team["organisation_ids"] == [trust["id"]]
@@ -62,7 +63,9 @@ def test_a_team_with_five_members_a_measure_and_twelve_points(client: TestClient
     path = f"{API}/teams/{team['id']}"
     assert_problem(client.patch(path, json={"aim": "More joy"}), 428)
     fresh = client.get(path)
-    changed = client.patch(path, json={"aim": "More joy"}, headers={"If-Match": fresh.headers["ETag"]})
+    changed = client.patch(
+        path, json={"aim": "More joy"}, headers={"If-Match": fresh.headers["ETag"]}
+    )
     assert changed.status_code == 200
     assert changed.json()["aim"] == "More joy"
     assert changed.headers["ETag"] != fresh.headers["ETag"]
@@ -71,7 +74,10 @@ def test_a_team_with_five_members_a_measure_and_twelve_points(client: TestClient
     assert client.get(path).json()["aim"] == "More joy"
 
     # An unknown field is 422 and names the field.
-    unknown = client.post(f"{API}/organisations", json={"ods_code": "RFF", "name": "B", "kind": "trust", "colour": "red"})
+    unknown = client.post(
+        f"{API}/organisations",
+        json={"ods_code": "RFF", "name": "B", "kind": "trust", "colour": "red"},
+    )
     problem = assert_problem(unknown, 422)
     assert ["body", "colour"] in [error["loc"] for error in problem["errors"]]
 

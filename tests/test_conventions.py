@@ -98,7 +98,9 @@ class TestConcurrency:
         path = f"{API}/organisations/{organisation['id']}"
         first = client.get(path)
         assert first.headers["etag"] == f'"{organisation["id"]}-1"'
-        changed = client.patch(path, json={"name": "B"}, headers={"if-match": first.headers["etag"]})
+        changed = client.patch(
+            path, json={"name": "B"}, headers={"if-match": first.headers["etag"]}
+        )
         assert changed.json()["version"] == 2
         assert changed.headers["etag"] == f'"{organisation["id"]}-2"'
         assert client.get(path).headers["etag"] == changed.headers["etag"]

@@ -5,10 +5,11 @@ from collections.abc import Iterator
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
 from app.db import make_engine
-from app.migrate import current_revision, downgrade, head_revision, upgrade
+from app.migrate import MIGRATIONS_DIR, current_revision, downgrade, head_revision, upgrade
 from app.models import Base
 from tests.conftest import create_scratch_database, drop_scratch_database
 
@@ -58,8 +59,4 @@ def test_upgrade_matches_models_and_round_trips(empty_database: str) -> None:
 
 
 def test_there_is_a_single_head() -> None:
-    from alembic.script import ScriptDirectory
-
-    from app.migrate import MIGRATIONS_DIR
-
     assert len(ScriptDirectory(str(MIGRATIONS_DIR)).get_heads()) == 1

@@ -1,6 +1,7 @@
 """Property-based API tests: schemathesis derives requests from the OpenAPI spec of the real
 app and checks every response (no 5xx, documented status, content type, headers, schema)."""
 
+import pytest
 import schemathesis
 from fastapi import FastAPI
 from schemathesis.config import SchemathesisConfig
@@ -25,7 +26,9 @@ CONFIG = SchemathesisConfig.from_dict(
 )
 
 
-def _load(app: FastAPI) -> OpenApiSchema:
+@pytest.fixture
+def api_schema(app: FastAPI) -> OpenApiSchema:
+    """The spec as the app serves it, bound to this test's app and database transaction."""
     return schemathesis.openapi.from_asgi("/openapi.json", app, config=CONFIG)
 
 
