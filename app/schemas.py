@@ -15,11 +15,22 @@ from pydantic import (
     StringConstraints,
 )
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
-LongText = Annotated[str, StringConstraints(max_length=4000)]
+# No NUL characters: PostgreSQL cannot store them, and no honest text contains them.
+NO_NUL = r"^[^\x00]*$"
+
+
+def text(max_length: int, *, min_length: int = 0, strip: bool = True) -> StringConstraints:
+    """Bounded text without NUL characters."""
+    return StringConstraints(
+        strip_whitespace=strip, min_length=min_length, max_length=max_length, pattern=NO_NUL
+    )
+
+
+Name = Annotated[str, text(200, min_length=1)]
+ShortText = Annotated[str, text(200)]
+LongText = Annotated[str, text(4000, strip=False)]
 Email = Annotated[EmailStr, StringConstraints(max_length=254)]
-Url = Annotated[str, StringConstraints(max_length=2000, pattern=r"^https://\S+$")]
+Url = Annotated[str, StringConstraints(max_length=2000, pattern=r"^https://[^\s\x00]+$")]
 
 
 def _iso_date_text(value: object) -> object:

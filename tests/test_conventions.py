@@ -165,3 +165,12 @@ class TestPagination:
                 break
         assert seen == created
         assert pages == 3
+
+
+class TestText:
+    def test_nul_characters_are_refused_everywhere(self, client: TestClient) -> None:
+        body = {"name": "Cohort\u0000 2", "starts_on": "2025-01-01", "ends_on": "2025-12-31"}
+        problem = assert_problem(client.post(f"{API}/collaboratives", json=body), 422)
+        assert problem["errors"][0]["loc"] == ["body", "name"]
+        query = client.get(f"{API}/members", params={"email": "a\u0000@example.nhs.uk"})
+        assert assert_problem(query, 422)["errors"][0]["loc"] == ["query", "email"]

@@ -4,9 +4,9 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import Field
 
-from app.schemas import InputModel, JsonDate, Number, ReadModel, ResourceRead
+from app.schemas import InputModel, JsonDate, Number, ReadModel, ResourceRead, text
 
 MAX_POINTS_PER_BATCH = 5000
 
@@ -16,10 +16,10 @@ class DataPointIn(InputModel):
     value: Number | None = Field(default=None, description="For xmr, run and c measures.")
     numerator: Number | None = Field(default=None, description="For p and u measures.")
     denominator: Number | None = Field(default=None, description="For p and u measures; > 0.")
-    note: Annotated[str, StringConstraints(max_length=1000)] | None = Field(
+    note: Annotated[str, text(1000, strip=False)] | None = Field(
         default=None, description="What happened then, e.g. a change that was tested."
     )
-    source: Annotated[str, StringConstraints(max_length=100)] | None = Field(
+    source: Annotated[str, text(100)] | None = Field(
         default=None, description="Where the number came from, e.g. 'staff pulse survey'."
     )
 

@@ -13,7 +13,7 @@ from app.measures.schemas import MeasureCreate, MeasureRead, MeasureUpdate
 from app.pagination import DEFAULT_LIMIT
 from app.problems import CREATE, DELETE, LIST, READ_ONE, UPDATE
 from app.responses import created, page_of, with_etag
-from app.schemas import Page
+from app.schemas import NO_NUL, Page
 
 router = APIRouter(prefix="/measures", tags=["measures"])
 
@@ -29,7 +29,7 @@ def list_measures(
         Query(description="The team's own measures and those its collaborative shares."),
     ] = None,
     kind: MeasureKind | None = None,
-    code: Annotated[str | None, Query(max_length=40)] = None,
+    code: Annotated[str | None, Query(max_length=40, pattern=NO_NUL)] = None,
 ) -> Page[MeasureRead]:
     items, next_cursor = service.list_measures(
         session,

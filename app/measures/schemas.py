@@ -7,7 +7,7 @@ from pydantic import Field, StringConstraints, model_validator
 
 from app.errors import FieldProblem, InvalidInput
 from app.measures.models import ChartType, Frequency, ImprovementDirection, MeasureKind
-from app.schemas import InputModel, LongText, Name, Number, ResourceRead, patch_field
+from app.schemas import InputModel, LongText, Name, Number, ResourceRead, patch_field, text
 
 MeasureCode = Annotated[
     str,
@@ -16,7 +16,7 @@ MeasureCode = Annotated[
     ),
     Field(examples=["ENJOY_WORK"], description="Short code, unique within its owner."),
 ]
-Unit = Annotated[str, StringConstraints(strip_whitespace=True, max_length=40)]
+Unit = Annotated[str, text(40)]
 
 
 class MeasureCreate(InputModel):

@@ -13,7 +13,7 @@ from app.members.schemas import MemberCreate, MemberRead, MemberUpdate
 from app.pagination import DEFAULT_LIMIT
 from app.problems import CREATE, DELETE, LIST, READ_ONE, UPDATE
 from app.responses import created, page_of, with_etag
-from app.schemas import Page
+from app.schemas import NO_NUL, Page
 
 router = APIRouter(prefix="/members", tags=["members"])
 
@@ -24,7 +24,7 @@ def list_members(
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
     organisation_id: uuid.UUID | None = None,
-    email: Annotated[str | None, Query(max_length=254)] = None,
+    email: Annotated[str | None, Query(max_length=254, pattern=NO_NUL)] = None,
 ) -> Page[MemberRead]:
     """People, oldest first; filter by organisation or (case-insensitive) email."""
     items, next_cursor = service.list_members(

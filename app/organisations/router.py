@@ -13,7 +13,7 @@ from app.organisations.schemas import OrganisationCreate, OrganisationRead, Orga
 from app.pagination import DEFAULT_LIMIT
 from app.problems import CREATE, DELETE, LIST, READ_ONE, UPDATE
 from app.responses import created, page_of, with_etag
-from app.schemas import Page
+from app.schemas import NO_NUL, Page
 
 router = APIRouter(prefix="/organisations", tags=["organisations"])
 
@@ -24,7 +24,7 @@ def list_organisations(
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
     kind: OrganisationKind | None = None,
-    ods_code: Annotated[str | None, Query(max_length=10)] = None,
+    ods_code: Annotated[str | None, Query(max_length=10, pattern=NO_NUL)] = None,
 ) -> Page[OrganisationRead]:
     """NHS organisations taking part, oldest first; filter by `kind` or `ods_code`."""
     items, next_cursor = service.list_organisations(
