@@ -184,6 +184,8 @@ def _measure(spec: MeasureSpec, collaborative: Collaborative) -> Measure:
         chart=spec.chart,
         improvement_direction=spec.direction,
         target=spec.target,
+        # Proportions are shown as percentages, the unit their targets are written in.
+        multiply=100.0 if spec.chart == ChartType.P else 1.0,
         frequency=spec.frequency,
         numerator_definition=spec.numerator_definition,
         denominator_definition=spec.denominator_definition,

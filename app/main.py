@@ -21,6 +21,7 @@ from app.middleware import JsonBodyGuard
 from app.migrate import head_revision
 from app.organisations.router import router as organisations_router
 from app.problems import Problem, install_problem_handlers
+from app.rebases.router import router as rebases_router
 from app.teams.router import router as teams_router
 
 API_PREFIX = "/api/v1"
@@ -43,6 +44,7 @@ API_ROUTERS = [
     members_router,
     measures_router,
     data_points_router,
+    rebases_router,
     meetings_router,
     attendance_router,
 ]

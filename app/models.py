@@ -9,6 +9,7 @@ from app.meetings.models import Meeting
 from app.members.models import Member
 from app.memberships.models import Membership
 from app.organisations.models import Organisation
+from app.rebases.models import Rebase
 from app.teams.models import Team, team_organisations
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "Member",
     "Membership",
     "Organisation",
+    "Rebase",
     "Team",
     "team_organisations",
 ]

@@ -26,7 +26,7 @@ class ChartType(StrEnum):
 class ImprovementDirection(StrEnum):
     INCREASE = "increase"
     DECREASE = "decrease"
-    NEITHER = "neither"
+    NEUTRAL = "neutral"
 
 
 class Frequency(StrEnum):
@@ -57,6 +57,8 @@ class Measure(Resource, Base):
         enum_column(ImprovementDirection)
     )
     target: Mapped[float | None]
+    # P and U charts plot numerator / denominator x multiply: 100 for %, 1000 for per 1,000.
+    multiply: Mapped[float] = mapped_column(default=1.0, server_default="1")
     frequency: Mapped[Frequency] = mapped_column(enum_column(Frequency))
     numerator_definition: Mapped[str | None] = mapped_column(Text)
     denominator_definition: Mapped[str | None] = mapped_column(Text)

@@ -32,7 +32,13 @@ class MeasureCreate(InputModel):
     team_id: uuid.UUID | None = Field(default=None, description="Set for a team's own measure.")
     description: LongText | None = None
     unit: Unit | None = None
-    target: Number | None = None
+    target: Number | None = Field(
+        default=None, description="The goal, in the units plotted (after `multiply`)."
+    )
+    multiply: Annotated[Number, Field(gt=0, le=1_000_000)] = Field(
+        default=1.0,
+        description="P and U charts: plot numerator / denominator times this (100 for %).",
+    )
     numerator_definition: LongText | None = None
     denominator_definition: LongText | None = None
 
@@ -60,6 +66,7 @@ class MeasureUpdate(InputModel):
     description: LongText | None = patch_field()
     unit: Unit | None = patch_field()
     target: Number | None = patch_field()
+    multiply: Annotated[Number, Field(gt=0, le=1_000_000)] = patch_field()
     numerator_definition: LongText | None = patch_field()
     denominator_definition: LongText | None = patch_field()
 
@@ -76,5 +83,6 @@ class MeasureRead(ResourceRead):
     description: str | None
     unit: str | None
     target: float | None
+    multiply: float
     numerator_definition: str | None
     denominator_definition: str | None

@@ -291,7 +291,7 @@ def upgrade() -> None:
             sa.Enum(
                 "increase",
                 "decrease",
-                "neither",
+                "neutral",
                 name="improvementdirection",
                 native_enum=False,
                 length=32,
