@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app import health
 from app.attendance.router import router as attendance_router
+from app.charts.router import router as charts_router
 from app.collaboratives.router import router as collaboratives_router
 from app.config import Settings, get_settings
 from app.data_points.router import router as data_points_router
@@ -47,6 +48,7 @@ API_ROUTERS = [
     rebases_router,
     meetings_router,
     attendance_router,
+    charts_router,
 ]
 
 

@@ -2,6 +2,7 @@
 
 import json
 import math
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,8 @@ PTD_LABELS = {
 QIC_CHARTS = {"i": ChartType.XMR, "run": ChartType.RUN, "p": ChartType.P, "u": ChartType.U}
 OUTSIDE = {SpecialCause.ABOVE_UPPER_LIMIT, SpecialCause.BELOW_LOWER_LIMIT}
 
+Charter = Callable[[list[SeriesPoint], ChartOptions], ChartResult]
+
 
 def near(ours: float | None, expected: float | None, what: str) -> None:
     if expected is None:
@@ -75,17 +78,22 @@ def test_the_examples_are_present() -> None:
 
 @pytest.mark.parametrize("path", EXAMPLE_FILES, ids=[p.stem for p in EXAMPLE_FILES])
 def test_example(path: Path) -> None:
+    check_example(path, compute_chart)
+
+
+def check_example(path: Path, chart: Charter) -> None:
+    """Every run of one example file, charted by `chart` (the engine, or the HTTP API)."""
     example = json.loads(path.read_text())
     points = series(example)
     for run in example["runs"]:
         if "expected_error" in run:
-            check_reference_error(example, run, points)
+            check_reference_error(example, run, points, chart)
         elif run["peer"] == "NHSRplotthedots":
-            check_ptd(run, points)
+            check_ptd(run, points, chart)
         else:
-            check_qic(run, points)
+            check_qic(run, points, chart)
     if "published_expected_values" in example:
-        check_published(example, points)
+        check_published(example, points, chart)
 
 
 def ptd_options(settings: dict[str, Any]) -> ChartOptions:
@@ -99,9 +107,9 @@ def ptd_options(settings: dict[str, Any]) -> ChartOptions:
     )
 
 
-def check_ptd(run: dict[str, Any], points: list[SeriesPoint]) -> None:
+def check_ptd(run: dict[str, Any], points: list[SeriesPoint], chart: Charter) -> None:
     """NHSRplotthedots (MDC XmR): every point field, the per-period summary and the icons."""
-    result = compute_chart(points, ptd_options(run["settings"]))
+    result = chart(points, ptd_options(run["settings"]))
     expected = run["expected"]
     assert len(result.points) == len(expected["points"])
     for i, (ours, ref) in enumerate(zip(result.points, expected["points"], strict=True)):
@@ -185,11 +193,11 @@ def qic_options(settings: dict[str, Any], points: list[SeriesPoint]) -> ChartOpt
     )
 
 
-def check_qic(run: dict[str, Any], points: list[SeriesPoint]) -> None:
+def check_qic(run: dict[str, Any], points: list[SeriesPoint], chart: Charter) -> None:
     """qicharts2: values, centre lines, limits and the Anhoej runs analysis of every part."""
     settings = run["settings"]
     options = qic_options(settings, points)
-    result = compute_chart(points, options)
+    result = chart(points, options)
     expected = run["expected"]
     for period, part in zip(result.periods, expected["parts"], strict=True):
         at = f"{settings} part {part['part']}"
@@ -253,13 +261,13 @@ def check_run_chart_flags(result: ChartResult) -> None:
 
 
 def check_reference_error(
-    example: dict[str, Any], run: dict[str, Any], points: list[SeriesPoint]
+    example: dict[str, Any], run: dict[str, Any], points: list[SeriesPoint], chart: Charter
 ) -> None:
     """The reference fails on a gap inside a trend window (vector 13); the service rule is that a
     gap breaks the window (spc-rules.md 2.10), so nothing across the gap is a trend."""
     assert "missing value" in run["expected_error"]
     options = ptd_options(run["settings"])
-    result = compute_chart(points, options)
+    result = chart(points, options)
     trends = {SpecialCause.TREND_INCREASING, SpecialCause.TREND_DECREASING}
     assert not any(p.special_cause in trends for p in result.points)
     gap = next(i for i, p in enumerate(points) if p.value is None)
@@ -272,18 +280,18 @@ def check_reference_error(
     assert after is not None
     filled = [*points]
     filled[gap] = SeriesPoint(points[gap].date, (before + after) / 2)
-    rising = compute_chart(filled, options).points[: gap + 5]
+    rising = chart(filled, options).points[: gap + 5]
     assert all(p.special_cause == SpecialCause.TREND_INCREASING for p in rising)
     assert example["id"]
 
 
-def check_published(example: dict[str, Any], points: list[SeriesPoint]) -> None:
+def check_published(example: dict[str, Any], points: list[SeriesPoint], chart: Charter) -> None:
     """The rounded figures the reference publishes, to the precision they are printed with."""
     published = example["published_expected_values"]
     cases = {k: v for k, v in published.items() if isinstance(v, dict)} or {"": published}
     for name, figures in cases.items():
         screen = "unscreened" not in name and "false" not in name
-        result = compute_chart(points, ChartOptions(screen_outliers=screen))
+        result = chart(points, ChartOptions(screen_outliers=screen))
         first = result.points[0]
         for key, ours in (
             ("mean", first.centre),

@@ -1,0 +1,1 @@
+"""Run and SPC charts over HTTP: posted series, stored series and the collaborative dashboard."""

@@ -1,0 +1,105 @@
+"""HTTP endpoints for charts: a posted series, a stored series, and the dashboard."""
+
+import uuid
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+
+from app.charts import service
+from app.charts.schemas import ChartRead, ChartRequest, DashboardRead, SeriesChartRead
+from app.charts.svg import Labels, render_svg
+from app.collaboratives import service as collaboratives_service
+from app.deps import SessionDep
+from app.measures import service as measures_service
+from app.problems import problems
+from app.spc import Direction
+from app.teams import service as teams_service
+
+router = APIRouter(tags=["charts"])
+
+SVG = "image/svg+xml"
+Format = Annotated[
+    Literal["json", "svg"] | None,
+    Query(
+        alias="format",
+        description="`svg` for an image; the same as sending `Accept: image/svg+xml`.",
+    ),
+]
+SVG_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {SVG: {"schema": {"type": "string"}}}}
+}
+
+
+def wants_svg(request: Request, output: str | None) -> bool:
+    if output is not None:
+        return output == "svg"
+    accept = request.headers.get("accept", "")
+    return SVG in accept and "application/json" not in accept
+
+
+@router.post(
+    "/spc/charts",
+    summary="Chart a posted series",
+    response_model=ChartRead,
+    responses={**SVG_RESPONSE, **problems(400, 413, 415, 422)},
+)
+def create_chart(body: ChartRequest, request: Request, output: Format = None) -> Any:
+    """Computes a run, XmR, P, U or C chart the NHS "Making Data Count" way, storing nothing:
+    centre, limits and two-sigma lines per point, the special-cause rules, the Anhoej runs
+    analysis per period, the variation icon and the assurance against `target`."""
+    points = [point.as_series_point() for point in body.points]
+    chart = service.chart_or_invalid(points, body.options())
+    if wants_svg(request, output):
+        title = f"{body.chart.value.upper()} chart"
+        return Response(render_svg(chart, Labels(title, target=body.target)), media_type=SVG)
+    return ChartRead.model_validate(chart, from_attributes=True)
+
+
+@router.get(
+    "/teams/{team_id}/measures/{measure_id}/chart",
+    summary="Chart a team's series",
+    response_model=SeriesChartRead,
+    responses={**SVG_RESPONSE, **problems(404, 422)},
+)
+def get_series_chart(
+    team_id: uuid.UUID,
+    measure_id: uuid.UUID,
+    session: SessionDep,
+    request: Request,
+    output: Format = None,
+) -> Any:
+    """The chart of the team's stored points, with the measure's chart type, improvement
+    direction and target, the team's rebase dates, and the points' notes as annotations."""
+    team = teams_service.get_team(session, team_id)
+    measure = measures_service.get_team_measure(session, team, measure_id)
+    chart, annotations = service.series_chart(session, team, measure)
+    if wants_svg(request, output):
+        labels = Labels(measure.name, team.name, measure.unit, measure.target)
+        return Response(render_svg(chart, labels), media_type=SVG)
+    body = ChartRead.model_validate(chart, from_attributes=True).model_dump()
+    return SeriesChartRead.model_validate(
+        body
+        | {
+            "team_id": team.id,
+            "measure_id": measure.id,
+            "measure_code": measure.code,
+            "measure_name": measure.name,
+            "unit": measure.unit,
+            "target": measure.target,
+            "improvement_direction": Direction(measure.improvement_direction.value),
+            "annotations": annotations,
+        }
+    )
+
+
+@router.get(
+    "/collaboratives/{collaborative_id}/dashboard",
+    summary="Every team's latest position on every shared measure",
+    response_model=DashboardRead,
+    responses=problems(404, 422),
+)
+def get_dashboard(collaborative_id: uuid.UUID, session: SessionDep) -> DashboardRead:
+    """For each selected team and shared measure: the latest value and date, the variation
+    icon, the assurance and the number of points."""
+    collaborative = collaboratives_service.get_collaborative(session, collaborative_id)
+    return service.dashboard(session, collaborative)

@@ -1,0 +1,130 @@
+"""Request and response bodies of the chart endpoints (the contract in spc-api.md)."""
+
+import uuid
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from app.schemas import InputModel, JsonDate, Number, ReadModel, WholeNumber
+from app.spc import (
+    Assurance,
+    ChartOptions,
+    ChartType,
+    Direction,
+    PointType,
+    SeriesPoint,
+    SpecialCause,
+    VariationIcon,
+)
+
+MAX_POINTS = 10_000
+
+
+class ChartPointIn(InputModel):
+    date: JsonDate
+    value: Number | None = Field(default=None, description="Null marks a missing value.")
+    numerator: Number | None = Field(default=None, description="P and U charts.")
+    denominator: Number | None = Field(default=None, description="P and U charts.")
+
+    def as_series_point(self) -> SeriesPoint:
+        return SeriesPoint(self.date, self.value, self.numerator, self.denominator)
+
+
+class ChartRequest(InputModel):
+    chart: ChartType = ChartType.XMR
+    points: list[ChartPointIn] = Field(max_length=MAX_POINTS)
+    improvement_direction: Direction = Direction.NEUTRAL
+    target: Number | None = Field(default=None, description="In the plotted units.")
+    rebase: list[JsonDate] = Field(default_factory=list, max_length=MAX_POINTS)
+    fix_after_n_points: Annotated[WholeNumber, Field(ge=12)] | None = None
+    screen_outliers: bool = Field(default=True, strict=True)
+    multiply: Annotated[Number, Field(gt=0)] = 1.0
+    points_for_significance: Literal[6, 7] = 7
+
+    def options(self) -> ChartOptions:
+        return ChartOptions(
+            chart=self.chart,
+            improvement_direction=self.improvement_direction,
+            target=self.target,
+            rebase=tuple(self.rebase),
+            fix_after_n_points=self.fix_after_n_points,
+            screen_outliers=self.screen_outliers,
+            multiply=self.multiply,
+            points_for_significance=self.points_for_significance,
+        )
+
+
+class RunsRead(ReadModel):
+    n_useful: int | None
+    longest_run: int | None
+    longest_run_max: int | None
+    n_crossings: int | None
+    n_crossings_min: int | None
+    signal: bool
+
+
+class PeriodRead(ReadModel):
+    period: int
+    start: date
+    n_points: int
+    centre: float | None
+    trial_limits: bool
+    runs: RunsRead
+
+
+class ChartPointRead(ReadModel):
+    date: date
+    value: float | None
+    period: int
+    centre: float | None
+    lower_limit: float | None
+    upper_limit: float | None
+    lower_warning: float | None
+    upper_warning: float | None
+    special_cause: SpecialCause
+    point_type: PointType
+
+
+class ChartRead(ReadModel):
+    chart: ChartType
+    points: list[ChartPointRead]
+    periods: list[PeriodRead]
+    variation_icon: VariationIcon
+    assurance: Assurance | None
+    warnings: list[str]
+
+
+class Annotation(ReadModel):
+    date: date
+    note: str
+
+
+class SeriesChartRead(ChartRead):
+    """A stored series' chart, with what the team wrote beside its points."""
+
+    team_id: uuid.UUID
+    measure_id: uuid.UUID
+    measure_code: str
+    measure_name: str
+    unit: str | None
+    target: float | None
+    improvement_direction: Direction
+    annotations: list[Annotation]
+
+
+class DashboardCell(ReadModel):
+    team_id: uuid.UUID
+    measure_id: uuid.UUID
+    n_points: int
+    latest_date: date | None
+    latest_value: float | None
+    variation_icon: VariationIcon | None
+    assurance: Assurance | None
+
+
+class DashboardRead(ReadModel):
+    collaborative_id: uuid.UUID
+    teams: list[uuid.UUID]
+    measures: list[uuid.UUID]
+    cells: list[DashboardCell] = Field(description="One per team and shared measure.")

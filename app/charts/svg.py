@@ -1,0 +1,239 @@
+"""Draw a chart result as SVG in the Making Data Count style; plain text out, no web or database."""
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from xml.sax.saxutils import escape
+
+from app.spc import Assurance, ChartResult, PointResult, PointType, VariationIcon
+
+WIDTH, HEIGHT = 860, 440
+LEFT, RIGHT, TOP, BOTTOM = 64, 150, 64, 56
+
+# NHS England "Making Data Count" palette.
+GREY = "#7b7d7d"
+ORANGE = "#fab428"
+BLUE = "#289de0"
+PURPLE = "#361475"
+RED = "#de1b1b"
+INK = "#231f20"
+
+POINT_COLOURS = {
+    PointType.COMMON_CAUSE: GREY,
+    PointType.SPECIAL_CAUSE_IMPROVEMENT: BLUE,
+    PointType.SPECIAL_CAUSE_CONCERN: ORANGE,
+    PointType.SPECIAL_CAUSE_NEUTRAL_HIGH: PURPLE,
+    PointType.SPECIAL_CAUSE_NEUTRAL_LOW: PURPLE,
+}
+
+# Icon: colour, letter and the text a screen reader gets.
+VARIATION_ICONS = {
+    VariationIcon.COMMON_CAUSE: (GREY, "~", "Common cause variation"),
+    VariationIcon.IMPROVEMENT_HIGH: (BLUE, "H", "Special cause improvement, high"),
+    VariationIcon.IMPROVEMENT_LOW: (BLUE, "L", "Special cause improvement, low"),
+    VariationIcon.CONCERN_HIGH: (ORANGE, "H", "Special cause concern, high"),
+    VariationIcon.CONCERN_LOW: (ORANGE, "L", "Special cause concern, low"),
+    VariationIcon.NEUTRAL_HIGH: (PURPLE, "H", "Special cause, neither better nor worse, high"),
+    VariationIcon.NEUTRAL_LOW: (PURPLE, "L", "Special cause, neither better nor worse, low"),
+}
+ASSURANCE_ICONS = {
+    Assurance.CONSISTENT_PASS: (BLUE, "P", "Consistently passes the target"),
+    Assurance.CONSISTENT_FAIL: (ORANGE, "F", "Consistently fails the target"),
+    Assurance.INCONSISTENT: (GREY, "?", "Hits and misses the target"),
+}
+
+
+@dataclass(frozen=True)
+class Labels:
+    title: str
+    subtitle: str = ""
+    unit: str | None = None
+    target: float | None = None
+
+
+def render_svg(chart: ChartResult, labels: Labels) -> str:
+    points = chart.points
+    scale = _Scale(points, labels.target)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
+        f'viewBox="0 0 {WIDTH} {HEIGHT}" role="img" font-family="Arial, Helvetica, sans-serif">',
+        f"<title>{escape(labels.title)}</title>",
+        f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#ffffff"/>',
+        f'<text x="{LEFT}" y="28" font-size="17" font-weight="bold" fill="{INK}">'
+        f"{escape(labels.title)}</text>",
+        f'<text x="{LEFT}" y="48" font-size="12" fill="{GREY}">{escape(labels.subtitle)}</text>',
+        *_axes(scale, points, labels.unit),
+        *_period_lines(scale, points),
+    ]
+    if labels.target is not None:
+        y = scale.y(labels.target)
+        parts.append(
+            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" '
+            f'stroke="{RED}" stroke-width="1.5" stroke-dasharray="8 4"/>'
+        )
+        parts.append(_legend_text(y, "target", RED))
+    parts += _data(scale, points)
+    parts += _icons(chart)
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+class _Scale:
+    def __init__(self, points: Sequence[PointResult], target: float | None) -> None:
+        values = [
+            v
+            for p in points
+            for v in (p.value, p.lower_limit, p.upper_limit, p.centre)
+            if v is not None and math.isfinite(v)
+        ]
+        if target is not None:
+            values.append(target)
+        low, high = (min(values), max(values)) if values else (0.0, 1.0)
+        pad = (high - low) * 0.08 or abs(high) * 0.1 or 1.0
+        self.low, self.high = low - pad, high + pad
+        self.count = len(points)
+
+    def x(self, index: int) -> float:
+        span = WIDTH - LEFT - RIGHT
+        return LEFT + (span * index / (self.count - 1) if self.count > 1 else span / 2)
+
+    def y(self, value: float) -> float:
+        span = HEIGHT - TOP - BOTTOM
+        return TOP + span * (self.high - value) / (self.high - self.low)
+
+
+def _nice_step(span: float) -> float:
+    raw = span / 5
+    magnitude = 10.0 ** math.floor(math.log10(raw))
+    return next(m * magnitude for m in (1.0, 2.0, 2.5, 5.0, 10.0) if m * magnitude >= raw)
+
+
+def _format(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.3g}"
+
+
+def _axes(scale: _Scale, points: Sequence[PointResult], unit: str | None) -> list[str]:
+    parts = []
+    step = _nice_step(scale.high - scale.low)
+    tick = math.ceil(scale.low / step) * step
+    while tick <= scale.high:
+        y = scale.y(tick)
+        parts.append(
+            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e8edee"/>'
+        )
+        parts.append(
+            f'<text x="{LEFT - 8}" y="{y + 4:.1f}" font-size="11" text-anchor="end" '
+            f'fill="{INK}">{escape(_format(tick))}</text>'
+        )
+        tick += step
+    if unit:
+        parts.append(
+            f'<text x="16" y="{TOP + (HEIGHT - TOP - BOTTOM) / 2:.0f}" font-size="11" '
+            f'fill="{INK}" transform="rotate(-90 16 {TOP + (HEIGHT - TOP - BOTTOM) / 2:.0f})" '
+            f'text-anchor="middle">{escape(unit)}</text>'
+        )
+    every = max(1, math.ceil(len(points) / 10))
+    base = HEIGHT - BOTTOM
+    parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{base}" y2="{base}" stroke="{INK}"/>')
+    for index in range(0, len(points), every):
+        x = scale.x(index)
+        parts.append(
+            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{base}" y2="{base + 4}" stroke="{INK}"/>'
+        )
+        parts.append(
+            f'<text x="{x:.1f}" y="{base + 18}" font-size="11" text-anchor="middle" '
+            f'fill="{INK}">{_date_label(points[index].date)}</text>'
+        )
+    return parts
+
+
+def _date_label(day: date) -> str:
+    return day.strftime("%d %b %y").lstrip("0")
+
+
+def _step_path(scale: _Scale, indexed: list[tuple[int, float | None]]) -> str:
+    """A line through the given values, broken where a value is missing; a single point in a
+    period is drawn as a short tick so it stays visible."""
+    segments: list[list[tuple[float, float]]] = [[]]
+    for index, value in indexed:
+        if value is None:
+            segments.append([])
+        else:
+            segments[-1].append((scale.x(index), scale.y(value)))
+    commands = []
+    for segment in segments:
+        drawn = segment
+        if len(segment) == 1:
+            (x, y) = segment[0]
+            drawn = [(x - 4, y), (x + 4, y)]
+        if drawn:
+            commands.append("M" + " L".join(f"{x:.1f},{y:.1f}" for x, y in drawn))
+    return " ".join(commands)
+
+
+def _period_lines(scale: _Scale, points: Sequence[PointResult]) -> list[str]:
+    parts = []
+    for period in sorted({p.period for p in points}):
+        rows = [(i, p) for i, p in enumerate(points) if p.period == period]
+        styles = (
+            ("centre", INK, "", 1.6),
+            ("upper_limit", GREY, ' stroke-dasharray="6 4"', 1.2),
+            ("lower_limit", GREY, ' stroke-dasharray="6 4"', 1.2),
+        )
+        for field, colour, dash, width in styles:
+            path = _step_path(scale, [(i, getattr(p, field)) for i, p in rows])
+            if path:
+                parts.append(
+                    f'<path d="{path}" fill="none" stroke="{colour}" stroke-width="{width}"{dash}/>'
+                )
+    last = points[-1] if points else None
+    if last is not None:
+        for field, name in (
+            ("upper_limit", "upper limit"),
+            ("centre", "mean"),
+            ("lower_limit", "lower limit"),
+        ):
+            value = getattr(last, field)
+            if value is not None:
+                parts.append(_legend_text(scale.y(value), name, INK if field == "centre" else GREY))
+    return parts
+
+
+def _legend_text(y: float, text: str, colour: str) -> str:
+    return (
+        f'<text x="{WIDTH - RIGHT + 6}" y="{y + 4:.1f}" font-size="10" fill="{colour}">'
+        f"{escape(text)}</text>"
+    )
+
+
+def _data(scale: _Scale, points: Sequence[PointResult]) -> list[str]:
+    path = _step_path(scale, [(i, p.value) for i, p in enumerate(points)])
+    parts = [f'<path d="{path}" fill="none" stroke="{GREY}" stroke-width="1.5"/>'] if path else []
+    for index, point in enumerate(points):
+        if point.value is None:
+            continue
+        colour = POINT_COLOURS[point.point_type]
+        label = f"{point.date.isoformat()}: {_format(point.value)} ({point.special_cause.value})"
+        parts.append(
+            f'<circle cx="{scale.x(index):.1f}" cy="{scale.y(point.value):.1f}" r="4" '
+            f'fill="{colour}" stroke="#ffffff" stroke-width="1"><title>{escape(label)}</title>'
+            "</circle>"
+        )
+    return parts
+
+
+def _icon(cx: float, colour: str, letter: str, label: str) -> str:
+    return (
+        f'<g role="img" aria-label="{escape(label)}"><title>{escape(label)}</title>'
+        f'<circle cx="{cx}" cy="34" r="20" fill="#ffffff" stroke="{colour}" stroke-width="4"/>'
+        f'<text x="{cx}" y="41" font-size="20" font-weight="bold" text-anchor="middle" '
+        f'fill="{colour}">{escape(letter)}</text></g>'
+    )
+
+
+def _icons(chart: ChartResult) -> list[str]:
+    parts = [_icon(WIDTH - 100, *VARIATION_ICONS[chart.variation_icon])]
+    if chart.assurance is not None:
+        parts.append(_icon(WIDTH - 50, *ASSURANCE_ICONS[chart.assurance]))
+    return parts
