@@ -189,7 +189,7 @@ class TeamSpec:
     aim: str
     coach: int  # index into COACHES
     people: tuple[PersonSpec, ...]
-    respondents: tuple[int, int]  # weekly survey respondents, low and high
+    respondents: tuple[int, int]  # weekly pulse-survey respondents in the team's service
     before: Levels
     after: Levels | None = None  # levels once the change has bedded in
     change_on: date | None = None  # Monday the change started
@@ -211,7 +211,7 @@ TEAMS: tuple[TeamSpec, ...] = (
             PersonSpec("Daniel Okafor", "Emergency nurse practitioner", NMR, Band.BAND_7),
             PersonSpec("Grace Liddell", "Ward clerk", ADMIN, Band.BAND_2),
         ),
-        respondents=(12, 25),
+        respondents=(48, 100),
         before=Levels(0.35, 0.38, 0.22, 0.48, 6.2, 14.0, 2.0),
         after=Levels(0.56, 0.55, 0.38, 0.66, 4.9, 11.5, 6.0),
         change_on=date(2024, 11, 25),
@@ -246,7 +246,7 @@ TEAMS: tuple[TeamSpec, ...] = (
                 joined_on=date(2025, 2, 17),
             ),
         ),
-        respondents=(8, 16),
+        respondents=(32, 64),
         before=Levels(0.45, 0.48, 0.30, 0.58, 5.4, 11.5, 3.0),
         notes=((date(2025, 1, 13), "PDSA 1: monthly reflective practice group tested"),),
     ),
@@ -263,7 +263,7 @@ TEAMS: tuple[TeamSpec, ...] = (
             PersonSpec("Joanne Pickering", "Senior healthcare assistant", ACS, Band.BAND_3),
             PersonSpec("Kwame Mensah", "Physiotherapist", AHP, Band.BAND_5),
         ),
-        respondents=(10, 22),
+        respondents=(40, 88),
         before=Levels(0.33, 0.36, 0.20, 0.45, 6.0, 13.5, 2.0),
         after=Levels(0.52, 0.50, 0.33, 0.62, 4.8, 11.0, 5.0),
         change_on=date(2024, 12, 2),
@@ -281,7 +281,7 @@ TEAMS: tuple[TeamSpec, ...] = (
             PersonSpec("Fatima Begum", "Midwife", NMR, Band.BAND_6),
             PersonSpec("Zoe Cartwright", "Maternity support worker", ACS, Band.BAND_3),
         ),
-        respondents=(9, 18),
+        respondents=(36, 72),
         before=Levels(0.42, 0.44, 0.28, 0.55, 5.6, 12.0, 2.0),
     ),
     TeamSpec(
@@ -297,7 +297,7 @@ TEAMS: tuple[TeamSpec, ...] = (
             PersonSpec("Samuel Adeyemi", "Staff nurse", NMR, Band.BAND_5),
             PersonSpec("Hannah Brook", "Housekeeper", ESTATES, Band.BAND_2),
         ),
-        respondents=(8, 18),
+        respondents=(32, 72),
         before=Levels(0.40, 0.46, 0.31, 0.57, 5.8, 10.5, 3.0),
     ),
     TeamSpec(
@@ -314,7 +314,7 @@ TEAMS: tuple[TeamSpec, ...] = (
             PersonSpec("Ben Foster", "Pharmacist", APST, Band.BAND_7),
             PersonSpec("Lucy Marsh", "Dispensary administrator", ADMIN, Band.BAND_3),
         ),
-        respondents=(10, 20),
+        respondents=(40, 80),
         before=Levels(0.38, 0.42, 0.25, 0.50, 5.2, 12.5, 3.0),
         after=Levels(0.57, 0.58, 0.41, 0.68, 4.3, 10.0, 7.0),
         change_on=date(2025, 1, 6),
