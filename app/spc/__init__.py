@@ -1,10 +1,11 @@
 """SPC chart engine: run, XmR, P, U and C charts per the chart contract (pure standard library)."""
 
-from app.spc.engine import compute_chart
+from app.spc.engine import compute_chart, summarise_chart, summarise_columns
 from app.spc.model import (
     Assurance,
     ChartOptions,
     ChartResult,
+    ChartSummary,
     ChartType,
     Direction,
     PeriodResult,
@@ -21,6 +22,7 @@ __all__ = [
     "Assurance",
     "ChartOptions",
     "ChartResult",
+    "ChartSummary",
     "ChartType",
     "Direction",
     "PeriodResult",
@@ -32,4 +34,6 @@ __all__ = [
     "SpecialCause",
     "VariationIcon",
     "compute_chart",
+    "summarise_chart",
+    "summarise_columns",
 ]

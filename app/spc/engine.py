@@ -1,6 +1,7 @@
 """compute_chart: validate, sort, split into periods, then compute each period and the icons."""
 
 from collections.abc import Callable, Sequence
+from datetime import date
 from typing import NamedTuple
 
 from app.spc.icons import CAUSES, POINT_TYPES, assurance, variation_icon
@@ -16,6 +17,7 @@ from app.spc.limits import (
 from app.spc.model import (
     ChartOptions,
     ChartResult,
+    ChartSummary,
     ChartType,
     PeriodResult,
     RunsAnalysis,
@@ -24,7 +26,7 @@ from app.spc.model import (
 )
 from app.spc.rules import beyond_constant, beyond_rows, mdc_codes
 from app.spc.runs import long_run_codes, runs_analysis, side_string
-from app.spc.validation import Series, prepare
+from app.spc.validation import Series, prepare, prepare_columns
 
 TRIAL_LIMIT_VALUES = 12  # spc-rules.md 2.6 service rule: trial limits below 12 baseline values
 
@@ -137,9 +139,23 @@ _HANDLERS: dict[ChartType, _Handler] = {
 }
 
 
-def compute_chart(points: Sequence[SeriesPoint], options: ChartOptions) -> ChartResult:
-    """The chart of a series per spc-api.md; SeriesError lists every invalid input."""
-    series = prepare(points, options)
+class _Columns(NamedTuple):
+    """The whole chart as columns, before any per-point result object is built."""
+
+    dates: list[date]
+    values: list[float | None]
+    period_of: list[int]
+    centres: list[float | None]
+    lower: list[float | None]
+    upper: list[float | None]
+    lower_warning: list[float | None]
+    upper_warning: list[float | None]
+    codes: list[int]
+    periods: tuple[PeriodResult, ...]
+    warnings: tuple[str, ...]
+
+
+def _columns(series: Series, options: ChartOptions) -> _Columns:
     handler = _HANDLERS[options.chart]
     dates = series.dates
     n = len(dates)
@@ -183,17 +199,77 @@ def compute_chart(points: Sequence[SeriesPoint], options: ChartOptions) -> Chart
                 f"period {number} (from {dates[start].isoformat()}): screening would have "
                 "removed every moving range, so the unscreened mean moving range was used"
             )
-    causes = list(map(CAUSES.__getitem__, codes))
+    return _Columns(
+        dates,
+        values,
+        period_of,
+        centres,
+        lower,
+        upper,
+        lower_w,
+        upper_w,
+        codes,
+        tuple(periods),
+        tuple(warnings),
+    )
+
+
+def compute_chart(points: Sequence[SeriesPoint], options: ChartOptions) -> ChartResult:
+    """The chart of a series per spc-api.md; SeriesError lists every invalid input."""
+    c = _columns(prepare(points, options), options)
+    causes = list(map(CAUSES.__getitem__, c.codes))
     direction = options.improvement_direction
-    kinds = list(map(POINT_TYPES[direction].__getitem__, codes))
+    kinds = list(map(POINT_TYPES[direction].__getitem__, c.codes))
     result_points = build_points(
-        dates, values, period_of, centres, lower, upper, lower_w, upper_w, causes, kinds
+        c.dates,
+        c.values,
+        c.period_of,
+        c.centres,
+        c.lower,
+        c.upper,
+        c.lower_warning,
+        c.upper_warning,
+        causes,
+        kinds,
     )
     return ChartResult(
         options.chart,
         result_points,
-        tuple(periods),
+        c.periods,
         variation_icon(causes[-1], kinds[-1]),
-        assurance(options.chart, direction, options.target, lower[-1], upper[-1]),
-        tuple(warnings),
+        assurance(options.chart, direction, options.target, c.lower[-1], c.upper[-1]),
+        c.warnings,
+    )
+
+
+def summarise_chart(points: Sequence[SeriesPoint], options: ChartOptions) -> ChartSummary:
+    """Only what a dashboard shows of a chart: the same numbers as compute_chart gives for the
+    last point, without building a result object for every point."""
+    return _summary(_columns(prepare(points, options), options), options)
+
+
+def summarise_columns(
+    dates: list[date],
+    values: list[float | None],
+    numerators: list[float | None],
+    denominators: list[float | None],
+    options: ChartOptions,
+) -> ChartSummary:
+    """summarise_chart() for a series held as columns, as a database returns them."""
+    series = prepare_columns(dates, values, numerators, denominators, options)
+    return _summary(_columns(series, options), options)
+
+
+def _summary(c: _Columns, options: ChartOptions) -> ChartSummary:
+    code = c.codes[-1]
+    cause = CAUSES[code]
+    kind = POINT_TYPES[options.improvement_direction][code]
+    return ChartSummary(
+        c.dates[-1],
+        c.values[-1],
+        len(c.dates),
+        variation_icon(cause, kind),
+        assurance(
+            options.chart, options.improvement_direction, options.target, c.lower[-1], c.upper[-1]
+        ),
     )

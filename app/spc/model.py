@@ -113,6 +113,17 @@ class PointResult:
 
 
 @dataclass(frozen=True, slots=True)
+class ChartSummary:
+    """The last point of a chart and the icons it decides (what a dashboard cell shows)."""
+
+    latest_date: datetime.date
+    latest_value: float | None
+    n_points: int
+    variation_icon: VariationIcon
+    assurance: Assurance | None
+
+
+@dataclass(frozen=True, slots=True)
 class ChartResult:
     chart: ChartType
     points: tuple[PointResult, ...]

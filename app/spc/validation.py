@@ -23,15 +23,28 @@ class Series(NamedTuple):
 
 def prepare(points: Sequence[SeriesPoint], options: ChartOptions) -> Series:
     """Validate everything, raising one SeriesError with every problem, then sort by date."""
+    return prepare_columns(
+        [p.date for p in points],
+        [p.value for p in points],
+        [p.numerator for p in points],
+        [p.denominator for p in points],
+        options,
+    )
+
+
+def prepare_columns(
+    dates: list[date],
+    values: list[float | None],
+    numerators: list[float | None],
+    denominators: list[float | None],
+    options: ChartOptions,
+) -> Series:
+    """prepare() for a series already held as columns (one list per field, same length)."""
     problems: list[Problem] = []
     _check_options(options, problems)
-    n = len(points)
+    n = len(dates)
     if n == 0:
         problems.append((("points",), "at least one point is required"))
-    dates = [p.date for p in points]
-    values = [p.value for p in points]
-    numerators = [p.numerator for p in points]
-    denominators = [p.denominator for p in points]
     if len(set(dates)) != n:
         _check_duplicates(dates, problems)
     bad_numbers = _non_finite(values, "value", problems)

@@ -15,6 +15,7 @@ from app.spc import (
     SeriesPoint,
     SpecialCause,
     compute_chart,
+    summarise_chart,
 )
 
 START = date(2023, 1, 2)
@@ -253,3 +254,18 @@ def test_multiply_scales_p_and_u_lines_and_changes_no_flag(
         for x, y in zip(old, new, strict=True):
             assert near(None if x is None else x * multiply, y, multiply)
     same_flags(before, after)
+
+
+@given(chart=charts(ALL))
+def test_the_summary_is_the_charts_last_point(
+    chart: tuple[list[SeriesPoint], ChartOptions],
+) -> None:
+    points, options = chart
+    full = compute_chart(points, options)
+    summary = summarise_chart(points, options)
+    assert (summary.latest_date, summary.latest_value, summary.n_points) == (
+        full.points[-1].date,
+        full.points[-1].value,
+        len(full.points),
+    )
+    assert (summary.variation_icon, summary.assurance) == (full.variation_icon, full.assurance)
