@@ -327,3 +327,25 @@ class TestDashboard:
     def test_unknown_collaborative_is_404(self, client: TestClient) -> None:
         missing = "00000000-0000-4000-8000-000000000000"
         assert_problem(client.get(f"{API}/collaboratives/{missing}/dashboard"), 404)
+
+
+def test_dashboard_agrees_with_the_series_chart_after_a_rebase(
+    client: TestClient, team_series: dict[str, Any]
+) -> None:
+    path = team_series["path"]
+    rebase = team_series["points"][10]["period_start"]
+    client.put(f"{path}/rebases", json={"rebases": [{"starts_on": rebase}]})
+    TestDashboard().select(client, team_series["team"]["id"])
+    chart = client.get(f"{path}/chart").json()
+    dashboard = client.get(
+        f"{API}/collaboratives/{team_series['collaborative']['id']}/dashboard"
+    ).json()
+    (cell,) = dashboard["cells"]
+    assert cell["n_points"] == 20
+    assert (cell["variation_icon"], cell["assurance"]) == (
+        chart["variation_icon"],
+        chart["assurance"],
+    )
+    assert cell["latest_value"] == chart["points"][-1]["value"]
+    # After the rebase the improvement is the new normal: the last point is common cause.
+    assert cell["variation_icon"] == "common_cause"

@@ -1,11 +1,13 @@
 """Charts of stored series: reading the points and the measure's settings, then the engine."""
 
 import uuid
-from collections import defaultdict
+from bisect import bisect_left
 from collections.abc import Sequence
 from datetime import date
+from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
 from app.charts.schemas import Annotation, DashboardCell, DashboardRead
@@ -23,6 +25,7 @@ from app.spc import (
     SeriesError,
     SeriesPoint,
     compute_chart,
+    summarise_columns,
 )
 from app.teams.models import PLACE_TAKING_STATUSES, Team
 
@@ -86,64 +89,127 @@ def dashboard(session: Session, collaborative: Collaborative) -> DashboardRead:
 
     Only the last period of each series is charted: the icon and assurance depend on the
     last point, and every rule is evaluated within a period (spc-rules.md 2.2)."""
-    teams = session.scalars(
-        select(Team.id)
-        .where(Team.collaborative_id == collaborative.id, Team.status.in_(PLACE_TAKING_STATUSES))
-        .order_by(Team.created_at, Team.id)
-    ).all()
-    measures = session.scalars(
-        select(Measure)
-        .where(Measure.collaborative_id == collaborative.id)
-        .order_by(Measure.created_at, Measure.id)
-    ).all()
-    series: dict[tuple[uuid.UUID, uuid.UUID], list[SeriesPoint]] = defaultdict(list)
-    if teams and measures:
-        rows = session.execute(
-            select(
-                DataPoint.team_id,
-                DataPoint.measure_id,
-                DataPoint.period_start,
-                DataPoint.value,
-                DataPoint.numerator,
-                DataPoint.denominator,
-            )
+    teams = list(
+        session.scalars(
+            select(Team.id)
             .where(
-                DataPoint.team_id.in_(teams),
-                DataPoint.measure_id.in_([measure.id for measure in measures]),
+                Team.collaborative_id == collaborative.id,
+                Team.status.in_(PLACE_TAKING_STATUSES),
             )
-            .order_by(DataPoint.team_id, DataPoint.measure_id, DataPoint.period_start)
+            .order_by(Team.created_at, Team.id)
         )
-        for team_id, measure_id, on, value, num, den in rows:
-            series[team_id, measure_id].append(SeriesPoint(on, value, num, den))
+    )
+    measures = list(
+        session.scalars(
+            select(Measure)
+            .where(Measure.collaborative_id == collaborative.id)
+            .order_by(Measure.created_at, Measure.id)
+        )
+    )
+    measure_ids = [measure.id for measure in measures]
+    series = _read_series(session, teams, measure_ids) if teams and measures else {}
     last_rebase: dict[tuple[uuid.UUID, uuid.UUID], date] = {}
-    for team_id, measure_id, starts_on in session.execute(
-        select(Rebase.team_id, Rebase.measure_id, Rebase.starts_on).where(Rebase.team_id.in_(teams))
-    ):
-        key = (team_id, measure_id)
-        last_rebase[key] = max(starts_on, last_rebase.get(key, starts_on))
-    cells = []
-    for team_id in teams:
-        for measure in measures:
-            cells.append(
-                _cell(
-                    team_id,
-                    measure,
-                    series.get((team_id, measure.id), []),
-                    last_rebase.get((team_id, measure.id)),
-                )
-            )
+    if teams:
+        for team_id, measure_id, starts_on in session.execute(
+            select(Rebase.team_id, Rebase.measure_id, func.max(Rebase.starts_on))
+            .where(Rebase.team_id.in_(teams))
+            .group_by(Rebase.team_id, Rebase.measure_id)
+        ):
+            last_rebase[team_id, measure_id] = starts_on
+    cells = [
+        _cell(team_id, measure, series.get((team_id, measure.id)), last_rebase)
+        for team_id in teams
+        for measure in measures
+    ]
     return DashboardRead(
-        collaborative_id=collaborative.id,
-        teams=list(teams),
-        measures=[measure.id for measure in measures],
-        cells=cells,
+        collaborative_id=collaborative.id, teams=teams, measures=measure_ids, cells=cells
     )
 
 
+SeriesKey = tuple[uuid.UUID, uuid.UUID]
+
+
+class Columns(NamedTuple):
+    """One series as columns in date order, the shape the engine reads fastest."""
+
+    dates: list[date]
+    values: list[float | None]
+    numerators: list[float | None]
+    denominators: list[float | None]
+
+    def since(self, first: date | None) -> "Columns":
+        if first is None:
+            return self
+        start = bisect_left(self.dates, first)
+        return Columns(
+            self.dates[start:],
+            self.values[start:],
+            self.numerators[start:],
+            self.denominators[start:],
+        )
+
+
+def _read_series(
+    session: Session, teams: list[uuid.UUID], measures: list[uuid.UUID]
+) -> dict[SeriesKey, Columns]:
+    """Every point of these series in one query. PostgreSQL returns one row per series with
+    its columns as arrays, which spares the client a quarter of a million rows on a large
+    collaborative; other databases stream the rows in series order."""
+    chosen = DataPoint.team_id.in_(teams) & DataPoint.measure_id.in_(measures)
+    if session.get_bind().dialect.name == "postgresql":
+        by_date = DataPoint.period_start
+        statement = (
+            select(
+                DataPoint.team_id,
+                DataPoint.measure_id,
+                func.array_agg(aggregate_order_by(DataPoint.period_start, by_date)),
+                func.array_agg(aggregate_order_by(DataPoint.value, by_date)),
+                func.array_agg(aggregate_order_by(DataPoint.numerator, by_date)),
+                func.array_agg(aggregate_order_by(DataPoint.denominator, by_date)),
+            )
+            .where(chosen)
+            .group_by(DataPoint.team_id, DataPoint.measure_id)
+        )
+        return {
+            # psycopg hands each array back as a list.
+            (team_id, measure_id): Columns(
+                list(dates), list(values), list(numerators), list(denominators)
+            )
+            for team_id, measure_id, dates, values, numerators, denominators in session.execute(
+                statement
+            )
+        }
+    series: dict[SeriesKey, Columns] = {}
+    rows = session.execute(
+        select(
+            DataPoint.team_id,
+            DataPoint.measure_id,
+            DataPoint.period_start,
+            DataPoint.value,
+            DataPoint.numerator,
+            DataPoint.denominator,
+        )
+        .where(chosen)
+        .order_by(DataPoint.team_id, DataPoint.measure_id, DataPoint.period_start)
+    )
+    for team_id, measure_id, on, value, numerator, denominator in rows:
+        columns = series.get((team_id, measure_id))
+        if columns is None:
+            columns = series[team_id, measure_id] = Columns([], [], [], [])
+        columns.dates.append(on)
+        columns.values.append(value)
+        columns.numerators.append(numerator)
+        columns.denominators.append(denominator)
+    return series
+
+
 def _cell(
-    team_id: uuid.UUID, measure: Measure, points: list[SeriesPoint], rebased_on: date | None
+    team_id: uuid.UUID,
+    measure: Measure,
+    columns: Columns | None,
+    last_rebase: dict[SeriesKey, date],
 ) -> DashboardCell:
-    if not points:
+    if columns is None:
         return DashboardCell(
             team_id=team_id,
             measure_id=measure.id,
@@ -153,15 +219,14 @@ def _cell(
             variation_icon=None,
             assurance=None,
         )
-    last_period = [p for p in points if rebased_on is None or p.date >= rebased_on]
-    chart = compute_chart(last_period, options_for(measure))
-    latest = chart.points[-1]
+    last_period = columns.since(last_rebase.get((team_id, measure.id)))
+    summary = summarise_columns(*last_period, options_for(measure))
     return DashboardCell(
         team_id=team_id,
         measure_id=measure.id,
-        n_points=len(points),
-        latest_date=latest.date,
-        latest_value=latest.value,
-        variation_icon=chart.variation_icon,
-        assurance=chart.assurance,
+        n_points=len(columns.dates),
+        latest_date=summary.latest_date,
+        latest_value=summary.latest_value,
+        variation_icon=summary.variation_icon,
+        assurance=summary.assurance,
     )
