@@ -1,4 +1,10 @@
-"""Times the SPC chart engine: XmR with every rule, a target and a direction, 1,000 x 104 weeks."""
+"""Times the chart engine (1,000 XmR series x 104 weeks) and the dashboard on PostgreSQL.
+
+Run: .venv/bin/python benchmarks/spc_bench.py [--engine-only]
+The dashboard part builds 200 teams x 12 shared measures x 104 weekly points in a scratch
+database on the server named by TEST_DATABASE_URL (default: the local PostgreSQL), times the
+dashboard, compares it with charting the same series one query per series, and drops the database.
+"""
 
 import random
 import sys
@@ -58,7 +64,7 @@ def best_of(repeats: int, action: object) -> float:
     return best
 
 
-def main() -> None:
+def engine_benchmark() -> None:
     rng = random.Random(SEED)
     all_values = [make_values(rng) for _ in range(N_SERIES)]
     inputs = build_inputs(all_values)
@@ -89,4 +95,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    engine_benchmark()
+    if "--engine-only" not in sys.argv:
+        from benchmarks.dashboard_bench import dashboard_benchmark
+
+        dashboard_benchmark()
