@@ -66,13 +66,15 @@ def render_svg(chart: ChartResult, labels: Labels) -> str:
         *_axes(scale, points, labels.unit),
         *_period_lines(scale, points),
     ]
+    legend = _last_lines(scale, points)
     if labels.target is not None:
         y = scale.y(labels.target)
         parts.append(
             f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" '
             f'stroke="{RED}" stroke-width="1.5" stroke-dasharray="8 4"/>'
         )
-        parts.append(_legend_text(y, "target", RED))
+        legend.append((y, "target", RED))
+    parts += _legend(legend)
     parts += _data(scale, points)
     parts += _icons(chart)
     parts.append("</svg>")
@@ -187,24 +189,36 @@ def _period_lines(scale: _Scale, points: Sequence[PointResult]) -> list[str]:
                 parts.append(
                     f'<path d="{path}" fill="none" stroke="{colour}" stroke-width="{width}"{dash}/>'
                 )
-    last = points[-1] if points else None
-    if last is not None:
-        for field, name in (
-            ("upper_limit", "upper limit"),
-            ("centre", "mean"),
-            ("lower_limit", "lower limit"),
-        ):
-            value = getattr(last, field)
-            if value is not None:
-                parts.append(_legend_text(scale.y(value), name, INK if field == "centre" else GREY))
     return parts
 
 
-def _legend_text(y: float, text: str, colour: str) -> str:
-    return (
-        f'<text x="{WIDTH - RIGHT + 6}" y="{y + 4:.1f}" font-size="10" fill="{colour}">'
-        f"{escape(text)}</text>"
-    )
+Label = tuple[float, str, str]  # y, text, colour
+LEGEND_GAP = 12  # pixels between two labels, so close lines keep readable names
+
+
+def _last_lines(scale: _Scale, points: Sequence[PointResult]) -> list[Label]:
+    """Names for the lines at the right-hand end, where the last period's lines finish."""
+    if not points:
+        return []
+    last = points[-1]
+    named = (("upper_limit", "upper limit"), ("centre", "centre"), ("lower_limit", "lower limit"))
+    return [
+        (scale.y(value), name, INK if field == "centre" else GREY)
+        for field, name in named
+        if (value := getattr(last, field)) is not None
+    ]
+
+
+def _legend(labels: list[Label]) -> list[str]:
+    placed: list[str] = []
+    previous = -math.inf
+    for wanted, text, colour in sorted(labels):
+        y = previous = max(wanted, previous + LEGEND_GAP)
+        placed.append(
+            f'<text x="{WIDTH - RIGHT + 6}" y="{y + 4:.1f}" font-size="10" fill="{colour}">'
+            f"{escape(text)}</text>"
+        )
+    return placed
 
 
 def _data(scale: _Scale, points: Sequence[PointResult]) -> list[str]:
