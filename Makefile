@@ -15,7 +15,7 @@ RUNTIME_DEPS := fastapi 'uvicorn[standard]' sqlalchemy alembic pydantic pydantic
 DEV_DEPS := 'pytest<9.1' pytest-xdist hypothesis schemathesis httpx2 mypy ruff import-linter
 LOCK_VENV := /tmp/qi-collaborative-lockvenv
 
-.PHONY: install venv run test lint openapi lock clean
+.PHONY: install venv run test lint openapi bench lock clean
 
 install venv: $(VENV)/.installed
 
@@ -37,6 +37,10 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+
+# The engine alone, then the dashboard on PostgreSQL (TEST_DATABASE_URL or the local server).
+bench: install
+	$(BIN)/python benchmarks/spc_bench.py
 
 openapi: install
 	$(BIN)/qicollab openapi > openapi/openapi.json.tmp
