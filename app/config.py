@@ -1,9 +1,10 @@
 """Service settings, read from QI_-prefixed environment variables."""
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MIB = 1024 * 1024
@@ -19,6 +20,19 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///./qi-collaborative.db"
     max_json_body_bytes: int = Field(default=MIB, ge=1024)
     database_pool_size: int = Field(default=5, ge=1)
+    # Where the signing keys live (created owner-only on first start).
+    data_dir: Path = Path(".")
+    token_issuer: str = "qi-collaborative"
+    token_audience: str = "qi-collaborative-api"
+    access_token_minutes: int = Field(default=15, ge=1, le=15)
+    refresh_token_days: int = Field(default=14, ge=1, le=90)
+    # Failed sign-ins allowed per account, and per client address, in the window.
+    sign_in_window_minutes: int = Field(default=15, ge=1)
+    sign_in_failures_per_account: int = Field(default=5, ge=1)
+    sign_in_failures_per_address: int = Field(default=20, ge=1)
+    cors_origins: list[str] = Field(default_factory=list)
+    # `qicollab demo` uses this for every demo account when set; otherwise random passwords.
+    demo_password: SecretStr | None = None
 
 
 @lru_cache

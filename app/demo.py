@@ -3,7 +3,7 @@
 import math
 import random
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -12,6 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.attendance.models import Attendance, AttendanceStatus
+from app.audit.service import AuditTrail
+from app.auth.accounts import create_user
+from app.auth.models import Role
 from app.collaboratives.models import Collaborative
 from app.data_points.models import DataPoint
 from app.db import Base
@@ -40,7 +43,7 @@ from app.demo_data import (
 from app.measures.models import ChartType, Frequency, Measure
 from app.meetings.models import Meeting
 from app.members.models import Member
-from app.memberships.models import Membership
+from app.memberships.models import Membership, MembershipRole
 from app.organisations.models import Organisation
 from app.teams.models import Team, TeamStatus
 
@@ -72,9 +75,11 @@ def database_is_empty(session: Session) -> bool:
 
 
 def clear_database(session: Session) -> None:
-    """Delete every row of every table, children first: what `qicollab demo --force` replaces."""
+    """Delete every row of every table, children first: what `qicollab demo --force` replaces.
+    The audit trail is append-only and stays."""
     for table in reversed(Base.metadata.sorted_tables):
-        session.execute(table.delete())
+        if table.name != "audit_events":
+            session.execute(table.delete())
 
 
 def load_demo(session: Session) -> DemoSummary:
@@ -283,3 +288,40 @@ def _attendance(
 def _in_team(membership: Membership, on: date) -> bool:
     """Whether the member had joined and not yet left the team on that day."""
     return membership.joined_on <= on and (membership.left_on is None or membership.left_on > on)
+
+
+def create_demo_accounts(
+    session: Session, trail: AuditTrail, password_for: Callable[[str], str]
+) -> list[tuple[str, Role, str]]:
+    """One account per role on the loaded demo: the programme lead, the first coach (for the
+    teams they coach) and the first team's lead. Returns (email, role, password) to print once."""
+    first_team = session.scalars(select(Team).order_by(Team.created_at, Team.id)).first()
+    assert first_team is not None, "load the demo first"
+    assert first_team.coach_id is not None
+    coach = session.get_one(Member, first_team.coach_id)
+    coached = list(session.scalars(select(Team.id).where(Team.coach_id == coach.id)))
+    lead = session.scalars(
+        select(Membership).where(
+            Membership.team_id == first_team.id, Membership.role == MembershipRole.LEAD
+        )
+    ).one()
+    lead_member = session.get_one(Member, lead.member_id)
+    wanted: list[tuple[str, Role, list[uuid.UUID], uuid.UUID | None]] = [
+        ("programme.lead@example.nhs.uk", Role.ADMIN, [], None),
+        (coach.email, Role.COACH, coached, None),
+        (lead_member.email, Role.MEMBER, [], lead_member.id),
+    ]
+    created = []
+    for email, role, team_ids, member_id in wanted:
+        password = password_for(email)
+        create_user(
+            session,
+            trail,
+            email=email,
+            password=password,
+            role=role,
+            team_ids=team_ids,
+            member_id=member_id,
+        )
+        created.append((email, role, password))
+    return created

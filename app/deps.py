@@ -6,13 +6,31 @@ from typing import Annotated
 from fastapi import Depends, Header, Query, Request
 from sqlalchemy.orm import Session
 
+from app.audit.service import AuditTrail
 from app.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
 
+def audit_trail(request: Request) -> AuditTrail:
+    """The request's audit events, written when its transaction has ended."""
+    trail: AuditTrail | None = getattr(request.state, "audit_trail", None)
+    if trail is None:
+        client = request.client.host if request.client else None
+        trail = AuditTrail(method=request.method, path=request.url.path, client_address=client)
+        request.state.audit_trail = trail
+    return trail
+
+
 def get_session(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed when the endpoint returns, rolled back on error."""
-    with request.app.state.sessionmaker.begin() as session:
-        yield session
+    """One transaction per request: committed when the endpoint returns, rolled back on error.
+    The audit events are written afterwards in their own transaction, so a refused request is
+    recorded even though its own changes are not kept."""
+    factory = request.app.state.sessionmaker
+    trail = audit_trail(request)
+    try:
+        with factory.begin() as session:
+            yield session
+    finally:
+        trail.flush(factory)
 
 
 # scope="function": the commit runs before the response is sent, so a failed commit

@@ -2,11 +2,14 @@
 
 AppError(detail)                     any failure a client can act on
 ├── BadRequest                400    malformed request (a cursor that does not decode)
+├── Unauthorized              401    no credentials, or credentials that are refused
+├── Forbidden                 403    authenticated, but not allowed to do this
 ├── NotFound                  404    absent, or not visible to the caller
 ├── Conflict                  409    breaks a rule of the current state or a unique key
 ├── PreconditionFailed        412    If-Match names a version that is no longer current
 ├── InvalidInput              422    well-formed but invalid; `errors` name each field
-└── PreconditionRequired      428    a change without If-Match
+├── PreconditionRequired      428    a change without If-Match
+└── TooManyRequests           429    too many failed attempts; `Retry-After` says when to retry
 """
 
 from dataclasses import dataclass
@@ -30,6 +33,7 @@ class AppError(Exception):
     status_code = 500
     slug = "internal-error"
     title = "Internal error"
+    headers: dict[str, str] = {}
 
     def __init__(self, detail: str, *, slug: str | None = None, title: str | None = None) -> None:
         super().__init__(detail)
@@ -44,6 +48,33 @@ class BadRequest(AppError):
     status_code = 400
     slug = "bad-request"
     title = "Malformed request"
+
+
+class Unauthorized(AppError):
+    status_code = 401
+    slug = "unauthorized"
+    title = "Authentication required"
+
+    def __init__(self, detail: str, *, error: str = "invalid_token") -> None:
+        super().__init__(detail)
+        # RFC 6750 3: tell the client which scheme to use and what went wrong.
+        self.headers = {"WWW-Authenticate": f'Bearer error="{error}"'}
+
+
+class Forbidden(AppError):
+    status_code = 403
+    slug = "forbidden"
+    title = "Not allowed"
+
+
+class TooManyRequests(AppError):
+    status_code = 429
+    slug = "too-many-requests"
+    title = "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after_seconds: int) -> None:
+        super().__init__(detail)
+        self.headers = {"Retry-After": str(retry_after_seconds)}
 
 
 class NotFound(AppError):

@@ -3,12 +3,17 @@
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import health
 from app.attendance.router import router as attendance_router
+from app.audit.router import router as audit_router
+from app.auth import keys
+from app.auth.router import keys_router
+from app.auth.router import router as auth_router
 from app.charts.router import router as charts_router
 from app.collaboratives.router import router as collaboratives_router
 from app.config import Settings, get_settings
@@ -18,7 +23,7 @@ from app.measures.router import router as measures_router
 from app.meetings.router import router as meetings_router
 from app.members.router import router as members_router
 from app.memberships.router import router as memberships_router
-from app.middleware import JsonBodyGuard
+from app.middleware import JsonBodyGuard, SecurityHeaders
 from app.migrate import head_revision
 from app.organisations.router import router as organisations_router
 from app.problems import Problem, install_problem_handlers
@@ -32,12 +37,14 @@ Runs a regional NHS quality-improvement collaborative on staff wellbeing, mental
 retention: organisations, teams and their members, shared measures and their data, and the
 collaborative's meetings.
 
+Every `/api/v1` route except `POST /api/v1/auth/token` needs `Authorization: Bearer <token>`.
 Errors are RFC 9457 `application/problem+json`. Lists are cursor-paginated
 (`?limit=`, `?cursor=`). Every resource has a `version` and an `ETag`; `PATCH` and `DELETE`
 need `If-Match` (428 without it, 412 when stale). JSON bodies are limited to 1 MiB.
 """
 
 API_ROUTERS = [
+    auth_router,
     organisations_router,
     collaboratives_router,
     teams_router,
@@ -49,6 +56,7 @@ API_ROUTERS = [
     meetings_router,
     attendance_router,
     charts_router,
+    audit_router,
 ]
 
 
@@ -77,9 +85,24 @@ def create_app(
     app.state.settings = settings
     app.state.sessionmaker = session_factory
     app.state.head_revision = head_revision()
+    app.state.keyring = keys.load_or_create(settings.data_dir)
     install_problem_handlers(app)
-    app.add_middleware(JsonBodyGuard, max_body_bytes=settings.max_json_body_bytes)
+    app.add_middleware(
+        JsonBodyGuard,
+        max_body_bytes=settings.max_json_body_bytes,
+        form_paths=frozenset({f"{API_PREFIX}/auth/token"}),
+    )
+    app.add_middleware(SecurityHeaders)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "If-Match"],
+            expose_headers=["ETag", "Location", "Retry-After"],
+        )
     app.include_router(health.router)
+    app.include_router(keys_router)
     for router in API_ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
     app.openapi = lambda: _openapi_with_problem(app)  # type: ignore[method-assign]

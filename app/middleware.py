@@ -21,10 +21,19 @@ class JsonBodyGuard:
     chunked upload without Content-Length cannot slip past the check.
     """
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, path_prefix: str = "/api/") -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        path_prefix: str = "/api/",
+        form_paths: frozenset[str] = frozenset(),
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.path_prefix = path_prefix
+        # OAuth 2.0 token requests are form-encoded (RFC 6749 4.3.2, 4.4.2).
+        self.form_paths = form_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -52,7 +61,11 @@ class JsonBodyGuard:
             if len(body) > self.max_body_bytes:
                 await self._too_large(scope, receive, send)
                 return
-        if body and not _is_json(headers.get("content-type", "")):
+        content_type = headers.get("content-type", "")
+        form = scope["path"] in self.form_paths and content_type.lower().startswith(
+            "application/x-www-form-urlencoded"
+        )
+        if body and not form and not _is_json(content_type):
             response = problem_response(
                 415,
                 "Send the body as JSON with `Content-Type: application/json`.",
@@ -84,3 +97,42 @@ def _replay(body: bytes) -> Receive:
         return {"type": "http.disconnect"}
 
     return receive
+
+
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cache-control", b"no-store"),
+    # JSON and SVG only: nothing here should run scripts or load anything from elsewhere.
+    (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"),
+    (b"strict-transport-security", b"max-age=31536000; includeSubDomains"),
+]
+DOCS_PATHS = ("/docs", "/redoc")
+
+
+class SecurityHeaders:
+    """Adds the OWASP-recommended response headers to every response (API8)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        # The interactive docs load their own scripts and styles; everything else is data.
+        docs = scope["path"].startswith(DOCS_PATHS)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                extra = [
+                    (name, value)
+                    for name, value in SECURITY_HEADERS
+                    if name not in present and not (docs and name == b"content-security-policy")
+                ]
+                message = {**message, "headers": [*message.get("headers", []), *extra]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

@@ -1,6 +1,8 @@
 """Every ORM class in one place: the import site for Alembic, tests and typing."""
 
 from app.attendance.models import Attendance
+from app.audit.models import AuditEvent
+from app.auth.models import Client, RefreshToken, User, client_organisations, coached_teams
 from app.collaboratives.models import Collaborative
 from app.data_points.models import DataPoint
 from app.db import Base
@@ -14,7 +16,9 @@ from app.teams.models import Team, team_organisations
 
 __all__ = [
     "Attendance",
+    "AuditEvent",
     "Base",
+    "Client",
     "Collaborative",
     "DataPoint",
     "Measure",
@@ -23,6 +27,10 @@ __all__ = [
     "Membership",
     "Organisation",
     "Rebase",
+    "RefreshToken",
     "Team",
+    "User",
+    "client_organisations",
+    "coached_teams",
     "team_organisations",
 ]

@@ -72,6 +72,7 @@ def _app_error(request: Request, exc: Exception) -> JSONResponse:
         title=exc.title,
         errors=errors,
         instance=request.url.path,
+        headers=exc.headers or None,
     )
 
 
@@ -166,9 +167,14 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
 
 
+def guarded(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """problems() for a route behind sign-in: it can also answer 401 and 403."""
+    return problems(401, 403, *statuses)
+
+
 # The statuses every kind of operation can answer with.
-READ_ONE = problems(404, 422)
-LIST = problems(400, 422)
-CREATE = problems(400, 404, 409, 413, 415, 422)
-UPDATE = problems(400, 404, 409, 412, 413, 415, 422, 428)
-DELETE = problems(404, 409, 412, 422, 428)
+READ_ONE = guarded(404, 422)
+LIST = guarded(400, 422)
+CREATE = guarded(400, 404, 409, 413, 415, 422)
+UPDATE = guarded(400, 404, 409, 412, 413, 415, 422, 428)
+DELETE = guarded(404, 409, 412, 422, 428)

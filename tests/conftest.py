@@ -4,6 +4,8 @@ a transaction per test rolled back at the end, and the real ASGI app over HTTP."
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -11,10 +13,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, create_engine, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.auth import tokens
+from app.auth.models import Role, User
+from app.auth.passwords import hash_secret
 from app.config import Settings
 from app.db import make_engine
 from app.main import create_app
 from app.migrate import upgrade
+
+TEST_PASSWORD = "correct horse battery staple"
 
 
 def postgres_url() -> str | None:
@@ -85,16 +92,74 @@ def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
         yield session
 
 
-def build_app(database_url: str, session_factory: sessionmaker[Session]) -> FastAPI:
-    return create_app(Settings(env="test", database_url=database_url), session_factory)
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the test apps keep their signing keys (made on first use, as in production)."""
+    return tmp_path_factory.mktemp("data")
+
+
+def build_app(database_url: str, session_factory: sessionmaker[Session], data_dir: Path) -> FastAPI:
+    settings = Settings(env="test", database_url=database_url, data_dir=data_dir)
+    return create_app(settings, session_factory)
 
 
 @pytest.fixture
-def app(database_url: str, session_factory: sessionmaker[Session]) -> FastAPI:
-    return build_app(database_url, session_factory)
+def app(database_url: str, session_factory: sessionmaker[Session], data_dir: Path) -> FastAPI:
+    return build_app(database_url, session_factory, data_dir)
+
+
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    return hash_secret(TEST_PASSWORD)
+
+
+def add_user(
+    session: Session, password_hash: str, role: Role, email: str | None = None, **fields: Any
+) -> User:
+    """An account with TEST_PASSWORD (hashed once per run: argon2 is slow on purpose)."""
+    user = User(
+        email=email or f"{role.value}.{uuid.uuid4().hex[:8]}@example.nhs.uk",
+        password_hash=password_hash,
+        role=role,
+        **fields,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def token_for(app: FastAPI, subject: str, **claims: Any) -> str:
+    """An access token signed with the app's own key, as the token endpoint would issue it."""
+    settings: Settings = app.state.settings
+    key = app.state.keyring.signing
+    token, _ = tokens.issue(
+        private_pem=key.private_pem,
+        kid=key.kid,
+        issuer=settings.token_issuer,
+        audience=settings.token_audience,
+        subject=subject,
+        lifetime_seconds=settings.access_token_minutes * 60,
+        claims=claims,
+    )
+    return token
 
 
 @pytest.fixture
-def client(app: FastAPI) -> Iterator[TestClient]:
+def admin_token(app: FastAPI, session_factory: sessionmaker[Session], password_hash: str) -> str:
+    with session_factory.begin() as session:
+        admin = add_user(session, password_hash, Role.ADMIN)
+    return token_for(app, f"user:{admin.id}", role="admin")
+
+
+@pytest.fixture
+def client(app: FastAPI, admin_token: str) -> Iterator[TestClient]:
+    """The API as a programme lead (admin) sees it."""
+    with TestClient(app, headers={"Authorization": f"Bearer {admin_token}"}) as client:
+        yield client
+
+
+@pytest.fixture
+def anonymous(app: FastAPI) -> Iterator[TestClient]:
+    """The API without credentials."""
     with TestClient(app) as client:
         yield client

@@ -24,8 +24,16 @@ from tests.conftest import create_scratch_database, drop_scratch_database
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def qicollab(url: str, *args: str) -> subprocess.CompletedProcess[str]:
+DEMO_PASSWORD = "a demo password for tests"
+
+
+def qicollab(
+    url: str, *args: str, password: str | None = DEMO_PASSWORD
+) -> subprocess.CompletedProcess[str]:
     env = os.environ | {"QI_DATABASE_URL": url}
+    env.pop("QI_DEMO_PASSWORD", None)
+    if password is not None:
+        env["QI_DEMO_PASSWORD"] = password
     return subprocess.run(
         [sys.executable, "-m", "app", *args],
         env=env,
@@ -47,12 +55,25 @@ def demo_url(tmp_path: Path) -> Iterator[str]:
     drop_scratch_database(url)
 
 
+def signed_in(client: TestClient, email: str, password: str = DEMO_PASSWORD) -> TestClient:
+    """Signs in through the token endpoint, as the README shows, and keeps the token."""
+    response = client.post(
+        f"{API}/auth/token",
+        data={"grant_type": "password", "username": email, "password": password},
+    )
+    assert response.status_code == 200, response.text
+    client.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
+    return client
+
+
 @pytest.fixture
-def demo_client(demo_url: str) -> Iterator[TestClient]:
+def demo_client(demo_url: str, tmp_path: Path) -> Iterator[TestClient]:
     engine = make_engine(demo_url)
-    app = create_app(Settings(database_url=demo_url), make_sessionmaker(engine))
+    settings = Settings(database_url=demo_url, data_dir=tmp_path)
+    app = create_app(settings, make_sessionmaker(engine))
     with TestClient(app) as client:
-        yield client
+        assert client.get(f"{API}/teams").status_code == 401
+        yield signed_in(client, "programme.lead@example.nhs.uk")
     engine.dispose()
 
 
@@ -109,17 +130,37 @@ def test_demo_keeps_the_collaborative_rules(demo_client: TestClient) -> None:
                 assert all(p["value"] is not None for p in points)
 
 
-def test_demo_refuses_a_database_with_data_unless_forced(demo_url: str) -> None:
+def test_demo_refuses_a_database_with_data_unless_forced(demo_url: str, tmp_path: Path) -> None:
     again = qicollab(demo_url, "demo")
     assert again.returncode == 1
     assert "--force" in again.stderr
     forced = qicollab(demo_url, "demo", "--force")
     assert forced.returncode == 0, forced.stderr
     engine = make_engine(demo_url)
-    app = create_app(Settings(database_url=demo_url), make_sessionmaker(engine))
+    app = create_app(Settings(database_url=demo_url, data_dir=tmp_path), make_sessionmaker(engine))
     with TestClient(app) as client:
-        assert len(_all(client, "/teams")) == 6
+        assert len(_all(signed_in(client, "programme.lead@example.nhs.uk"), "/teams")) == 6
     engine.dispose()
+
+
+def test_demo_accounts_get_fresh_passwords_printed_once(tmp_path: Path) -> None:
+    url = create_scratch_database(str(tmp_path))
+    try:
+        loaded = qicollab(url, "demo", password=None)
+        assert loaded.returncode == 0, loaded.stderr
+        lines = [line.split() for line in loaded.stdout.splitlines() if "@example.nhs.uk" in line]
+        assert [line[0] for line in lines] == ["admin", "coach", "member"]
+        passwords = [line[2] for line in lines]
+        assert len(set(passwords)) == 3
+        assert all(len(password) >= 12 for password in passwords)
+        engine = make_engine(url)
+        app = create_app(Settings(database_url=url, data_dir=tmp_path), make_sessionmaker(engine))
+        with TestClient(app) as client:
+            coach = signed_in(client, lines[1][1], passwords[1])
+            assert coach.get(f"{API}/teams").status_code == 200
+        engine.dispose()
+    finally:
+        drop_scratch_database(url)
 
 
 def _series(session: Session) -> list[tuple[object, ...]]:

@@ -6,10 +6,11 @@ from fastapi import APIRouter
 
 from app.attendance import service
 from app.attendance.schemas import AttendanceList, AttendanceRead
+from app.auth.dependencies import CAN_ADMINISTER, CAN_READ
 from app.deps import Cursor, Limit, SessionDep
 from app.meetings import service as meetings_service
 from app.pagination import DEFAULT_LIMIT
-from app.problems import LIST, problems
+from app.problems import LIST, guarded
 from app.responses import page_of
 from app.schemas import Page
 
@@ -18,9 +19,10 @@ router = APIRouter(prefix="/meetings/{meeting_id}/attendance", tags=["attendance
 
 @router.get(
     "",
+    dependencies=[CAN_READ],
     summary="Who attended a meeting",
     response_model=Page[AttendanceRead],
-    responses={**LIST, **problems(404)},
+    responses={**LIST, **guarded(404)},
 )
 def list_attendance(
     meeting_id: uuid.UUID,
@@ -35,9 +37,10 @@ def list_attendance(
 
 @router.put(
     "",
+    dependencies=[CAN_ADMINISTER],
     summary="Record who attended a meeting",
     response_model=Page[AttendanceRead],
-    responses=problems(400, 404, 413, 415, 422),
+    responses=guarded(400, 404, 413, 415, 422),
 )
 def replace_attendance(
     meeting_id: uuid.UUID, body: AttendanceList, session: SessionDep

@@ -5,13 +5,14 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
+from app.auth.dependencies import CAN_CHART, CAN_READ
 from app.charts import service
 from app.charts.schemas import ChartRead, ChartRequest, DashboardRead, SeriesChartRead
 from app.charts.svg import Labels, render_svg
 from app.collaboratives import service as collaboratives_service
 from app.deps import SessionDep
 from app.measures import service as measures_service
-from app.problems import problems
+from app.problems import guarded
 from app.spc import Direction
 from app.teams import service as teams_service
 
@@ -39,9 +40,10 @@ def wants_svg(request: Request, output: str | None) -> bool:
 
 @router.post(
     "/spc/charts",
+    dependencies=[CAN_CHART],
     summary="Chart a posted series",
     response_model=ChartRead,
-    responses={**SVG_RESPONSE, **problems(400, 413, 415, 422)},
+    responses={**SVG_RESPONSE, **guarded(400, 413, 415, 422)},
 )
 def create_chart(body: ChartRequest, request: Request, output: Format = None) -> Any:
     """Computes a run, XmR, P, U or C chart the NHS "Making Data Count" way, storing nothing:
@@ -57,9 +59,10 @@ def create_chart(body: ChartRequest, request: Request, output: Format = None) ->
 
 @router.get(
     "/teams/{team_id}/measures/{measure_id}/chart",
+    dependencies=[CAN_READ],
     summary="Chart a team's series",
     response_model=SeriesChartRead,
-    responses={**SVG_RESPONSE, **problems(404, 422)},
+    responses={**SVG_RESPONSE, **guarded(404, 422)},
 )
 def get_series_chart(
     team_id: uuid.UUID,
@@ -94,9 +97,10 @@ def get_series_chart(
 
 @router.get(
     "/collaboratives/{collaborative_id}/dashboard",
+    dependencies=[CAN_READ],
     summary="Every team's latest position on every shared measure",
     response_model=DashboardRead,
-    responses=problems(404, 422),
+    responses=guarded(404, 422),
 )
 def get_dashboard(collaborative_id: uuid.UUID, session: SessionDep) -> DashboardRead:
     """For each selected team and shared measure: the latest value and date, the variation

@@ -4,6 +4,7 @@ import uuid
 
 from fastapi import APIRouter, Request, Response
 
+from app.auth.dependencies import CAN_ADMINISTER, CAN_READ
 from app.collaboratives import service
 from app.collaboratives.models import Collaborative, CollaborativeStatus
 from app.collaboratives.schemas import CollaborativeCreate, CollaborativeRead, CollaborativeUpdate
@@ -18,7 +19,11 @@ router = APIRouter(prefix="/collaboratives", tags=["collaboratives"])
 
 
 @router.get(
-    "", summary="List collaboratives", response_model=Page[CollaborativeRead], responses=LIST
+    "",
+    dependencies=[CAN_READ],
+    summary="List collaboratives",
+    response_model=Page[CollaborativeRead],
+    responses=LIST,
 )
 def list_collaboratives(
     session: SessionDep,
@@ -34,6 +39,7 @@ def list_collaboratives(
 
 @router.post(
     "",
+    dependencies=[CAN_ADMINISTER],
     status_code=201,
     summary="Start a collaborative",
     response_model=CollaborativeRead,
@@ -50,6 +56,7 @@ def create_collaborative(
 
 @router.get(
     "/{collaborative_id}",
+    dependencies=[CAN_READ],
     summary="Get a collaborative",
     response_model=CollaborativeRead,
     responses=READ_ONE,
@@ -64,6 +71,7 @@ def get_collaborative(
 
 @router.patch(
     "/{collaborative_id}",
+    dependencies=[CAN_ADMINISTER],
     summary="Change a collaborative",
     response_model=CollaborativeRead,
     responses=UPDATE,
@@ -84,7 +92,11 @@ def update_collaborative(
 
 
 @router.delete(
-    "/{collaborative_id}", status_code=204, summary="Remove a collaborative", responses=DELETE
+    "/{collaborative_id}",
+    dependencies=[CAN_ADMINISTER],
+    status_code=204,
+    summary="Remove a collaborative",
+    responses=DELETE,
 )
 def delete_collaborative(
     collaborative_id: uuid.UUID, session: SessionDep, if_match: IfMatch = None

@@ -4,12 +4,14 @@ import uuid
 
 from fastapi import APIRouter
 
+from app.auth.access import ensure_team_in_reach
+from app.auth.dependencies import CAN_READ, DataRecorder
 from app.data_points import service
 from app.data_points.schemas import DataPointBatch, DataPointBatchResult, DataPointRead
 from app.deps import Cursor, Limit, SessionDep
 from app.measures import service as measures_service
 from app.pagination import DEFAULT_LIMIT
-from app.problems import LIST, UPDATE, problems
+from app.problems import LIST, UPDATE, guarded
 from app.responses import page_of
 from app.schemas import Page
 from app.teams import service as teams_service
@@ -19,9 +21,10 @@ router = APIRouter(prefix="/teams/{team_id}/measures/{measure_id}/data", tags=["
 
 @router.get(
     "",
+    dependencies=[CAN_READ],
     summary="Read a team's series for a measure",
     response_model=Page[DataPointRead],
-    responses={**LIST, **problems(404)},
+    responses={**LIST, **guarded(404)},
 )
 def list_points(
     team_id: uuid.UUID,
@@ -44,7 +47,11 @@ def list_points(
     responses={key: value for key, value in UPDATE.items() if key not in (412, 428)},
 )
 def upsert_points(
-    team_id: uuid.UUID, measure_id: uuid.UUID, body: DataPointBatch, session: SessionDep
+    team_id: uuid.UUID,
+    measure_id: uuid.UUID,
+    body: DataPointBatch,
+    session: SessionDep,
+    principal: DataRecorder,
 ) -> DataPointBatchResult:
     """Creates or replaces points keyed by `period_start`, all or nothing: one bad point and
     nothing is stored, and the 422 names every bad field by its index in `points`.
@@ -52,6 +59,7 @@ def upsert_points(
     `p` and `u` measures take `numerator` and `denominator` (for `p`, numerator <=
     denominator); `xmr` and `run` take a finite `value`; `c` a whole count of 0 or more."""
     team = teams_service.get_team(session, team_id)
+    ensure_team_in_reach(principal, team)
     measure = measures_service.get_team_measure(session, team, measure_id)
     points, created, updated = service.upsert_points(session, team, measure, body)
     return DataPointBatchResult.model_validate(

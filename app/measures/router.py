@@ -5,6 +5,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from app.auth.access import ensure_may_set, ensure_team_in_reach
+from app.auth.dependencies import CAN_READ, TeamManager
+from app.auth.principal import Principal
 from app.concurrency import require_current
 from app.deps import Cursor, IfMatch, Limit, SessionDep
 from app.measures import service
@@ -14,11 +17,31 @@ from app.pagination import DEFAULT_LIMIT
 from app.problems import CREATE, DELETE, LIST, READ_ONE, UPDATE
 from app.responses import created, page_of, with_etag
 from app.schemas import NO_NUL, Page
+from app.teams.models import Team
 
 router = APIRouter(prefix="/measures", tags=["measures"])
 
 
-@router.get("", summary="List measures", response_model=Page[MeasureRead], responses=LIST)
+def _ensure_may_define(
+    session: SessionDep,
+    principal: Principal,
+    collaborative_id: uuid.UUID | None,
+    team_id: uuid.UUID | None,
+) -> None:
+    """Shared measures are the programme lead's; a team's own also its coach's."""
+    if collaborative_id is not None:
+        ensure_may_set(principal, ["collaborative_id"], ["collaborative_id"])
+    elif team_id is not None and (team := session.get(Team, team_id)) is not None:
+        ensure_team_in_reach(principal, team)
+
+
+@router.get(
+    "",
+    dependencies=[CAN_READ],
+    summary="List measures",
+    response_model=Page[MeasureRead],
+    responses=LIST,
+)
 def list_measures(
     session: SessionDep,
     limit: Limit = DEFAULT_LIMIT,
@@ -47,16 +70,26 @@ def list_measures(
     "", status_code=201, summary="Define a measure", response_model=MeasureRead, responses=CREATE
 )
 def create_measure(
-    body: MeasureCreate, session: SessionDep, request: Request, response: Response
+    body: MeasureCreate,
+    session: SessionDep,
+    request: Request,
+    response: Response,
+    principal: TeamManager,
 ) -> Measure:
-    """Shared by a collaborative (`collaborative_id`) or a team's own (`team_id`), not both."""
+    """Shared by a collaborative (`collaborative_id`, programme leads only) or a team's own
+    (`team_id`, also its coach), not both."""
+    _ensure_may_define(session, principal, body.collaborative_id, body.team_id)
     measure = service.create_measure(session, body)
     created(response, f"{request.url.path}/{measure.id}", measure)
     return measure
 
 
 @router.get(
-    "/{measure_id}", summary="Get a measure", response_model=MeasureRead, responses=READ_ONE
+    "/{measure_id}",
+    dependencies=[CAN_READ],
+    summary="Get a measure",
+    response_model=MeasureRead,
+    responses=READ_ONE,
 )
 def get_measure(measure_id: uuid.UUID, session: SessionDep, response: Response) -> Measure:
     measure = service.get_measure(session, measure_id)
@@ -72,10 +105,12 @@ def update_measure(
     body: MeasureUpdate,
     session: SessionDep,
     response: Response,
+    principal: TeamManager,
     if_match: IfMatch = None,
 ) -> Measure:
     """Changes only the fields sent; the chart type is fixed once data exists."""
     measure = service.get_measure(session, measure_id)
+    _ensure_may_define(session, principal, measure.collaborative_id, measure.team_id)
     require_current(measure, if_match)
     service.update_measure(session, measure, body.model_dump(exclude_unset=True))
     with_etag(response, measure)
@@ -83,8 +118,11 @@ def update_measure(
 
 
 @router.delete("/{measure_id}", status_code=204, summary="Remove a measure", responses=DELETE)
-def delete_measure(measure_id: uuid.UUID, session: SessionDep, if_match: IfMatch = None) -> None:
+def delete_measure(
+    measure_id: uuid.UUID, session: SessionDep, principal: TeamManager, if_match: IfMatch = None
+) -> None:
     """Removes a measure no team has recorded data for (409 otherwise)."""
     measure = service.get_measure(session, measure_id)
+    _ensure_may_define(session, principal, measure.collaborative_id, measure.team_id)
     require_current(measure, if_match)
     service.delete_measure(session, measure)

@@ -5,6 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from app.auth.dependencies import CAN_ADMINISTER, CAN_READ
 from app.concurrency import require_current
 from app.deps import Cursor, IfMatch, Limit, SessionDep
 from app.meetings import service
@@ -18,7 +19,13 @@ from app.schemas import JsonInstant, Page
 router = APIRouter(prefix="/meetings", tags=["meetings"])
 
 
-@router.get("", summary="List meetings", response_model=Page[MeetingRead], responses=LIST)
+@router.get(
+    "",
+    dependencies=[CAN_READ],
+    summary="List meetings",
+    response_model=Page[MeetingRead],
+    responses=LIST,
+)
 def list_meetings(
     session: SessionDep,
     limit: Limit = DEFAULT_LIMIT,
@@ -42,7 +49,12 @@ def list_meetings(
 
 
 @router.post(
-    "", status_code=201, summary="Plan a meeting", response_model=MeetingRead, responses=CREATE
+    "",
+    dependencies=[CAN_ADMINISTER],
+    status_code=201,
+    summary="Plan a meeting",
+    response_model=MeetingRead,
+    responses=CREATE,
 )
 def create_meeting(
     body: MeetingCreate, session: SessionDep, request: Request, response: Response
@@ -54,7 +66,11 @@ def create_meeting(
 
 
 @router.get(
-    "/{meeting_id}", summary="Get a meeting", response_model=MeetingRead, responses=READ_ONE
+    "/{meeting_id}",
+    dependencies=[CAN_READ],
+    summary="Get a meeting",
+    response_model=MeetingRead,
+    responses=READ_ONE,
 )
 def get_meeting(meeting_id: uuid.UUID, session: SessionDep, response: Response) -> Meeting:
     meeting = service.get_meeting(session, meeting_id)
@@ -63,7 +79,11 @@ def get_meeting(meeting_id: uuid.UUID, session: SessionDep, response: Response) 
 
 
 @router.patch(
-    "/{meeting_id}", summary="Change a meeting", response_model=MeetingRead, responses=UPDATE
+    "/{meeting_id}",
+    dependencies=[CAN_ADMINISTER],
+    summary="Change a meeting",
+    response_model=MeetingRead,
+    responses=UPDATE,
 )
 def update_meeting(
     meeting_id: uuid.UUID,
@@ -79,7 +99,13 @@ def update_meeting(
     return meeting
 
 
-@router.delete("/{meeting_id}", status_code=204, summary="Cancel a meeting", responses=DELETE)
+@router.delete(
+    "/{meeting_id}",
+    dependencies=[CAN_ADMINISTER],
+    status_code=204,
+    summary="Cancel a meeting",
+    responses=DELETE,
+)
 def delete_meeting(meeting_id: uuid.UUID, session: SessionDep, if_match: IfMatch = None) -> None:
     """Removes the meeting and its attendance record."""
     meeting = service.get_meeting(session, meeting_id)

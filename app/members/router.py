@@ -5,6 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from app.auth.dependencies import CAN_ADMINISTER, CAN_READ
 from app.concurrency import require_current
 from app.deps import Cursor, IfMatch, Limit, SessionDep
 from app.members import service
@@ -18,7 +19,13 @@ from app.schemas import NO_NUL, Page
 router = APIRouter(prefix="/members", tags=["members"])
 
 
-@router.get("", summary="List members", response_model=Page[MemberRead], responses=LIST)
+@router.get(
+    "",
+    dependencies=[CAN_READ],
+    summary="List members",
+    response_model=Page[MemberRead],
+    responses=LIST,
+)
 def list_members(
     session: SessionDep,
     limit: Limit = DEFAULT_LIMIT,
@@ -34,7 +41,12 @@ def list_members(
 
 
 @router.post(
-    "", status_code=201, summary="Add a member", response_model=MemberRead, responses=CREATE
+    "",
+    dependencies=[CAN_ADMINISTER],
+    status_code=201,
+    summary="Add a member",
+    response_model=MemberRead,
+    responses=CREATE,
 )
 def create_member(
     body: MemberCreate, session: SessionDep, request: Request, response: Response
@@ -45,7 +57,13 @@ def create_member(
     return member
 
 
-@router.get("/{member_id}", summary="Get a member", response_model=MemberRead, responses=READ_ONE)
+@router.get(
+    "/{member_id}",
+    dependencies=[CAN_READ],
+    summary="Get a member",
+    response_model=MemberRead,
+    responses=READ_ONE,
+)
 def get_member(member_id: uuid.UUID, session: SessionDep, response: Response) -> Member:
     member = service.get_member(session, member_id)
     with_etag(response, member)
@@ -53,7 +71,11 @@ def get_member(member_id: uuid.UUID, session: SessionDep, response: Response) ->
 
 
 @router.patch(
-    "/{member_id}", summary="Change a member", response_model=MemberRead, responses=UPDATE
+    "/{member_id}",
+    dependencies=[CAN_ADMINISTER],
+    summary="Change a member",
+    response_model=MemberRead,
+    responses=UPDATE,
 )
 def update_member(
     member_id: uuid.UUID,
@@ -69,7 +91,13 @@ def update_member(
     return member
 
 
-@router.delete("/{member_id}", status_code=204, summary="Remove a member", responses=DELETE)
+@router.delete(
+    "/{member_id}",
+    dependencies=[CAN_ADMINISTER],
+    status_code=204,
+    summary="Remove a member",
+    responses=DELETE,
+)
 def delete_member(
     member_id: uuid.UUID,
     session: SessionDep,

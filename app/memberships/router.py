@@ -5,13 +5,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from app.auth.access import ensure_may_set, ensure_team_in_reach
+from app.auth.dependencies import CAN_READ, TeamManager
 from app.concurrency import require_current
 from app.deps import Cursor, IfMatch, Limit, SessionDep
 from app.memberships import service
 from app.memberships.models import Membership, MembershipRole
 from app.memberships.schemas import MembershipCreate, MembershipRead, MembershipUpdate
 from app.pagination import DEFAULT_LIMIT
-from app.problems import CREATE, DELETE, LIST, UPDATE, problems
+from app.problems import CREATE, DELETE, LIST, UPDATE, guarded
 from app.responses import created, page_of, with_etag
 from app.schemas import Page
 
@@ -20,9 +22,10 @@ router = APIRouter(prefix="/teams/{team_id}/members", tags=["memberships"])
 
 @router.get(
     "",
+    dependencies=[CAN_READ],
     summary="List a team's memberships",
     response_model=Page[MembershipRead],
-    responses={**LIST, **problems(404)},
+    responses={**LIST, **guarded(404)},
 )
 def list_memberships(
     team_id: uuid.UUID,
@@ -55,9 +58,14 @@ def add_membership(
     session: SessionDep,
     request: Request,
     response: Response,
+    principal: TeamManager,
 ) -> Membership:
-    """At most `max_team_size` current members and one current lead (409 otherwise)."""
+    """At most `max_team_size` current members and one current lead (409 otherwise). Coaches
+    add members to the teams they coach; naming the lead is the programme lead's."""
     team = service.get_team_for_memberships(session, team_id)
+    ensure_team_in_reach(principal, team)
+    if body.role == MembershipRole.LEAD:
+        ensure_may_set(principal, ["role"], ["role"])
     membership = service.add_membership(session, team, body)
     created(response, f"{request.url.path}/{membership.member_id}", membership)
     return membership
@@ -65,9 +73,10 @@ def add_membership(
 
 @router.get(
     "/{member_id}",
+    dependencies=[CAN_READ],
     summary="Get a member's current membership",
     response_model=MembershipRead,
-    responses=problems(404, 422),
+    responses=guarded(404, 422),
 )
 def get_current_membership(
     team_id: uuid.UUID, member_id: uuid.UUID, session: SessionDep, response: Response
@@ -91,19 +100,22 @@ def update_membership(
     body: MembershipUpdate,
     session: SessionDep,
     response: Response,
+    principal: TeamManager,
     if_match: IfMatch = None,
     handover: Annotated[
         bool,
         Query(description="With role 'lead': the current lead becomes a member in the same step."),
     ] = False,
 ) -> Membership:
-    """Changes the member's current membership; needs `If-Match` with the membership's ETag."""
+    """Changes the member's current membership; needs `If-Match` with the membership's ETag.
+    Roles are the programme lead's to change."""
     team = service.get_team_for_memberships(session, team_id)
+    ensure_team_in_reach(principal, team)
+    changes = body.model_dump(exclude_unset=True)
+    ensure_may_set(principal, changes, ["role"])
     membership = service.get_current_membership(session, team, member_id)
     require_current(membership, if_match)
-    service.update_membership(
-        session, team, membership, body.model_dump(exclude_unset=True), handover=handover
-    )
+    service.update_membership(session, team, membership, changes, handover=handover)
     with_etag(response, membership)
     return membership
 
@@ -112,10 +124,15 @@ def update_membership(
     "/{member_id}", status_code=204, summary="Record that a member left", responses=DELETE
 )
 def end_membership(
-    team_id: uuid.UUID, member_id: uuid.UUID, session: SessionDep, if_match: IfMatch = None
+    team_id: uuid.UUID,
+    member_id: uuid.UUID,
+    session: SessionDep,
+    principal: TeamManager,
+    if_match: IfMatch = None,
 ) -> None:
     """Sets `left_on` to today; the membership stays in the team's history."""
     team = service.get_team_for_memberships(session, team_id)
+    ensure_team_in_reach(principal, team)
     membership = service.get_current_membership(session, team, member_id)
     require_current(membership, if_match)
     service.end_membership(session, team, membership)

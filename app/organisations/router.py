@@ -5,6 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from app.auth.dependencies import CAN_ADMINISTER, CAN_READ
 from app.concurrency import require_current
 from app.deps import Cursor, IfMatch, Limit, SessionDep
 from app.organisations import service
@@ -18,7 +19,13 @@ from app.schemas import NO_NUL, Page
 router = APIRouter(prefix="/organisations", tags=["organisations"])
 
 
-@router.get("", summary="List organisations", response_model=Page[OrganisationRead], responses=LIST)
+@router.get(
+    "",
+    dependencies=[CAN_READ],
+    summary="List organisations",
+    response_model=Page[OrganisationRead],
+    responses=LIST,
+)
 def list_organisations(
     session: SessionDep,
     limit: Limit = DEFAULT_LIMIT,
@@ -35,6 +42,7 @@ def list_organisations(
 
 @router.post(
     "",
+    dependencies=[CAN_ADMINISTER],
     status_code=201,
     summary="Add an organisation",
     response_model=OrganisationRead,
@@ -51,6 +59,7 @@ def create_organisation(
 
 @router.get(
     "/{organisation_id}",
+    dependencies=[CAN_READ],
     summary="Get an organisation",
     response_model=OrganisationRead,
     responses=READ_ONE,
@@ -65,6 +74,7 @@ def get_organisation(
 
 @router.patch(
     "/{organisation_id}",
+    dependencies=[CAN_ADMINISTER],
     summary="Change an organisation",
     response_model=OrganisationRead,
     responses=UPDATE,
@@ -85,7 +95,11 @@ def update_organisation(
 
 
 @router.delete(
-    "/{organisation_id}", status_code=204, summary="Remove an organisation", responses=DELETE
+    "/{organisation_id}",
+    dependencies=[CAN_ADMINISTER],
+    status_code=204,
+    summary="Remove an organisation",
+    responses=DELETE,
 )
 def delete_organisation(
     organisation_id: uuid.UUID, session: SessionDep, if_match: IfMatch = None

@@ -4,9 +4,11 @@ import uuid
 
 from fastapi import APIRouter
 
+from app.auth.access import ensure_team_in_reach
+from app.auth.dependencies import CAN_READ, DataRecorder
 from app.deps import SessionDep
 from app.measures import service as measures_service
-from app.problems import problems
+from app.problems import guarded
 from app.rebases import service
 from app.rebases.schemas import RebaseList, RebaseRead
 from app.responses import page_of
@@ -18,9 +20,10 @@ router = APIRouter(prefix="/teams/{team_id}/measures/{measure_id}/rebases", tags
 
 @router.get(
     "",
+    dependencies=[CAN_READ],
     summary="Where a team's chart starts new periods",
     response_model=Page[RebaseRead],
-    responses=problems(404, 422),
+    responses=guarded(404, 422),
 )
 def list_rebases(
     team_id: uuid.UUID, measure_id: uuid.UUID, session: SessionDep
@@ -35,14 +38,19 @@ def list_rebases(
     "",
     summary="Set where a team's chart starts new periods",
     response_model=Page[RebaseRead],
-    responses=problems(400, 404, 413, 415, 422),
+    responses=guarded(400, 404, 413, 415, 422),
 )
 def replace_rebases(
-    team_id: uuid.UUID, measure_id: uuid.UUID, body: RebaseList, session: SessionDep
+    team_id: uuid.UUID,
+    measure_id: uuid.UUID,
+    body: RebaseList,
+    session: SessionDep,
+    principal: DataRecorder,
 ) -> Page[RebaseRead]:
     """Replaces the list. When a team decides a change is embedded, it rebases the chart at the
     first point after the change: that point starts a new period with its own centre line,
     limits and rules. Each date must be the `period_start` of a stored point, not the first."""
     team = teams_service.get_team(session, team_id)
+    ensure_team_in_reach(principal, team)
     measure = measures_service.get_team_measure(session, team, measure_id)
     return page_of(RebaseRead, service.replace_rebases(session, team, measure, body), None)

@@ -4,6 +4,8 @@ import uuid
 
 from fastapi import APIRouter, Request, Response
 
+from app.auth.access import ensure_may_set, ensure_team_in_reach
+from app.auth.dependencies import CAN_ADMINISTER, CAN_READ, TeamManager
 from app.concurrency import require_current
 from app.deps import Cursor, IfMatch, Limit, SessionDep
 from app.pagination import DEFAULT_LIMIT
@@ -16,8 +18,13 @@ from app.teams.schemas import TeamCreate, TeamRead, TeamUpdate
 
 router = APIRouter(prefix="/teams", tags=["teams"])
 
+# Selection and coaching are the programme lead's decisions, not the team's.
+PRIVILEGED_FIELDS = ("status", "coach_id")
 
-@router.get("", summary="List teams", response_model=Page[TeamRead], responses=LIST)
+
+@router.get(
+    "", dependencies=[CAN_READ], summary="List teams", response_model=Page[TeamRead], responses=LIST
+)
 def list_teams(
     session: SessionDep,
     limit: Limit = DEFAULT_LIMIT,
@@ -39,7 +46,12 @@ def list_teams(
 
 
 @router.post(
-    "", status_code=201, summary="Register a team", response_model=TeamRead, responses=CREATE
+    "",
+    dependencies=[CAN_ADMINISTER],
+    status_code=201,
+    summary="Register a team",
+    response_model=TeamRead,
+    responses=CREATE,
 )
 def create_team(
     body: TeamCreate, session: SessionDep, request: Request, response: Response
@@ -50,7 +62,13 @@ def create_team(
     return team
 
 
-@router.get("/{team_id}", summary="Get a team", response_model=TeamRead, responses=READ_ONE)
+@router.get(
+    "/{team_id}",
+    dependencies=[CAN_READ],
+    summary="Get a team",
+    response_model=TeamRead,
+    responses=READ_ONE,
+)
 def get_team(team_id: uuid.UUID, session: SessionDep, response: Response) -> Team:
     team = service.get_team(session, team_id)
     with_etag(response, team)
@@ -63,18 +81,28 @@ def update_team(
     body: TeamUpdate,
     session: SessionDep,
     response: Response,
+    principal: TeamManager,
     if_match: IfMatch = None,
 ) -> Team:
     """Changes only the fields sent. Selecting a team (status `selected`, `active` or
     `completed`) needs exactly one current lead and a free place in the collaborative."""
     team = service.get_team(session, team_id)
+    ensure_team_in_reach(principal, team)
+    changes = body.model_dump(exclude_unset=True)
+    ensure_may_set(principal, changes, PRIVILEGED_FIELDS)
     require_current(team, if_match)
-    service.update_team(session, team, body.model_dump(exclude_unset=True))
+    service.update_team(session, team, changes)
     with_etag(response, team)
     return team
 
 
-@router.delete("/{team_id}", status_code=204, summary="Remove a team", responses=DELETE)
+@router.delete(
+    "/{team_id}",
+    dependencies=[CAN_ADMINISTER],
+    status_code=204,
+    summary="Remove a team",
+    responses=DELETE,
+)
 def delete_team(team_id: uuid.UUID, session: SessionDep, if_match: IfMatch = None) -> None:
     """Removes a team with no members, measures or data (409 otherwise: withdraw it instead)."""
     team = service.get_team(session, team_id)

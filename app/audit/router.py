@@ -1,0 +1,49 @@
+"""HTTP endpoint for reading the audit trail (programme leads only)."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from app.audit import service
+from app.audit.schemas import AuditEventRead
+from app.auth.dependencies import Allow
+from app.auth.principal import ADMINISTER
+from app.deps import Cursor, Limit, SessionDep
+from app.pagination import DEFAULT_LIMIT
+from app.problems import guarded
+from app.responses import page_of
+from app.schemas import JsonInstant, Page
+
+router = APIRouter(prefix="/audit-events", tags=["audit"])
+
+Text = Annotated[str | None, Query(max_length=100, pattern=r"^[^\x00]*$")]
+
+
+@router.get(
+    "",
+    summary="Read the audit trail",
+    response_model=Page[AuditEventRead],
+    responses=guarded(400, 401, 403, 422),
+    dependencies=[Depends(Allow(ADMINISTER))],
+)
+def list_audit_events(
+    session: SessionDep,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+    action: Text = None,
+    outcome: Text = None,
+    actor: Text = None,
+    since: JsonInstant | None = None,
+) -> Page[AuditEventRead]:
+    """Sign-ins, refused tokens, denied requests and changes to accounts, oldest first; filter
+    by `action` (e.g. `sign_in`, `token_refused`), `outcome`, `actor` or `since`."""
+    items, next_cursor = service.list_events(
+        session,
+        limit=limit,
+        cursor=cursor,
+        action=action,
+        outcome=outcome,
+        actor=actor,
+        since=since,
+    )
+    return page_of(AuditEventRead, items, next_cursor)

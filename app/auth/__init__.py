@@ -1,0 +1,1 @@
+"""Identity: signing keys, access and refresh tokens, accounts, machine clients, permissions."""

@@ -1,0 +1,56 @@
+"""Who is calling, and what each kind of caller may do; no FastAPI here."""
+
+import uuid
+from dataclasses import dataclass, field
+
+from app.auth.models import Role, Scope
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An authenticated caller: a person with a role, or a machine client with scopes."""
+
+    actor: str  # "user:<id>" or "client:<id>", as recorded in the audit trail
+    role: Role | None = None
+    scopes: frozenset[Scope] = frozenset()
+    member_id: uuid.UUID | None = None
+    # The teams a coach coaches, or a member currently belongs to.
+    team_ids: frozenset[uuid.UUID] = frozenset()
+    # A trust's client acts only for teams of its own organisations; empty means unbound.
+    organisation_ids: frozenset[uuid.UUID] = field(default_factory=frozenset)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def is_client(self) -> bool:
+        return self.actor.startswith("client:")
+
+
+@dataclass(frozen=True)
+class Permission:
+    """What a route needs: one of these roles, or (for machine clients) one of these scopes."""
+
+    roles: frozenset[Role]
+    scopes: frozenset[Scope]
+    name: str
+
+    def allows(self, principal: Principal) -> bool:
+        if principal.role is not None:
+            return principal.role in self.roles
+        return bool(self.scopes & principal.scopes)
+
+
+EVERY_ROLE = frozenset(Role)
+
+# Reading is open to every person and to clients with `read`; object-level rules narrow it.
+READ = Permission(EVERY_ROLE, frozenset({Scope.READ}), "read")
+# Running the programme: organisations, collaboratives, people, shared definitions, meetings.
+ADMINISTER = Permission(frozenset({Role.ADMIN}), frozenset(), "administer")
+# A team's own work: its details and membership (coaches and admins).
+MANAGE_TEAM = Permission(frozenset({Role.ADMIN, Role.COACH}), frozenset(), "manage_team")
+# A team's data points and rebase dates: its coach, its members, and trusts' upload clients.
+RECORD_DATA = Permission(EVERY_ROLE, frozenset({Scope.MEASURES_WRITE}), "record_data")
+# The charts of posted series: anyone who may read.
+CHART = Permission(EVERY_ROLE, frozenset({Scope.READ}), "chart")

@@ -1,0 +1,240 @@
+"""The OAuth 2.0 grants: password and refresh for people, client credentials for systems."""
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from app.audit.service import AuditTrail, recent_failures
+from app.auth import tokens
+from app.auth.keys import Keyring
+from app.auth.models import (
+    Client,
+    RefreshToken,
+    Role,
+    Scope,
+    User,
+    client_organisations,
+    coached_teams,
+)
+from app.auth.passwords import verify_secret
+from app.auth.principal import Principal
+from app.config import Settings
+from app.db import utc_now
+from app.errors import TooManyRequests, Unauthorized
+from app.memberships.models import Membership
+
+
+class RefreshTokenReused(Unauthorized):
+    """Raised after revoking the token's family; the caller must still commit that revocation."""
+
+
+@dataclass(frozen=True)
+class TokenGrant:
+    access_token: str
+    expires_in: int
+    refresh_token: str | None = None
+    scope: str | None = None
+
+
+def _access_token(
+    settings: Settings, keyring: Keyring, subject: str, claims: dict[str, object]
+) -> str:
+    key = keyring.signing
+    token, _ = tokens.issue(
+        private_pem=key.private_pem,
+        kid=key.kid,
+        issuer=settings.token_issuer,
+        audience=settings.token_audience,
+        subject=subject,
+        lifetime_seconds=settings.access_token_minutes * 60,
+        claims=claims,
+    )
+    return token
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _new_refresh_token(
+    session: Session, settings: Settings, user: User, family_id: uuid.UUID
+) -> str:
+    token = secrets.token_urlsafe(32)
+    now = utc_now()
+    session.add(
+        RefreshToken(
+            token_hash=_digest(token),
+            family_id=family_id,
+            user_id=user.id,
+            issued_at=now,
+            expires_at=now + timedelta(days=settings.refresh_token_days),
+        )
+    )
+    return token
+
+
+def _user_grant(
+    session: Session, settings: Settings, keyring: Keyring, user: User, family: uuid.UUID
+) -> TokenGrant:
+    access = _access_token(settings, keyring, f"user:{user.id}", {"role": user.role.value})
+    refresh = _new_refresh_token(session, settings, user, family)
+    session.flush()
+    return TokenGrant(access, settings.access_token_minutes * 60, refresh)
+
+
+def _check_rate(
+    session: Session, settings: Settings, action: str, subject: str, address: str | None
+) -> None:
+    window = timedelta(minutes=settings.sign_in_window_minutes)
+    by_subject, by_address = recent_failures(
+        session, action, utc_now() - window, subject=subject, address=address
+    )
+    if (
+        by_subject >= settings.sign_in_failures_per_account
+        or by_address >= settings.sign_in_failures_per_address
+    ):
+        raise TooManyRequests(
+            "Too many failed sign-ins; wait before trying again.",
+            retry_after_seconds=int(window.total_seconds()),
+        )
+
+
+def password_grant(
+    session: Session,
+    settings: Settings,
+    keyring: Keyring,
+    trail: AuditTrail,
+    *,
+    email: str,
+    password: str,
+) -> TokenGrant:
+    email = email.strip().lower()
+    _check_rate(session, settings, "sign_in", email, trail.client_address)
+    user = session.scalar(select(User).where(User.email == email))
+    # Verified even without an account, so timing does not reveal which emails exist.
+    valid = verify_secret(user.password_hash if user else None, password)
+    if user is None or not valid or user.disabled:
+        reason = "disabled account" if user is not None and valid else "bad credentials"
+        trail.record("sign_in", "failure", subject=email, reason=reason)
+        raise Unauthorized("The email or password is not right.", error="invalid_grant")
+    trail.record("sign_in", "success", subject=email, actor=f"user:{user.id}")
+    return _user_grant(session, settings, keyring, user, uuid.uuid4())
+
+
+def refresh_grant(
+    session: Session, settings: Settings, keyring: Keyring, trail: AuditTrail, *, refresh_token: str
+) -> TokenGrant:
+    stored = session.scalar(
+        select(RefreshToken).where(RefreshToken.token_hash == _digest(refresh_token))
+    )
+    now = utc_now()
+    if stored is None:
+        trail.record("refresh", "failure", reason="unknown refresh token")
+        raise Unauthorized("The refresh token is not valid.", error="invalid_grant")
+    if stored.used_at is not None or stored.revoked_at is not None:
+        # A used token presented again means it was copied: end the whole sign-in.
+        session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.family_id == stored.family_id, RefreshToken.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+        trail.record(
+            "refresh", "failure", actor=f"user:{stored.user_id}", reason="refresh token reused"
+        )
+        raise RefreshTokenReused("The refresh token was already used.", error="invalid_grant")
+    user = session.get(User, stored.user_id)
+    if stored.expires_at <= now or user is None or user.disabled:
+        trail.record(
+            "refresh", "failure", actor=f"user:{stored.user_id}", reason="expired or disabled"
+        )
+        raise Unauthorized("The refresh token is not valid.", error="invalid_grant")
+    stored.used_at = now
+    trail.record("refresh", "success", actor=f"user:{user.id}")
+    return _user_grant(session, settings, keyring, user, stored.family_id)
+
+
+def client_grant(
+    session: Session,
+    settings: Settings,
+    keyring: Keyring,
+    trail: AuditTrail,
+    *,
+    client_id: str,
+    client_secret: str,
+    scope: str | None,
+) -> TokenGrant:
+    _check_rate(session, settings, "client_sign_in", client_id, trail.client_address)
+    try:
+        client = session.get(Client, uuid.UUID(client_id))
+    except ValueError:
+        client = None
+    valid = verify_secret(client.secret_hash if client else None, client_secret)
+    if client is None or not valid or client.disabled:
+        trail.record("client_sign_in", "failure", subject=client_id, reason="bad credentials")
+        raise Unauthorized("The client id or secret is not right.", error="invalid_client")
+    allowed = set(client.scopes)
+    asked = set(scope.split()) if scope else allowed
+    if not asked <= allowed:
+        trail.record("client_sign_in", "failure", subject=client_id, reason="scope not granted")
+        raise Unauthorized("The client may not have the scopes asked for.", error="invalid_scope")
+    granted = " ".join(sorted(asked))
+    trail.record("client_sign_in", "success", subject=client_id, actor=f"client:{client.id}")
+    access = _access_token(settings, keyring, f"client:{client.id}", {"scope": granted})
+    return TokenGrant(access, settings.access_token_minutes * 60, None, granted)
+
+
+def principal_from_claims(session: Session, claims: dict[str, object]) -> Principal:
+    """The caller a verified token names, as they stand now (a disabled account stops at once)."""
+    subject = str(claims["sub"])
+    kind, _, ident = subject.partition(":")
+    try:
+        key = uuid.UUID(ident)
+    except ValueError:
+        raise Unauthorized("The token names no known account.") from None
+    if kind == "user":
+        user = session.get(User, key)
+        if user is None or user.disabled:
+            raise Unauthorized("The account is disabled or no longer exists.")
+        return Principal(
+            actor=subject,
+            role=user.role,
+            member_id=user.member_id,
+            team_ids=_teams_of(session, user),
+        )
+    if kind == "client":
+        client = session.get(Client, key)
+        if client is None or client.disabled:
+            raise Unauthorized("The client is disabled or no longer exists.")
+        granted = set(str(claims.get("scope", "")).split()) & set(client.scopes)
+        organisations = session.scalars(
+            select(client_organisations.c.organisation_id).where(
+                client_organisations.c.client_id == client.id
+            )
+        )
+        return Principal(
+            actor=subject,
+            scopes=frozenset(Scope(scope) for scope in granted),
+            organisation_ids=frozenset(organisations),
+        )
+    raise Unauthorized("The token names no known account.")
+
+
+def _teams_of(session: Session, user: User) -> frozenset[uuid.UUID]:
+    if user.role == Role.COACH:
+        rows = session.scalars(
+            select(coached_teams.c.team_id).where(coached_teams.c.user_id == user.id)
+        )
+        return frozenset(rows)
+    if user.role == Role.MEMBER and user.member_id is not None:
+        rows = session.scalars(
+            select(Membership.team_id).where(
+                Membership.member_id == user.member_id, Membership.is_current_clause()
+            )
+        )
+        return frozenset(rows)
+    return frozenset()
