@@ -6,6 +6,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from app.config import Settings
+from app.main import create_app
 from tests import api
 from tests.api import API, assert_problem
 
@@ -174,3 +176,37 @@ class TestText:
         assert problem["errors"][0]["loc"] == ["body", "name"]
         query = client.get(f"{API}/members", params={"email": "a\u0000@example.nhs.uk"})
         assert assert_problem(query, 422)["errors"][0]["loc"] == ["query", "email"]
+
+
+class TestHardening:
+    def test_security_headers_on_every_response(self, anonymous: TestClient) -> None:
+        for response in (anonymous.get("/livez"), anonymous.get(f"{API}/teams")):
+            assert response.headers["x-content-type-options"] == "nosniff"
+            assert response.headers["x-frame-options"] == "DENY"
+            assert response.headers["content-security-policy"].startswith("default-src 'none'")
+            assert "max-age" in response.headers["strict-transport-security"]
+
+    def test_docs_are_off_in_production(
+        self, database_url: str, session_factory: Any, data_dir: Any
+    ) -> None:
+        for env, status in (("production", 404), ("development", 200)):
+            settings = Settings(env=env, database_url=database_url, data_dir=data_dir)
+            with TestClient(create_app(settings, session_factory)) as client:
+                assert client.get("/docs").status_code == status, env
+
+    def test_cors_answers_only_configured_origins(
+        self, database_url: str, session_factory: Any, data_dir: Any
+    ) -> None:
+        settings = Settings(
+            database_url=database_url, data_dir=data_dir, cors_origins=["https://qi.example.nhs.uk"]
+        )
+        with TestClient(create_app(settings, session_factory)) as client:
+            asked = {"Access-Control-Request-Method": "GET"}
+            ours = client.options(
+                f"{API}/teams", headers=asked | {"Origin": "https://qi.example.nhs.uk"}
+            )
+            assert ours.headers["access-control-allow-origin"] == "https://qi.example.nhs.uk"
+            theirs = client.options(
+                f"{API}/teams", headers=asked | {"Origin": "https://evil.example"}
+            )
+            assert "access-control-allow-origin" not in theirs.headers
