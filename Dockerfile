@@ -23,7 +23,8 @@ RUN pip install --no-deps --no-cache-dir -e .
 # The SQLite database lives on a volume the service user owns.
 RUN mkdir -p /srv/data && chown qi:qi /srv/data
 VOLUME ["/srv/data"]
-ENV QI_DATABASE_URL=sqlite:////srv/data/qi-collaborative.db
+ENV QI_DATABASE_URL=sqlite:////srv/data/qi-collaborative.db \
+    QI_DATA_DIR=/srv/data
 
 USER qi
 EXPOSE 8000
