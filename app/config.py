@@ -4,10 +4,19 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MIB = 1024 * 1024
+
+
+class TrustedIssuer(BaseModel):
+    """An identity provider whose access tokens are accepted for people with an account here."""
+
+    issuer: str
+    audience: str
+    jwks_url: str = Field(pattern=r"^https://")
+    algorithm: Literal["RS256", "ES256"] = "RS256"
 
 
 class Settings(BaseSettings):
@@ -31,6 +40,9 @@ class Settings(BaseSettings):
     sign_in_failures_per_account: int = Field(default=5, ge=1)
     sign_in_failures_per_address: int = Field(default=20, ge=1)
     cors_origins: list[str] = Field(default_factory=list)
+    # QI_TRUSTED_ISSUERS='[{"issuer": "https://login.microsoftonline.com/<tenant>/v2.0",
+    #   "audience": "api://qi-collaborative", "jwks_url": "https://.../discovery/v2.0/keys"}]'
+    trusted_issuers: list[TrustedIssuer] = Field(default_factory=list)
     # `qicollab demo` uses this for every demo account when set; otherwise random passwords.
     demo_password: SecretStr | None = None
 

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+import httpx
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
@@ -12,6 +13,7 @@ from app import health
 from app.attendance.router import router as attendance_router
 from app.audit.router import router as audit_router
 from app.auth import keys
+from app.auth.jwks import JwksCache
 from app.auth.router import keys_router
 from app.auth.router import router as auth_router
 from app.charts.router import router as charts_router
@@ -66,7 +68,9 @@ def operation_id(route: APIRoute) -> str:
 
 
 def create_app(
-    settings: Settings | None = None, session_factory: sessionmaker[Session] | None = None
+    settings: Settings | None = None,
+    session_factory: sessionmaker[Session] | None = None,
+    http_transport: httpx.BaseTransport | None = None,
 ) -> FastAPI:
     """Build the app; tests pass their settings and a session factory bound to a test database."""
     settings = settings or get_settings()
@@ -86,6 +90,10 @@ def create_app(
     app.state.sessionmaker = session_factory
     app.state.head_revision = head_revision()
     app.state.keyring = keys.load_or_create(settings.data_dir)
+    app.state.trusted_issuers = {
+        trusted.issuer: (trusted, JwksCache(trusted.jwks_url, trusted.algorithm, http_transport))
+        for trusted in settings.trusted_issuers
+    }
     install_problem_handlers(app)
     app.add_middleware(
         JsonBodyGuard,

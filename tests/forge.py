@@ -9,7 +9,7 @@ import uuid
 from typing import Any
 
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 
@@ -60,3 +60,27 @@ def public_der(private_pem: str) -> bytes:
     return key.public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     )
+
+
+def rsa_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def rsa_jwk(key: rsa.RSAPrivateKey, kid: str) -> dict[str, str]:
+    numbers = key.public_key().public_numbers()
+    size = (numbers.n.bit_length() + 7) // 8
+    return {
+        "kty": "RSA",
+        "kid": kid,
+        "use": "sig",
+        "alg": "RS256",
+        "n": b64(numbers.n.to_bytes(size, "big")),
+        "e": b64(numbers.e.to_bytes(3, "big")),
+    }
+
+
+def rs256(key: rsa.RSAPrivateKey, kid: str, claims: dict[str, Any]) -> str:
+    """An identity provider's token (Entra ID style: `typ` JWT, no `jti`)."""
+    signing_input = segments({"alg": "RS256", "typ": "JWT", "kid": kid}, claims)
+    signature = key.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
+    return f"{signing_input}.{b64(signature)}"

@@ -230,7 +230,7 @@ ATTACKS: dict[str, tuple[Forger, str]] = {
         lambda app, sub: forge.es256(
             _key(app).private_pem, _key(app).kid, _claims(app, sub, iss="https://evil.example")
         ),
-        "invalid claims",
+        "untrusted issuer",
     ),
     "wrong_audience": (
         lambda app, sub: forge.es256(

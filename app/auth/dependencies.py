@@ -1,12 +1,13 @@
 """FastAPI dependencies that authenticate the caller and check each route's permission."""
 
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.auth import service, tokens
+from app.auth.jwks import JwksCache, KeyFetchFailed
 from app.auth.keys import Keyring
 from app.auth.principal import (
     ADMINISTER,
@@ -17,7 +18,7 @@ from app.auth.principal import (
     Permission,
     Principal,
 )
-from app.config import Settings
+from app.config import Settings, TrustedIssuer
 from app.db import utc_now
 from app.deps import SessionDep, audit_trail
 from app.errors import Forbidden, Unauthorized
@@ -30,11 +31,43 @@ bearer = HTTPBearer(
 
 def verifier_for(settings: Settings, keyring: Keyring) -> tokens.Verifier:
     keys = keyring.verifying(utc_now(), timedelta(minutes=settings.access_token_minutes))
+    pems = {kid: key.public_pem for kid, key in keys.items()}
     return tokens.Verifier(
-        issuer=settings.token_issuer,
-        audience=settings.token_audience,
-        keys={kid: key.public_pem for kid, key in keys.items()},
+        issuer=settings.token_issuer, audience=settings.token_audience, key_for=pems.get
     )
+
+
+def external_verifier(trusted: TrustedIssuer, cache: JwksCache) -> tokens.Verifier:
+    """Identity providers' tokens: their algorithm, their key set, no `typ` or `jti` demanded
+    (Entra ID sets neither), every other claim required as for ours."""
+
+    def key_for(kid: str) -> dict[str, Any] | None:
+        try:
+            return cache.key(kid)
+        except KeyFetchFailed as failed:
+            raise tokens.TokenRejected(f"the issuer's keys are unavailable: {failed}") from None
+
+    return tokens.Verifier(
+        issuer=trusted.issuer,
+        audience=trusted.audience,
+        key_for=key_for,
+        algorithm=trusted.algorithm,
+        token_type=None,
+        required_claims=("iss", "aud", "sub", "exp", "iat"),
+    )
+
+
+def _verify(request: Request, session: SessionDep, token: str) -> Principal:
+    settings: Settings = request.app.state.settings
+    issuer = tokens.unverified_issuer(token)
+    if issuer == settings.token_issuer:
+        claims = tokens.verify(token, verifier_for(settings, request.app.state.keyring))
+        return service.principal_from_claims(session, claims)
+    external = request.app.state.trusted_issuers.get(issuer)
+    if external is None:
+        raise tokens.TokenRejected("untrusted issuer")
+    claims = tokens.verify(token, external_verifier(*external))
+    return service.principal_from_external(session, claims)
 
 
 def current_principal(
@@ -49,14 +82,12 @@ def current_principal(
             "Send `Authorization: Bearer <token>`; get one from POST /api/v1/auth/token.",
             error="invalid_request",
         )
-    verifier = verifier_for(request.app.state.settings, request.app.state.keyring)
     try:
-        claims = tokens.verify(credentials.credentials, verifier)
-        principal = service.principal_from_claims(session, claims)
+        principal = _verify(request, session, credentials.credentials)
     except tokens.TokenRejected as refused:
         trail.record("token_refused", "denied", reason=refused.reason)
         raise Unauthorized(f"The access token was refused: {refused.reason}.") from None
-    except Unauthorized as refused:
+    except (Unauthorized, Forbidden) as refused:
         trail.record("token_refused", "denied", reason=refused.detail[:200])
         raise
     trail.actor = principal.actor

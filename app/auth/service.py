@@ -25,7 +25,7 @@ from app.auth.passwords import verify_secret
 from app.auth.principal import Principal
 from app.config import Settings
 from app.db import utc_now
-from app.errors import TooManyRequests, Unauthorized
+from app.errors import Forbidden, TooManyRequests, Unauthorized
 from app.memberships.models import Membership
 
 
@@ -222,6 +222,32 @@ def principal_from_claims(session: Session, claims: dict[str, object]) -> Princi
             organisation_ids=frozenset(organisations),
         )
     raise Unauthorized("The token names no known account.")
+
+
+# Where identity providers put the person's email (Entra ID: preferred_username or upn).
+EMAIL_CLAIMS = ("email", "preferred_username", "upn")
+
+
+def principal_from_external(session: Session, claims: dict[str, object]) -> Principal:
+    """A person signed in at their trust's identity provider, matched to an account here by
+    email; someone without an account here is refused with a clear 403."""
+    emails = [
+        str(claims[c]).strip().lower() for c in EMAIL_CLAIMS if isinstance(claims.get(c), str)
+    ]
+    user = session.scalar(select(User).where(User.email.in_(emails))) if emails else None
+    if user is None:
+        raise Forbidden(
+            "You are signed in at your organisation, but have no account in this service;"
+            " ask the programme lead to add one for your work email."
+        )
+    if user.disabled:
+        raise Unauthorized("The account is disabled.")
+    return Principal(
+        actor=f"user:{user.id}",
+        role=user.role,
+        member_id=user.member_id,
+        team_ids=_teams_of(session, user),
+    )
 
 
 def _teams_of(session: Session, user: User) -> frozenset[uuid.UUID]:

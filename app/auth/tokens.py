@@ -9,7 +9,7 @@ against the clock here because the library does not (reliability-security.md 1.3
 
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,15 +31,19 @@ class TokenRejected(Exception):
         self.reason = reason
 
 
+KeyLookup = Callable[[str], str | dict[str, Any] | None]  # kid -> public PEM or JWK
+
+
 @dataclass(frozen=True)
 class Verifier:
     """What a token must match: who issued it, for whom, with which keys and algorithm."""
 
     issuer: str
     audience: str
-    keys: Mapping[str, str | dict[str, Any]]  # kid -> public PEM or JWK
+    key_for: KeyLookup
     algorithm: str = ALGORITHM
     token_type: str | None = ACCESS_TOKEN_TYPE
+    required_claims: tuple[str, ...] = REQUIRED_CLAIMS
 
 
 def issue(
@@ -96,10 +100,12 @@ def verify(token: str, verifier: Verifier) -> dict[str, Any]:
     if verifier.token_type is not None and header.get("typ") != verifier.token_type:
         raise TokenRejected("not an access token")
     kid = header.get("kid")
-    key = verifier.keys.get(kid) if isinstance(kid, str) else None
+    key = verifier.key_for(kid) if isinstance(kid, str) else None
     if key is None:
         raise TokenRejected("unknown signing key")
-    options = {f"require_{claim}": True for claim in REQUIRED_CLAIMS} | {"leeway": LEEWAY_SECONDS}
+    options = {f"require_{claim}": True for claim in verifier.required_claims} | {
+        "leeway": LEEWAY_SECONDS
+    }
     try:
         claims: dict[str, Any] = jwt.decode(
             token,
