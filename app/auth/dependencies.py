@@ -13,6 +13,7 @@ from app.auth.principal import (
     ADMINISTER,
     CHART,
     MANAGE_TEAM,
+    OWN_PROFILE,
     READ,
     RECORD_DATA,
     Permission,
@@ -116,5 +117,7 @@ class Allow:
 CAN_READ = Depends(Allow(READ))
 CAN_ADMINISTER = Depends(Allow(ADMINISTER))
 CAN_CHART = Depends(Allow(CHART))
+Reader = Annotated[Principal, Depends(Allow(READ))]
 TeamManager = Annotated[Principal, Depends(Allow(MANAGE_TEAM))]
 DataRecorder = Annotated[Principal, Depends(Allow(RECORD_DATA))]
+ProfileOwner = Annotated[Principal, Depends(Allow(OWN_PROFILE))]

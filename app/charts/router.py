@@ -5,7 +5,8 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
-from app.auth.dependencies import CAN_CHART, CAN_READ
+from app.auth.access import ensure_team_in_reach
+from app.auth.dependencies import CAN_CHART, CAN_READ, Reader
 from app.charts import service
 from app.charts.schemas import ChartRead, ChartRequest, DashboardRead, SeriesChartRead
 from app.charts.svg import Labels, render_svg
@@ -59,7 +60,6 @@ def create_chart(body: ChartRequest, request: Request, output: Format = None) ->
 
 @router.get(
     "/teams/{team_id}/measures/{measure_id}/chart",
-    dependencies=[CAN_READ],
     summary="Chart a team's series",
     response_model=SeriesChartRead,
     responses={**SVG_RESPONSE, **guarded(404, 422)},
@@ -69,11 +69,13 @@ def get_series_chart(
     measure_id: uuid.UUID,
     session: SessionDep,
     request: Request,
+    principal: Reader,
     output: Format = None,
 ) -> Any:
     """The chart of the team's stored points, with the measure's chart type, improvement
     direction and target, the team's rebase dates, and the points' notes as annotations."""
     team = teams_service.get_team(session, team_id)
+    ensure_team_in_reach(principal, team)
     measure = measures_service.get_team_measure(session, team, measure_id)
     chart, annotations = service.series_chart(session, team, measure)
     if wants_svg(request, output):

@@ -5,7 +5,7 @@ import uuid
 from fastapi import APIRouter
 
 from app.auth.access import ensure_team_in_reach
-from app.auth.dependencies import CAN_READ, DataRecorder
+from app.auth.dependencies import DataRecorder, Reader
 from app.data_points import service
 from app.data_points.schemas import DataPointBatch, DataPointBatchResult, DataPointRead
 from app.deps import Cursor, Limit, SessionDep
@@ -21,7 +21,6 @@ router = APIRouter(prefix="/teams/{team_id}/measures/{measure_id}/data", tags=["
 
 @router.get(
     "",
-    dependencies=[CAN_READ],
     summary="Read a team's series for a measure",
     response_model=Page[DataPointRead],
     responses={**LIST, **guarded(404)},
@@ -32,9 +31,12 @@ def list_points(
     session: SessionDep,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
+    *,
+    principal: Reader,
 ) -> Page[DataPointRead]:
     """The team's points for a shared or own measure, ordered by `period_start`."""
     team = teams_service.get_team(session, team_id)
+    ensure_team_in_reach(principal, team)
     measure = measures_service.get_team_measure(session, team, measure_id)
     items, next_cursor = service.list_points(session, team, measure, limit=limit, cursor=cursor)
     return page_of(DataPointRead, items, next_cursor)

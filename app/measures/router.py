@@ -5,8 +5,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from app.auth.access import ensure_may_set, ensure_team_in_reach
-from app.auth.dependencies import CAN_READ, TeamManager
+from app.auth.access import (
+    ensure_may_set,
+    ensure_measure_in_reach,
+    ensure_team_in_reach,
+    visible_measures,
+)
+from app.auth.dependencies import Reader, TeamManager
 from app.auth.principal import Principal
 from app.concurrency import require_current
 from app.deps import Cursor, IfMatch, Limit, SessionDep
@@ -37,7 +42,6 @@ def _ensure_may_define(
 
 @router.get(
     "",
-    dependencies=[CAN_READ],
     summary="List measures",
     response_model=Page[MeasureRead],
     responses=LIST,
@@ -53,9 +57,13 @@ def list_measures(
     ] = None,
     kind: MeasureKind | None = None,
     code: Annotated[str | None, Query(max_length=40, pattern=NO_NUL)] = None,
+    *,
+    principal: Reader,
 ) -> Page[MeasureRead]:
+    """Shared measures, and the own measures of the teams the caller may see."""
     items, next_cursor = service.list_measures(
         session,
+        visible=visible_measures(principal),
         limit=limit,
         cursor=cursor,
         collaborative_id=collaborative_id,
@@ -86,13 +94,16 @@ def create_measure(
 
 @router.get(
     "/{measure_id}",
-    dependencies=[CAN_READ],
     summary="Get a measure",
     response_model=MeasureRead,
     responses=READ_ONE,
 )
-def get_measure(measure_id: uuid.UUID, session: SessionDep, response: Response) -> Measure:
+def get_measure(
+    measure_id: uuid.UUID, session: SessionDep, response: Response, principal: Reader
+) -> Measure:
     measure = service.get_measure(session, measure_id)
+    if measure.team_id is not None:
+        ensure_measure_in_reach(principal, measure, session.get(Team, measure.team_id))
     with_etag(response, measure)
     return measure
 

@@ -3,7 +3,7 @@
 import uuid
 from typing import Any
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import ColumnElement, exists, or_, select
 from sqlalchemy.orm import Session
 
 from app.collaboratives.models import Collaborative
@@ -67,9 +67,10 @@ def list_measures(
     team_id: uuid.UUID | None = None,
     kind: MeasureKind | None = None,
     code: str | None = None,
+    visible: ColumnElement[bool] | None = None,
 ) -> tuple[list[Measure], str | None]:
     """Measures; with `team_id`, the team's own measures and those its collaborative shares."""
-    statement = select(Measure)
+    statement = select(Measure) if visible is None else select(Measure).where(visible)
     if collaborative_id is not None:
         statement = statement.where(Measure.collaborative_id == collaborative_id)
     if team_id is not None:

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from app.auth.access import ensure_may_set, ensure_team_in_reach
-from app.auth.dependencies import CAN_READ, TeamManager
+from app.auth.dependencies import Reader, TeamManager
 from app.concurrency import require_current
 from app.deps import Cursor, IfMatch, Limit, SessionDep
 from app.memberships import service
@@ -22,7 +22,6 @@ router = APIRouter(prefix="/teams/{team_id}/members", tags=["memberships"])
 
 @router.get(
     "",
-    dependencies=[CAN_READ],
     summary="List a team's memberships",
     response_model=Page[MembershipRead],
     responses={**LIST, **guarded(404)},
@@ -36,9 +35,12 @@ def list_memberships(
         bool | None, Query(description="true: only current members; false: only past ones.")
     ] = None,
     role: MembershipRole | None = None,
+    *,
+    principal: Reader,
 ) -> Page[MembershipRead]:
     """Every membership of the team, past ones included (they carry `left_on`)."""
     team = service.get_team_for_memberships(session, team_id)
+    ensure_team_in_reach(principal, team)
     items, next_cursor = service.list_memberships(
         session, team, limit=limit, cursor=cursor, current=current, role=role
     )
@@ -73,16 +75,20 @@ def add_membership(
 
 @router.get(
     "/{member_id}",
-    dependencies=[CAN_READ],
     summary="Get a member's current membership",
     response_model=MembershipRead,
     responses=guarded(404, 422),
 )
 def get_current_membership(
-    team_id: uuid.UUID, member_id: uuid.UUID, session: SessionDep, response: Response
+    team_id: uuid.UUID,
+    member_id: uuid.UUID,
+    session: SessionDep,
+    response: Response,
+    principal: Reader,
 ) -> Membership:
     """The membership to PATCH or DELETE, with its ETag; 404 when the member is not current."""
     team = service.get_team_for_memberships(session, team_id)
+    ensure_team_in_reach(principal, team)
     membership = service.get_current_membership(session, team, member_id)
     with_etag(response, membership)
     return membership

@@ -5,7 +5,7 @@ import uuid
 from fastapi import APIRouter
 
 from app.auth.access import ensure_team_in_reach
-from app.auth.dependencies import CAN_READ, DataRecorder
+from app.auth.dependencies import DataRecorder, Reader
 from app.deps import SessionDep
 from app.measures import service as measures_service
 from app.problems import guarded
@@ -20,16 +20,16 @@ router = APIRouter(prefix="/teams/{team_id}/measures/{measure_id}/rebases", tags
 
 @router.get(
     "",
-    dependencies=[CAN_READ],
     summary="Where a team's chart starts new periods",
     response_model=Page[RebaseRead],
     responses=guarded(404, 422),
 )
 def list_rebases(
-    team_id: uuid.UUID, measure_id: uuid.UUID, session: SessionDep
+    team_id: uuid.UUID, measure_id: uuid.UUID, session: SessionDep, principal: Reader
 ) -> Page[RebaseRead]:
     """The rebase dates of the team's series for this measure, in date order."""
     team = teams_service.get_team(session, team_id)
+    ensure_team_in_reach(principal, team)
     measure = measures_service.get_team_measure(session, team, measure_id)
     return page_of(RebaseRead, service.list_rebases(session, team, measure), None)
 

@@ -3,7 +3,7 @@
 import uuid
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from app.collaboratives import service as collaboratives_service
@@ -100,8 +100,10 @@ def list_teams(
     collaborative_id: uuid.UUID | None = None,
     status: TeamStatus | None = None,
     organisation_id: uuid.UUID | None = None,
+    visible: ColumnElement[bool] | None = None,
 ) -> tuple[list[Team], str | None]:
-    statement = select(Team)
+    """Teams matching the filters, limited to `visible` (the caller's reach) when given."""
+    statement = select(Team) if visible is None else select(Team).where(visible)
     if collaborative_id is not None:
         statement = statement.where(Team.collaborative_id == collaborative_id)
     if status is not None:
