@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///./qi-collaborative.db"
     max_json_body_bytes: int = Field(default=MIB, ge=1024)
     database_pool_size: int = Field(default=5, ge=1)
+    # Equality summaries suppress counts of fewer people than this (app.disclosure's floor is 5).
+    equality_threshold: int = Field(default=10, ge=5)
     # Where the signing keys live (created owner-only on first start).
     data_dir: Path = Path(".")
     token_issuer: str = "qi-collaborative"

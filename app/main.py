@@ -21,6 +21,7 @@ from app.collaboratives.router import router as collaboratives_router
 from app.config import Settings, get_settings
 from app.data_points.router import router as data_points_router
 from app.db import make_engine, make_sessionmaker
+from app.equality.router import router as equality_router
 from app.measures.router import router as measures_router
 from app.meetings.router import router as meetings_router
 from app.members.router import router as members_router
@@ -52,6 +53,7 @@ API_ROUTERS = [
     teams_router,
     memberships_router,
     members_router,
+    equality_router,
     measures_router,
     data_points_router,
     rebases_router,

@@ -6,6 +6,7 @@ from app.auth.models import Client, RefreshToken, User, client_organisations, co
 from app.collaboratives.models import Collaborative
 from app.data_points.models import DataPoint
 from app.db import Base
+from app.equality.models import EqualityProfile
 from app.measures.models import Measure
 from app.meetings.models import Meeting
 from app.members.models import Member
@@ -21,6 +22,7 @@ __all__ = [
     "Client",
     "Collaborative",
     "DataPoint",
+    "EqualityProfile",
     "Measure",
     "Meeting",
     "Member",

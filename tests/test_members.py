@@ -180,3 +180,16 @@ class TestDelete:
         assert_problem(_delete(client, coach["id"]), 409)
         assert _delete(client, coach["id"], erase="true").status_code == 204
         assert client.get(f"{API}/teams/{team['id']}").json()["coach_id"] is None
+
+
+def test_erasure_is_audited_by_id_only(client: TestClient) -> None:
+    organisation = api.organisation(client)
+    person = api.member(client, organisation["id"], name="Erin Example")
+    path = f"{API}/members/{person['id']}"
+    etag = client.get(path).headers["etag"]
+    assert (
+        client.delete(path, params={"erase": "true"}, headers={"If-Match": etag}).status_code == 204
+    )
+    events = client.get(f"{API}/audit-events", params={"action": "member_erased"}).json()["items"]
+    assert [(e["subject"], e["outcome"]) for e in events] == [(person["id"], "success")]
+    assert "Erin" not in str(events)

@@ -67,7 +67,12 @@ def world(
         api.membership(client, team["id"], lead["id"], "lead")
         api.membership(client, team["id"], member["id"])
         measure = api.measure(client, team_id=team["id"])
-        world[name] = {"team": team, "organisation": organisation, "measure": measure}
+        world[name] = {
+            "team": team,
+            "organisation": organisation,
+            "measure": measure,
+            "lead": lead,
+        }
         with session_factory.begin() as session:
             coach = add_user(session, password_hash, Role.COACH)
             session.execute(
@@ -113,6 +118,7 @@ ALLOWED = {
     "administer": {"admin"},
     "manage_team": {"admin", "coach"},
     "record_data": {"admin", "coach", "lead", "member", "client"},
+    "own_profile": {"admin", "coach", "lead", "member"},
 }
 CALLERS = ["admin", "coach_a", "lead_a", "member_a", "client_a", "reader"]
 
@@ -215,3 +221,55 @@ def test_denials_are_audited(
         f"{API}/organisations",
     )
     assert event["actor"].startswith("user:")
+
+
+def _team_scoped_reads(app: FastAPI, world: dict[str, Any]) -> list[str]:
+    """Every GET under a team, plus the team, its own measure and one of its people."""
+    a = world["a"]
+    urls = [
+        _fill(path, world)
+        for method, path, _ in api_routes(app)
+        if method == "GET" and "{team_id}" in path and "{member_id}" not in path
+    ]
+    urls.append(f"{API}/measures/{a['measure']['id']}")
+    urls.append(f"{API}/members/{a['lead']['id']}")
+    urls.append(f"{API}/teams/{a['team']['id']}/members/{a['lead']['id']}")
+    return urls
+
+
+@pytest.fixture
+def charted(client: TestClient, world: dict[str, Any]) -> None:
+    """Team a has a data point, so its chart exists for those who may see it."""
+    a = world["a"]
+    path = f"{API}/teams/{a['team']['id']}/measures/{a['measure']['id']}/data"
+    client.put(path, json={"points": [{"period_start": "2025-01-06", "value": 4.0}]})
+
+
+def test_cross_team_reads_are_404_and_own_team_reads_work(
+    app: FastAPI, anonymous: TestClient, world: dict[str, Any], charted: None
+) -> None:
+    urls = _team_scoped_reads(app, world)
+    assert len(urls) >= 8
+    for url in urls:
+        for caller in ("coach_b", "lead_b", "member_b", "client_b"):
+            headers = {"Authorization": f"Bearer {world['tokens'][caller]}"}
+            assert_problem(anonymous.get(url, headers=headers), 404)
+        for caller in ("admin", "coach_a", "lead_a", "member_a", "client_a", "reader"):
+            headers = {"Authorization": f"Bearer {world['tokens'][caller]}"}
+            response = anonymous.get(url, headers=headers)
+            assert response.status_code == 200, (url, caller, response.text)
+
+
+@pytest.mark.parametrize(
+    ("caller", "sees"), [("member_a", "a"), ("coach_b", "b"), ("client_b", "b")]
+)
+def test_lists_show_only_what_the_caller_may_see(
+    anonymous: TestClient, world: dict[str, Any], caller: str, sees: str
+) -> None:
+    headers = {"Authorization": f"Bearer {world['tokens'][caller]}"}
+    teams = anonymous.get(f"{API}/teams", headers=headers).json()["items"]
+    assert [t["id"] for t in teams] == [world[sees]["team"]["id"]]
+    own = {m["id"] for m in anonymous.get(f"{API}/measures", headers=headers).json()["items"]}
+    assert own == {world[sees]["measure"]["id"]}
+    people = anonymous.get(f"{API}/members", headers=headers).json()["items"]
+    assert {p["organisation_id"] for p in people} == {world[sees]["organisation"]["id"]}

@@ -54,3 +54,5 @@ MANAGE_TEAM = Permission(frozenset({Role.ADMIN, Role.COACH}), frozenset(), "mana
 RECORD_DATA = Permission(EVERY_ROLE, frozenset({Scope.MEASURES_WRITE}), "record_data")
 # The charts of posted series: anyone who may read.
 CHART = Permission(EVERY_ROLE, frozenset({Scope.READ}), "chart")
+# One's own equality profile: people only (each sees their own; admins everyone's), never clients.
+OWN_PROFILE = Permission(EVERY_ROLE, frozenset(), "own_profile")

@@ -3,7 +3,7 @@
 from datetime import date
 from enum import StrEnum
 
-from sqlalchemy import String, Text
+from sqlalchemy import JSON, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, Resource, enum_column
@@ -29,6 +29,8 @@ class Collaborative(Resource, Base):
     status: Mapped[CollaborativeStatus] = mapped_column(
         enum_column(CollaborativeStatus), default=CollaborativeStatus.PLANNING
     )
+    # The protected characteristics its lead rule counts (names from app.equality.codes).
+    under_represented: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
 
     def __repr__(self) -> str:
         return f"Collaborative({self.name!r})"

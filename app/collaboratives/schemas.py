@@ -3,9 +3,10 @@
 from datetime import date
 from typing import Annotated, Self
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
 from app.collaboratives.models import CollaborativeStatus
+from app.equality.codes import LeadCharacteristic
 from app.errors import InvalidInput
 from app.schemas import (
     InputModel,
@@ -19,6 +20,15 @@ from app.schemas import (
 )
 
 TeamLimit = Annotated[WholeNumber, Field(ge=1, le=50)]
+UnderRepresented = Annotated[
+    list[LeadCharacteristic],
+    Field(
+        max_length=8,
+        description="The protected characteristics whose under-represented groups the lead"
+        " rule counts; teams show only whether their lead is in one (`lead_criterion_met`).",
+    ),
+    AfterValidator(lambda names: list(dict.fromkeys(names))),
+]
 
 
 class CollaborativeCreate(InputModel):
@@ -30,6 +40,7 @@ class CollaborativeCreate(InputModel):
     max_teams: TeamLimit = 6
     max_team_size: TeamLimit = 5
     status: CollaborativeStatus = CollaborativeStatus.PLANNING
+    under_represented: UnderRepresented = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _ends_after_start(self) -> Self:
@@ -46,6 +57,7 @@ class CollaborativeUpdate(InputModel):
     max_teams: TeamLimit = patch_field()
     max_team_size: TeamLimit = patch_field()
     status: CollaborativeStatus = patch_field()
+    under_represented: UnderRepresented = patch_field()
 
 
 class CollaborativeRead(ResourceRead):
@@ -57,6 +69,7 @@ class CollaborativeRead(ResourceRead):
     max_teams: int
     max_team_size: int
     status: CollaborativeStatus
+    under_represented: list[LeadCharacteristic]
     timezone: str = Field(
         default="Europe/London", description="The zone the collaborative's timeline runs in."
     )

@@ -5,9 +5,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from app.auth.dependencies import CAN_ADMINISTER, CAN_READ
+from app.auth.access import ensure_member_in_reach, visible_members
+from app.auth.dependencies import CAN_ADMINISTER, Reader
 from app.concurrency import require_current
-from app.deps import Cursor, IfMatch, Limit, SessionDep
+from app.deps import Cursor, IfMatch, Limit, SessionDep, audit_trail
 from app.members import service
 from app.members.models import Member
 from app.members.schemas import MemberCreate, MemberRead, MemberUpdate
@@ -21,7 +22,6 @@ router = APIRouter(prefix="/members", tags=["members"])
 
 @router.get(
     "",
-    dependencies=[CAN_READ],
     summary="List members",
     response_model=Page[MemberRead],
     responses=LIST,
@@ -32,10 +32,18 @@ def list_members(
     cursor: Cursor = None,
     organisation_id: uuid.UUID | None = None,
     email: Annotated[str | None, Query(max_length=254, pattern=NO_NUL)] = None,
+    *,
+    principal: Reader,
 ) -> Page[MemberRead]:
-    """People, oldest first; filter by organisation or (case-insensitive) email."""
+    """People, oldest first; filter by organisation or (case-insensitive) email. Coaches and
+    members see the people of their own teams (and themselves)."""
     items, next_cursor = service.list_members(
-        session, limit=limit, cursor=cursor, organisation_id=organisation_id, email=email
+        session,
+        limit=limit,
+        cursor=cursor,
+        organisation_id=organisation_id,
+        email=email,
+        visible=visible_members(principal),
     )
     return page_of(MemberRead, items, next_cursor)
 
@@ -59,13 +67,15 @@ def create_member(
 
 @router.get(
     "/{member_id}",
-    dependencies=[CAN_READ],
     summary="Get a member",
     response_model=MemberRead,
     responses=READ_ONE,
 )
-def get_member(member_id: uuid.UUID, session: SessionDep, response: Response) -> Member:
+def get_member(
+    member_id: uuid.UUID, session: SessionDep, response: Response, principal: Reader
+) -> Member:
     member = service.get_member(session, member_id)
+    ensure_member_in_reach(session, principal, member)
     with_etag(response, member)
     return member
 
@@ -101,13 +111,19 @@ def update_member(
 def delete_member(
     member_id: uuid.UUID,
     session: SessionDep,
+    request: Request,
     if_match: IfMatch = None,
     erase: Annotated[
         bool,
         Query(description="Right to erasure: also remove the member's memberships and attendance."),
     ] = False,
 ) -> None:
-    """A member with history is 409 unless `?erase=true`; team data points are kept."""
+    """A member with history is 409 unless `?erase=true`; team data points are kept. Their
+    equality profile, if any, goes with them."""
     member = service.get_member(session, member_id)
     require_current(member, if_match)
     service.delete_member(session, member, erase=erase)
+    # Recorded by id only: the person is gone, the fact that they were removed is not.
+    audit_trail(request).record(
+        "member_erased" if erase else "member_deleted", "success", subject=str(member_id)
+    )

@@ -3,11 +3,12 @@
 import uuid
 from typing import Any
 
-from sqlalchemy import delete, exists, select, update
+from sqlalchemy import ColumnElement, delete, exists, select, update
 from sqlalchemy.orm import Session
 
 from app.attendance.models import Attendance
 from app.db import apply_changes, get_or_404
+from app.equality.models import EqualityProfile
 from app.errors import Conflict, InvalidInput
 from app.members.models import Member
 from app.members.schemas import MemberCreate
@@ -50,8 +51,9 @@ def list_members(
     cursor: str | None,
     organisation_id: uuid.UUID | None = None,
     email: str | None = None,
+    visible: ColumnElement[bool] | None = None,
 ) -> tuple[list[Member], str | None]:
-    statement = select(Member)
+    statement = select(Member) if visible is None else select(Member).where(visible)
     if organisation_id is not None:
         statement = statement.where(Member.organisation_id == organisation_id)
     if email is not None:
@@ -88,7 +90,7 @@ def delete_member(session: Session, member: Member, *, erase: bool) -> None:
     """Delete a member without history; with `erase`, remove the person and every trace.
 
     Erasure (UK GDPR Article 17) keeps the teams' data points, which are team aggregates
-    and name nobody.
+    and name nobody. The member's equality profile goes with them either way.
     """
     if has_history(session, member.id):
         if not erase:
@@ -104,5 +106,6 @@ def delete_member(session: Session, member: Member, *, erase: bool) -> None:
             .where(Team.coach_id == member.id)
             .values(coach_id=None, version=Team.version + 1)
         )
+    session.execute(delete(EqualityProfile).where(EqualityProfile.member_id == member.id))
     session.delete(member)
     session.flush()

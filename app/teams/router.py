@@ -1,16 +1,19 @@
 """HTTP endpoints for /teams."""
 
 import uuid
+from collections.abc import Sequence
 
 from fastapi import APIRouter, Request, Response
+from sqlalchemy.orm import Session
 
-from app.auth.access import ensure_may_set, ensure_team_in_reach
-from app.auth.dependencies import CAN_ADMINISTER, CAN_READ, TeamManager
+from app.auth.access import ensure_may_set, ensure_team_in_reach, visible_teams
+from app.auth.dependencies import CAN_ADMINISTER, Reader, TeamManager
 from app.concurrency import require_current
 from app.deps import Cursor, IfMatch, Limit, SessionDep
+from app.equality import service as equality_service
 from app.pagination import DEFAULT_LIMIT
 from app.problems import CREATE, DELETE, LIST, READ_ONE, UPDATE
-from app.responses import created, page_of, with_etag
+from app.responses import created, with_etag
 from app.schemas import Page
 from app.teams import service
 from app.teams.models import Team, TeamStatus
@@ -22,9 +25,17 @@ router = APIRouter(prefix="/teams", tags=["teams"])
 PRIVILEGED_FIELDS = ("status", "coach_id")
 
 
-@router.get(
-    "", dependencies=[CAN_READ], summary="List teams", response_model=Page[TeamRead], responses=LIST
-)
+def _as_read(session: Session, teams: Sequence[Team]) -> list[TeamRead]:
+    """The teams as read, each with its lead rule verdict (one query for the lot); the
+    lead's equality profile itself never leaves app.equality."""
+    verdicts = equality_service.lead_criteria(session, [team.id for team in teams])
+    return [
+        TeamRead.model_validate(team).model_copy(update={"lead_criterion_met": verdicts[team.id]})
+        for team in teams
+    ]
+
+
+@router.get("", summary="List teams", response_model=Page[TeamRead], responses=LIST)
 def list_teams(
     session: SessionDep,
     limit: Limit = DEFAULT_LIMIT,
@@ -32,17 +43,21 @@ def list_teams(
     collaborative_id: uuid.UUID | None = None,
     status: TeamStatus | None = None,
     organisation_id: uuid.UUID | None = None,
+    *,
+    principal: Reader,
 ) -> Page[TeamRead]:
-    """Teams, oldest first; filter by collaborative, status or organisation."""
+    """Teams, oldest first; filter by collaborative, status or organisation. Coaches and
+    members see their own teams; a trust's client the teams of its organisations."""
     items, next_cursor = service.list_teams(
         session,
         limit=limit,
         cursor=cursor,
+        visible=visible_teams(principal),
         collaborative_id=collaborative_id,
         status=status,
         organisation_id=organisation_id,
     )
-    return page_of(TeamRead, items, next_cursor)
+    return Page[TeamRead](items=_as_read(session, items), next_cursor=next_cursor)
 
 
 @router.post(
@@ -64,15 +79,17 @@ def create_team(
 
 @router.get(
     "/{team_id}",
-    dependencies=[CAN_READ],
     summary="Get a team",
     response_model=TeamRead,
     responses=READ_ONE,
 )
-def get_team(team_id: uuid.UUID, session: SessionDep, response: Response) -> Team:
+def get_team(
+    team_id: uuid.UUID, session: SessionDep, response: Response, principal: Reader
+) -> TeamRead:
     team = service.get_team(session, team_id)
+    ensure_team_in_reach(principal, team)
     with_etag(response, team)
-    return team
+    return _as_read(session, [team])[0]
 
 
 @router.patch("/{team_id}", summary="Change a team", response_model=TeamRead, responses=UPDATE)
@@ -83,7 +100,7 @@ def update_team(
     response: Response,
     principal: TeamManager,
     if_match: IfMatch = None,
-) -> Team:
+) -> TeamRead:
     """Changes only the fields sent. Selecting a team (status `selected`, `active` or
     `completed`) needs exactly one current lead and a free place in the collaborative."""
     team = service.get_team(session, team_id)
@@ -93,7 +110,7 @@ def update_team(
     require_current(team, if_match)
     service.update_team(session, team, changes)
     with_etag(response, team)
-    return team
+    return _as_read(session, [team])[0]
 
 
 @router.delete(

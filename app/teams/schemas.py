@@ -44,3 +44,9 @@ class TeamRead(ResourceRead):
     service_area: str | None
     status: TeamStatus
     coach_id: uuid.UUID | None
+    lead_criterion_met: bool | None = Field(
+        default=None,
+        description="Whether the team's current lead is in a group the collaborative names as"
+        " under-represented (`under_represented`); null when unknown: no lead, no profile, no"
+        " answer, or no characteristic named.",
+    )

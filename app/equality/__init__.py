@@ -1,0 +1,1 @@
+"""Equality profiles: self-declared protected characteristics, and their protected aggregates."""

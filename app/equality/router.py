@@ -1,0 +1,99 @@
+"""HTTP endpoints for equality profiles (/members/{id}/equality-profile) and the
+disclosure-controlled equality summary of a collaborative."""
+
+import uuid
+
+from fastapi import APIRouter, Request, Response
+
+from app.auth.dependencies import CAN_ADMINISTER, ProfileOwner
+from app.collaboratives import service as collaboratives_service
+from app.concurrency import require_current
+from app.deps import IfMatch, SessionDep, audit_trail
+from app.equality import service
+from app.equality.models import EqualityProfile
+from app.equality.schemas import EqualityProfileRead, EqualityProfileWrite, EqualitySummary
+from app.errors import PreconditionFailed
+from app.problems import READ_ONE, UPDATE
+from app.responses import with_etag
+
+router = APIRouter(tags=["equality"])
+
+
+@router.get(
+    "/members/{member_id}/equality-profile",
+    summary="Get a member's equality profile",
+    response_model=EqualityProfileRead,
+    responses=READ_ONE,
+)
+def get_equality_profile(
+    member_id: uuid.UUID,
+    session: SessionDep,
+    request: Request,
+    response: Response,
+    principal: ProfileOwner,
+) -> EqualityProfile:
+    """The person's own self-declared protected characteristics; only they and admins may
+    read them (anyone else gets 404), and every read is audited. 404 until one is saved."""
+    trail = audit_trail(request)
+    service.ensure_may_see(principal, member_id, trail, action=service.PROFILE_READ)
+    profile = service.read_profile(session, member_id, trail)
+    with_etag(response, profile)
+    return profile
+
+
+@router.put(
+    "/members/{member_id}/equality-profile",
+    summary="Save a member's equality profile",
+    response_model=EqualityProfileRead,
+    responses={
+        201: {"model": EqualityProfileRead, "description": "The profile was created."},
+        **UPDATE,
+    },
+)
+def put_equality_profile(
+    member_id: uuid.UUID,
+    body: EqualityProfileWrite,
+    session: SessionDep,
+    request: Request,
+    response: Response,
+    principal: ProfileOwner,
+    if_match: IfMatch = None,
+) -> EqualityProfile:
+    """Creates the profile (201, without If-Match) or replaces it whole (200, If-Match
+    required): a field left out is no longer answered. Every field is optional and takes
+    `prefer_not_to_say`. Only the person themself and admins; every change is audited."""
+    trail = audit_trail(request)
+    service.ensure_may_see(principal, member_id, trail, action=service.PROFILE_CHANGED)
+    profile = service.get_profile(session, member_id)
+    if profile is None:
+        if if_match is not None:
+            raise PreconditionFailed("There is no profile yet; create it without If-Match.")
+        profile = service.create_profile(session, member_id, body, trail)
+        response.status_code = 201
+    else:
+        require_current(profile, if_match)
+        service.replace_profile(session, profile, body, trail)
+    with_etag(response, profile)
+    return profile
+
+
+@router.get(
+    "/collaboratives/{collaborative_id}/equality-summary",
+    dependencies=[CAN_ADMINISTER],
+    summary="Equality summary of a collaborative",
+    response_model=EqualitySummary,
+    responses=READ_ONE,
+)
+def get_equality_summary(
+    collaborative_id: uuid.UUID, session: SessionDep, request: Request
+) -> EqualitySummary:
+    """Current members and leads of the selected, active and completed teams, by protected
+    characteristic. Counts of fewer people than the threshold (10 by default, never below
+    5) are suppressed, the others rounded to the nearest 5, and further cells suppressed
+    wherever a suppressed one could be worked out. Admins only; every export is audited."""
+    collaborative = collaboratives_service.get_collaborative(session, collaborative_id)
+    summary = service.equality_summary(
+        session, collaborative, threshold=request.app.state.settings.equality_threshold
+    )
+    audit_trail(request).record(service.SUMMARY_EXPORTED, "success", subject=str(collaborative_id))
+    return summary
