@@ -273,3 +273,45 @@ def test_lists_show_only_what_the_caller_may_see(
     assert own == {world[sees]["measure"]["id"]}
     people = anonymous.get(f"{API}/members", headers=headers).json()["items"]
     assert {p["organisation_id"] for p in people} == {world[sees]["organisation"]["id"]}
+
+
+# A valid body for each write under a team, so the 404 comes from the reach rule, not from
+# validation. A new team-scoped write route fails the test until it is listed here.
+TEAM_WRITE_BODIES: dict[tuple[str, str], Any] = {
+    ("PATCH", "/api/v1/teams/{team_id}"): {"aim": "Borrowed"},
+    ("DELETE", "/api/v1/teams/{team_id}"): None,
+    ("POST", "/api/v1/teams/{team_id}/members"): "new_member",
+    ("PATCH", "/api/v1/teams/{team_id}/members/{member_id}"): {"joined_on": "2024-07-31"},
+    ("DELETE", "/api/v1/teams/{team_id}/members/{member_id}"): None,
+    ("PUT", "/api/v1/teams/{team_id}/measures/{measure_id}/data"): {
+        "points": [{"period_start": "2025-01-06", "value": 1.0}]
+    },
+    ("PUT", "/api/v1/teams/{team_id}/measures/{measure_id}/rebases"): {"rebases": []},
+}
+
+
+def test_cross_team_writes_are_404(
+    app: FastAPI, client: TestClient, anonymous: TestClient, world: dict[str, Any]
+) -> None:
+    a = world["a"]
+    writes = {
+        (method, path): route
+        for method, path, route in api_routes(app)
+        if method != "GET" and "{team_id}" in path
+    }
+    assert sorted(writes) == sorted(TEAM_WRITE_BODIES)
+    newcomer = api.member(client, a["organisation"]["id"])
+    for (method, path), body in TEAM_WRITE_BODIES.items():
+        url = _fill(path.replace("{member_id}", a["lead"]["id"]), world)
+        payload = {"member_id": newcomer["id"], "role": "member"} if body == "new_member" else body
+        (permission,) = _permissions(writes[method, path].dependant)
+        for caller in ("coach_b", "lead_b", "member_b", "client_b"):
+            headers = {"Authorization": f"Bearer {world['tokens'][caller]}", "If-Match": "*"}
+            response = anonymous.request(method, url, headers=headers, json=payload)
+            # A function the caller has, on a team out of reach: 404. One they lack: 403.
+            expected = 404 if caller.split("_")[0] in ALLOWED[permission.name] else 403
+            assert response.status_code == expected, (method, path, caller, response.text)
+    own_measure = f"{API}/measures/{a['measure']['id']}"
+    coach_b = {"Authorization": f"Bearer {world['tokens']['coach_b']}", "If-Match": "*"}
+    assert_problem(anonymous.patch(own_measure, headers=coach_b, json={"name": "Mine"}), 404)
+    assert_problem(anonymous.delete(own_measure, headers=coach_b), 404)
