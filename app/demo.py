@@ -40,12 +40,26 @@ from app.demo_data import (
     PersonSpec,
     TeamSpec,
 )
+from app.equality.models import EqualityProfile
 from app.measures.models import ChartType, Frequency, Measure
 from app.meetings.models import Meeting
 from app.members.models import Member
 from app.memberships.models import Membership, MembershipRole
 from app.organisations.models import Organisation
 from app.teams.models import Team, TeamStatus
+
+# The characteristics the demo collaborative counts for its lead rule.
+UNDER_REPRESENTED = ("ethnic_category", "disability", "sexual_orientation", "gender_identity")
+# One fictitious profile per team lead, in team order: five meet the rule in different ways,
+# and one lead chose not to say, so that team shows "unknown".
+LEAD_PROFILES: tuple[dict[str, str], ...] = (
+    {"ethnic_category": "N", "disability": "N", "age_band": "35-44"},
+    {"ethnic_category": "A", "disability": "Y", "age_band": "45-54"},
+    {"ethnic_category": "H", "sexual_orientation": "1", "age_band": "25-34"},
+    {"ethnic_category": "A", "sexual_orientation": "3", "disability": "N"},
+    {"ethnic_category": "prefer_not_to_say", "disability": "prefer_not_to_say"},
+    {"ethnic_category": "M", "gender_identity": "2", "age_band": "35-44"},
+)
 
 # How often a team member was present, sent apologies or was absent at a learning session.
 ATTENDANCE_WEIGHTS = (
@@ -99,6 +113,7 @@ def load_demo(session: Session) -> DemoSummary:
         max_teams=spec.max_teams,
         max_team_size=spec.max_team_size,
         status=spec.status,
+        under_represented=list(UNDER_REPRESENTED),
     )
     session.add_all([*organisations.values(), collaborative])
     session.flush()
@@ -136,6 +151,13 @@ def load_demo(session: Session) -> DemoSummary:
     ]
     session.add_all([*memberships, *meetings, *points])
     session.flush()
+
+    # Each lead's self-declared profile (fictitious), so the lead rule has something to show.
+    leads = [m for m in memberships if m.role == MembershipRole.LEAD]
+    session.add_all(
+        EqualityProfile(member_id=lead.member_id, **answers)
+        for lead, answers in zip(leads, LEAD_PROFILES, strict=True)
+    )
 
     recorded = list(zip(meetings, MEETINGS, strict=True))[:ATTENDANCE_MEETINGS]
     session.add_all(_attendance(rng, recorded, memberships))

@@ -100,6 +100,8 @@ def test_demo_shows_the_south_yorkshire_collaborative(demo_client: TestClient) -
     )
     teams = _all(demo_client, "/teams")
     assert len(teams) == 6
+    # Five leads meet the collaborative's lead rule; one chose not to say.
+    assert sorted(str(t["lead_criterion_met"]) for t in teams) == ["None"] + ["True"] * 5
     meetings = _all(demo_client, "/meetings")
     assert [m["starts_at"][:10] for m in meetings] == [
         "2024-09-05",
