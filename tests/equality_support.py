@@ -1,0 +1,89 @@
+"""Shared helpers for the equality tests: people with accounts, and profile calls."""
+
+import uuid
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.audit.service import AuditTrail
+from app.auth.accounts import create_client
+from app.auth.models import Role, Scope, coached_teams
+from app.equality.codes import Characteristic
+from tests import api
+from tests.api import API
+from tests.conftest import add_user, token_for
+
+CHARACTERISTICS = [characteristic.value for characteristic in Characteristic]
+FULL_PROFILE = {
+    "ethnic_category": "M",
+    "sex": "2",
+    "gender_identity": "3",
+    "sexual_orientation": "3",
+    "religion_or_belief": "G",
+    "disability": "Y",
+    "age_band": "55-64",
+    "marriage_civil_partnership": "civil_partnership",
+    "pregnancy_maternity": "maternity",
+}
+
+
+def profile_path(member_id: str) -> str:
+    return f"{API}/members/{member_id}/equality-profile"
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def make_people(
+    client: TestClient, app: FastAPI, session_factory: sessionmaker[Session], password_hash: str
+) -> dict[str, Any]:
+    """Two members with accounts, a coach of their team, and a trust's read client."""
+    organisation = api.organisation(client)
+    collaborative = api.collaborative(client)
+    team = api.team(client, collaborative["id"], [organisation["id"]])
+    alice = api.member(client, organisation["id"], name="Alice")
+    bob = api.member(client, organisation["id"], name="Bob")
+    api.membership(client, team["id"], alice["id"], "lead")
+    api.membership(client, team["id"], bob["id"])
+    with session_factory.begin() as session:
+        users = {
+            "alice": add_user(
+                session, password_hash, Role.MEMBER, member_id=uuid.UUID(alice["id"])
+            ),
+            "bob": add_user(session, password_hash, Role.MEMBER, member_id=uuid.UUID(bob["id"])),
+            "coach": add_user(session, password_hash, Role.COACH),
+        }
+        session.execute(
+            coached_teams.insert(),
+            [{"user_id": users["coach"].id, "team_id": uuid.UUID(team["id"])}],
+        )
+        created, _ = create_client(
+            session,
+            AuditTrail(),
+            name=f"client {uuid.uuid4().hex[:6]}",
+            scopes=[Scope.READ],
+            organisation_codes=[organisation["ods_code"]],
+        )
+    tokens = {name: token_for(app, f"user:{user.id}", role="x") for name, user in users.items()}
+    tokens["client"] = token_for(app, f"client:{created.id}", scope="read")
+    return {
+        "alice": alice,
+        "bob": bob,
+        "team": team,
+        "organisation": organisation,
+        "headers": {name: bearer(token) for name, token in tokens.items()},
+    }
+
+
+def put_profile(caller: TestClient, member_id: str, body: dict[str, Any], **headers: str) -> Any:
+    return caller.put(profile_path(member_id), json=body, headers=headers)
+
+
+def events_of(client: TestClient, action: str) -> list[dict[str, Any]]:
+    response = client.get(f"{API}/audit-events", params={"action": action, "limit": 200})
+    assert response.status_code == 200, response.text
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
