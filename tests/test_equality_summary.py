@@ -7,12 +7,15 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 from sqlalchemy import Connection, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
 from app.equality.codes import CODES, NOT_DECLARED, Characteristic
+from app.equality.service import population_summary
 from app.main import create_app
 from tests import api
 from tests.api import API, assert_problem
@@ -305,3 +308,42 @@ class TestSummary:
         nobody = uuid.uuid4()
         problem = assert_problem(client.get(f"{API}/collaboratives/{nobody}/equality-summary"), 404)
         assert problem["detail"] == f"No collaborative with id {nobody}."
+
+
+answers_strategy = st.fixed_dictionaries(
+    {
+        characteristic: st.one_of(st.none(), st.sampled_from(CODES[characteristic]))
+        for characteristic in Characteristic
+    }
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    people=st.lists(answers_strategy, max_size=80),
+    threshold=st.integers(min_value=5, max_value=15),
+)
+def test_for_any_population_no_small_or_recoverable_cell_is_published(
+    people: list[dict[Characteristic, str | None]], threshold: int
+) -> None:
+    population = {uuid.uuid4(): answers for answers in people}
+    summary = population_summary(population, threshold)
+    for table in summary.characteristics:
+        true_counts: dict[str, int] = {}
+        for answers in people:
+            category = answers[table.characteristic] or "not_declared"
+            true_counts[category] = true_counts.get(category, 0) + 1
+        suppressed = [cell for cell in table.cells if cell.suppressed]
+        for cell in table.cells:
+            if not cell.suppressed:
+                assert cell.count is not None
+                assert true_counts.get(cell.category, 0) >= threshold
+                assert cell.count % 5 == 0
+                assert abs(cell.count - true_counts.get(cell.category, 0)) <= 2
+        # With the total published, one hidden cell alone would be the total minus the rest.
+        if not summary.total.suppressed:
+            assert len(suppressed) != 1
+    if not summary.total.suppressed:
+        assert summary.total.count is not None
+        assert len(people) >= threshold
+        assert abs(summary.total.count - len(people)) <= 2

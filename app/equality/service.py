@@ -135,7 +135,7 @@ def lead_criteria(session: Session, team_ids: Iterable[uuid.UUID]) -> dict[uuid.
     return verdicts
 
 
-def _population_summary(people: dict[uuid.UUID, Answers], threshold: int) -> PopulationSummary:
+def population_summary(people: dict[uuid.UUID, Answers], threshold: int) -> PopulationSummary:
     tables: list[CharacteristicTable] = []
     totals: list[Cell] = []
     for characteristic in Characteristic:
@@ -193,6 +193,6 @@ def equality_summary(
     return EqualitySummary(
         collaborative_id=collaborative.id,
         threshold=threshold,
-        members=_population_summary(members, threshold),
-        leads=_population_summary(leads, threshold),
+        members=population_summary(members, threshold),
+        leads=population_summary(leads, threshold),
     )
