@@ -22,7 +22,6 @@ from app.pagination import DEFAULT_LIMIT
 from app.problems import CREATE, DELETE, LIST, READ_ONE, UPDATE
 from app.responses import created, page_of, with_etag
 from app.schemas import NO_NUL, Page
-from app.teams.models import Team
 
 router = APIRouter(prefix="/measures", tags=["measures"])
 
@@ -36,7 +35,7 @@ def _ensure_may_define(
     """Shared measures are the programme lead's; a team's own also its coach's."""
     if collaborative_id is not None:
         ensure_may_set(principal, ["collaborative_id"], ["collaborative_id"])
-    elif team_id is not None and (team := session.get(Team, team_id)) is not None:
+    elif team_id is not None and (team := service.owning_team(session, team_id)) is not None:
         ensure_team_in_reach(principal, team)
 
 
@@ -103,7 +102,7 @@ def get_measure(
 ) -> Measure:
     measure = service.get_measure(session, measure_id)
     if measure.team_id is not None:
-        ensure_measure_in_reach(principal, measure, session.get(Team, measure.team_id))
+        ensure_measure_in_reach(principal, measure, service.owning_team(session, measure.team_id))
     with_etag(response, measure)
     return measure
 

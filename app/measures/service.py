@@ -48,6 +48,11 @@ def get_measure(session: Session, measure_id: uuid.UUID) -> Measure:
     return get_or_404(session, Measure, measure_id, "measure")
 
 
+def owning_team(session: Session, team_id: uuid.UUID) -> Team | None:
+    """The team a team's own measure belongs to (None if it does not exist)."""
+    return session.get(Team, team_id)
+
+
 def get_team_measure(session: Session, team: Team, measure_id: uuid.UUID) -> Measure:
     """A measure the team records: one shared by its collaborative, or its own."""
     measure = session.get(Measure, measure_id)
