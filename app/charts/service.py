@@ -52,12 +52,6 @@ def options_for(measure: Measure, rebase: Sequence[date] = ()) -> ChartOptions:
     )
 
 
-def _point(
-    value: float | None, numerator: float | None, denominator: float | None, on: date
-) -> SeriesPoint:
-    return SeriesPoint(on, value, numerator, denominator)
-
-
 def series_chart(
     session: Session, team: Team, measure: Measure
 ) -> tuple[ChartResult, list[Annotation]]:
@@ -79,7 +73,7 @@ def series_chart(
         .where(Rebase.team_id == team.id, Rebase.measure_id == measure.id)
         .order_by(Rebase.starts_on)
     ).all()
-    points = [_point(value, num, den, on) for on, value, num, den, _ in rows]
+    points = [SeriesPoint(on, value, num, den) for on, value, num, den, _ in rows]
     annotations = [Annotation(date=on, note=note) for on, *_, note in rows if note]
     return compute_chart(points, options_for(measure, rebase)), annotations
 

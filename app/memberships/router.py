@@ -16,6 +16,7 @@ from app.pagination import DEFAULT_LIMIT
 from app.problems import CREATE, DELETE, LIST, UPDATE, guarded
 from app.responses import created, page_of, with_etag
 from app.schemas import Page
+from app.teams import service as teams_service
 
 router = APIRouter(prefix="/teams/{team_id}/members", tags=["memberships"])
 
@@ -39,7 +40,7 @@ def list_memberships(
     principal: Reader,
 ) -> Page[MembershipRead]:
     """Every membership of the team, past ones included (they carry `left_on`)."""
-    team = service.get_team_for_memberships(session, team_id)
+    team = teams_service.get_team(session, team_id)
     ensure_team_in_reach(principal, team)
     items, next_cursor = service.list_memberships(
         session, team, limit=limit, cursor=cursor, current=current, role=role
@@ -64,7 +65,7 @@ def add_membership(
 ) -> Membership:
     """At most `max_team_size` current members and one current lead (409 otherwise). Coaches
     add members to the teams they coach; naming the lead is the programme lead's."""
-    team = service.get_team_for_memberships(session, team_id)
+    team = teams_service.get_team(session, team_id)
     ensure_team_in_reach(principal, team)
     if body.role == MembershipRole.LEAD:
         ensure_may_set(principal, ["role"], ["role"])
@@ -87,7 +88,7 @@ def get_current_membership(
     principal: Reader,
 ) -> Membership:
     """The membership to PATCH or DELETE, with its ETag; 404 when the member is not current."""
-    team = service.get_team_for_memberships(session, team_id)
+    team = teams_service.get_team(session, team_id)
     ensure_team_in_reach(principal, team)
     membership = service.get_current_membership(session, team, member_id)
     with_etag(response, membership)
@@ -115,7 +116,7 @@ def update_membership(
 ) -> Membership:
     """Changes the member's current membership; needs `If-Match` with the membership's ETag.
     Roles are the programme lead's to change."""
-    team = service.get_team_for_memberships(session, team_id)
+    team = teams_service.get_team(session, team_id)
     ensure_team_in_reach(principal, team)
     changes = body.model_dump(exclude_unset=True)
     ensure_may_set(principal, changes, ["role"])
@@ -137,7 +138,7 @@ def end_membership(
     if_match: IfMatch = None,
 ) -> None:
     """Sets `left_on` to today; the membership stays in the team's history."""
-    team = service.get_team_for_memberships(session, team_id)
+    team = teams_service.get_team(session, team_id)
     ensure_team_in_reach(principal, team)
     membership = service.get_current_membership(session, team, member_id)
     require_current(membership, if_match)

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.clock import today
 from app.collaboratives.models import Collaborative
-from app.db import apply_changes, get_or_404
+from app.db import apply_changes
 from app.errors import Conflict, InvalidInput, NotFound
 from app.members.models import Member
 from app.memberships.models import Membership, MembershipRole
@@ -171,7 +171,3 @@ def end_membership(session: Session, team: Team, membership: Membership) -> Memb
     membership.joined_on = min(membership.joined_on, membership.left_on)
     session.flush()
     return membership
-
-
-def get_team_for_memberships(session: Session, team_id: uuid.UUID) -> Team:
-    return get_or_404(session, Team, team_id, "team")
