@@ -7,6 +7,8 @@ from typing import Literal
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.db import DatabaseLimits
+
 MIB = 1024 * 1024
 
 
@@ -29,6 +31,18 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///./qi-collaborative.db"
     max_json_body_bytes: int = Field(default=MIB, ge=1024)
     database_pool_size: int = Field(default=5, ge=1)
+    # Every wait on the database is bounded; past a bound the answer is 503 with Retry-After.
+    database_pool_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
+    database_connect_timeout_seconds: int = Field(default=3, ge=2, le=60)
+    database_statement_timeout_seconds: float = Field(default=5.0, gt=0, le=600)
+    database_lock_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
+    # /readyz answers 503 when its own check takes longer than this.
+    readiness_timeout_seconds: float = Field(default=2.0, gt=0, le=30)
+    # Addresses (or networks) of reverse proxies whose X-Forwarded-For is believed; the client
+    # address of anyone else is the peer's. ["*"] trusts every peer: only behind a proxy.
+    forwarded_allow_ips: list[str] = Field(default_factory=list)
+    # POST /spc/charts computes on the caller's data: per-caller requests per minute.
+    chart_requests_per_minute: int = Field(default=60, ge=1)
     # Equality summaries suppress counts of fewer people than this (app.disclosure's floor is 5).
     equality_threshold: int = Field(default=10, ge=5)
     # Where the signing keys live (created owner-only on first start).
@@ -47,6 +61,15 @@ class Settings(BaseSettings):
     trusted_issuers: list[TrustedIssuer] = Field(default_factory=list)
     # `qicollab demo` uses this for every demo account when set; otherwise random passwords.
     demo_password: SecretStr | None = None
+
+    def database_limits(self) -> DatabaseLimits:
+        return DatabaseLimits(
+            pool_size=self.database_pool_size,
+            pool_timeout=self.database_pool_timeout_seconds,
+            connect_timeout=self.database_connect_timeout_seconds,
+            statement_timeout=self.database_statement_timeout_seconds,
+            lock_timeout=self.database_lock_timeout_seconds,
+        )
 
 
 @lru_cache

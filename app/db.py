@@ -1,13 +1,19 @@
 """SQLAlchemy base, naming convention, portable column types and engine set-up; no FastAPI."""
 
+import random
+import time
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event
+from sqlalchemy import Connection, DateTime, Engine, Enum, MetaData, create_engine, event, select
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
@@ -19,6 +25,7 @@ from sqlalchemy.orm import (
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator, Uuid
 
+from app import watchdog
 from app.errors import Conflict, NotFound
 
 # Fixed constraint names so SQLite and PostgreSQL agree and migrations can drop them by name.
@@ -93,6 +100,7 @@ class Resource:
 
 
 ModelT = TypeVar("ModelT", bound=Base)
+T = TypeVar("T")
 
 
 def get_or_404(session: Session, model: type[ModelT], ident: uuid.UUID, name: str) -> ModelT:
@@ -108,29 +116,165 @@ def apply_changes(resource: object, changes: dict[str, Any]) -> None:
         setattr(resource, field, value)
 
 
-def make_engine(url: str, *, foreign_keys: bool = True, pool_size: int = 5) -> Engine:
-    """An engine with SQLite made to behave like PostgreSQL where it matters to us."""
+@dataclass(frozen=True)
+class DatabaseLimits:
+    """How long anything may wait on the database; every wait is bounded, so a database that
+    is down or frozen costs a request seconds, never a worker."""
+
+    pool_size: int = 5
+    pool_timeout: float = 3.0  # waiting for a free connection
+    connect_timeout: int = 3  # opening one (libpq's minimum is 2)
+    statement_timeout: float = 5.0  # one statement, enforced by the server
+    lock_timeout: float = 3.0  # waiting for a row lock (PostgreSQL) or the write lock (SQLite)
+    # A frozen server cannot enforce its own timeouts: the client cuts a call this much later.
+    watchdog_grace: float = 2.0
+
+
+WRITES = "qi_writes"  # execution option: this connection's transaction will write
+
+
+def make_engine(
+    url: str, *, foreign_keys: bool = True, limits: DatabaseLimits | None = None
+) -> Engine:
+    """An engine with SQLite made to behave like PostgreSQL where it matters to us, and every
+    wait bounded by `limits`."""
+    limits = limits or DatabaseLimits()
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        return _sqlite_engine(url, foreign_keys=foreign_keys, limits=limits)
+    milliseconds = f"-c statement_timeout={int(limits.statement_timeout * 1000)}"
+    milliseconds += f" -c lock_timeout={int(limits.lock_timeout * 1000)}"
+    engine = create_engine(
+        url,
+        pool_size=limits.pool_size,
+        pool_timeout=limits.pool_timeout,
+        pool_pre_ping=True,
+        connect_args={"connect_timeout": limits.connect_timeout, "options": milliseconds},
+    )
+    if engine.dialect.driver == "psycopg":
+        dog = watchdog.Watchdog(limits.statement_timeout + limits.watchdog_grace)
 
-        @event.listens_for(engine, "connect")
-        def _sqlite_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
-            # Let SQLAlchemy emit BEGIN itself, so SAVEPOINTs work (pysqlite breaks them).
-            dbapi_connection.isolation_level = None
-            dbapi_connection.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
-            dbapi_connection.execute("PRAGMA journal_mode=WAL")
-            dbapi_connection.execute("PRAGMA busy_timeout=30000")
+        @event.listens_for(engine, "do_connect")
+        def _watched(_dialect: Dialect, _record: Any, cargs: Any, cparams: Any) -> Any:
+            return watchdog.connect(dog, *cargs, **cparams)
 
-        @event.listens_for(engine, "begin")
-        def _sqlite_begin(connection: Any) -> None:
-            connection.exec_driver_sql("BEGIN")
+    return engine
 
-        return engine
-    return create_engine(url, pool_size=pool_size, pool_pre_ping=True)
+
+def _sqlite_engine(url: str, *, foreign_keys: bool, limits: DatabaseLimits) -> Engine:
+    engine = create_engine(
+        url,
+        pool_timeout=limits.pool_timeout,
+        connect_args={"check_same_thread": False, "timeout": limits.lock_timeout},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+        # Let SQLAlchemy emit BEGIN itself, so SAVEPOINTs work (pysqlite breaks them).
+        dbapi_connection.isolation_level = None
+        dbapi_connection.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
+        dbapi_connection.execute("PRAGMA journal_mode=WAL")
+        dbapi_connection.execute(f"PRAGMA busy_timeout={int(limits.lock_timeout * 1000)}")
+
+    @event.listens_for(engine, "begin")
+    def _sqlite_begin(connection: Connection) -> None:
+        # A transaction that will write takes SQLite's one write lock when it begins. A
+        # deferred one that read first could not take it later if another had written since
+        # (SQLITE_BUSY_SNAPSHOT), and rules checked by its reads would not hold.
+        writes = connection.get_execution_options().get(WRITES, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+    return engine
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Any]:
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def new_session(factory: sessionmaker[Session], *, writes: bool) -> Session:
+    """A session from `factory`; one that `writes` holds SQLite's write lock from its first
+    statement to its end (PostgreSQL needs nothing: its rules take row locks)."""
+    bind = factory.kw.get("bind")
+    if writes and isinstance(bind, Engine) and bind.dialect.name == "sqlite":
+        return factory(bind=bind.execution_options(**{WRITES: True}))
+    return factory()
+
+
+@contextmanager
+def transaction(factory: sessionmaker[Session], *, writes: bool = True) -> Iterator[Session]:
+    """A transaction of its own: committed when the block ends, rolled back if it raises."""
+    with new_session(factory, writes=writes) as session, session.begin():
+        yield session
+
+
+def lock(session: Session, model: type[ModelT], ident: uuid.UUID) -> ModelT:
+    """The row, locked until the transaction ends and read afresh after the lock is taken, so
+    a rule checked next sees every change committed before. PostgreSQL takes FOR NO KEY UPDATE
+    (rows that merely refer to it can still be inserted); on SQLite a writing transaction
+    already holds the database's write lock."""
+    statement = (
+        select(model)
+        .where(model.id == ident)  # type: ignore[attr-defined]
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    )
+    found = session.scalar(statement)
+    if found is None:
+        raise NotFound(f"No {model.__tablename__} row with id {ident}.")
+    return found
+
+
+class Failure(StrEnum):
+    """What a database error means for the request that met it."""
+
+    CONFLICT = "conflict"  # aborted to break a deadlock or a serialization failure: retry
+    BUSY = "busy"  # a lock or a statement took too long: retry later
+    UNAVAILABLE = "unavailable"  # the database is down, unreachable or restarting
+    INVALID = "invalid"  # a value the database cannot store
+    OTHER = "other"
+
+
+# PostgreSQL SQLSTATEs by meaning (Appendix A of its manual).
+_CONFLICT_STATES = frozenset({"40001", "40P01"})
+_BUSY_STATES = frozenset({"55P03", "57014"})
+_UNAVAILABLE_STATES = frozenset({"57P01", "57P02", "57P03", "53300"})
+
+
+def classify(error: Exception) -> Failure:
+    """The meaning of a database error, on PostgreSQL (psycopg) and SQLite alike."""
+    if isinstance(error, SATimeoutError):  # no connection came free from the pool in time
+        return Failure.BUSY
+    if not isinstance(error, DBAPIError):
+        return Failure.OTHER
+    state = getattr(error.orig, "sqlstate", None) or ""
+    if state in _CONFLICT_STATES:
+        return Failure.CONFLICT
+    if state in _BUSY_STATES:
+        return Failure.BUSY
+    if state in _UNAVAILABLE_STATES or state.startswith("08") or error.connection_invalidated:
+        return Failure.UNAVAILABLE
+    if isinstance(error, DataError) or state.startswith("22"):
+        return Failure.INVALID
+    if isinstance(error, OperationalError | InterfaceError):
+        message = str(error.orig).lower()
+        if "locked" in message or "busy" in message:
+            return Failure.BUSY
+        return Failure.UNAVAILABLE
+    return Failure.OTHER
+
+
+def with_retries(session: Session, work: Callable[[], T], *, attempts: int = 3) -> T:
+    """Run `work` in a savepoint, and again (up to `attempts` times in all) when the database
+    aborted it to break a deadlock or a serialization failure; the last failure is raised."""
+    for attempt in range(1, attempts + 1):
+        try:
+            with session.begin_nested():
+                return work()
+        except OperationalError as error:
+            if attempt == attempts or classify(error) is not Failure.CONFLICT:
+                raise
+            # Back off a little, at random, so the two sides do not collide again.
+            time.sleep(random.uniform(0.005, 0.02) * attempt)
+    raise AssertionError("unreachable")
 
 
 def delete_unless_referenced(session: Session, resource: object, detail: str) -> None:

@@ -7,6 +7,7 @@ from fastapi import Depends, Header, Query, Request
 from sqlalchemy.orm import Session
 
 from app.audit.service import AuditTrail
+from app.db import transaction
 from app.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
 
@@ -20,6 +21,10 @@ def audit_trail(request: Request) -> AuditTrail:
     return trail
 
 
+# Requests that only read; any other method's transaction is expected to write.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def get_session(request: Request) -> Iterator[Session]:
     """One transaction per request: committed when the endpoint returns, rolled back on error.
     The audit events are written afterwards in their own transaction, so a refused request is
@@ -27,11 +32,23 @@ def get_session(request: Request) -> Iterator[Session]:
     factory = request.app.state.sessionmaker
     trail = audit_trail(request)
     try:
-        with factory.begin() as session:
+        with transaction(factory, writes=request.method not in SAFE_METHODS) as session:
             yield session
     finally:
         trail.flush(factory)
 
+
+def audited(request: Request) -> Iterator[AuditTrail]:
+    """The request's audit trail, written when the endpoint is done, for routes that open
+    their own short transactions instead of one for the whole request."""
+    trail = audit_trail(request)
+    try:
+        yield trail
+    finally:
+        trail.flush(request.app.state.sessionmaker)
+
+
+AuditDep = Annotated[AuditTrail, Depends(audited, scope="function")]
 
 # scope="function": the commit runs before the response is sent, so a failed commit
 # becomes an error response instead of a success that was never stored.

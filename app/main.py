@@ -7,7 +7,9 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import health
 from app.attendance.router import router as attendance_router
@@ -26,7 +28,7 @@ from app.measures.router import router as measures_router
 from app.meetings.router import router as meetings_router
 from app.members.router import router as members_router
 from app.memberships.router import router as memberships_router
-from app.middleware import JsonBodyGuard, SecurityHeaders
+from app.middleware import CatchAll, JsonBodyGuard, SecurityHeaders
 from app.migrate import head_revision
 from app.organisations.router import router as organisations_router
 from app.problems import Problem, install_problem_handlers
@@ -77,8 +79,12 @@ def create_app(
     """Build the app; tests pass their settings and a session factory bound to a test database."""
     settings = settings or get_settings()
     if session_factory is None:
-        engine = make_engine(settings.database_url, pool_size=settings.database_pool_size)
+        engine = make_engine(settings.database_url, limits=settings.database_limits())
         session_factory = make_sessionmaker(engine)
+        # Kept so whoever made the app can dispose of its connections.
+        app_engine: Engine | None = engine
+    else:
+        app_engine = None
     production = settings.env == "production"
     app = FastAPI(
         title="qi-collaborative",
@@ -90,6 +96,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.sessionmaker = session_factory
+    app.state.engine = app_engine
     app.state.head_revision = head_revision()
     app.state.keyring = keys.load_or_create(settings.data_dir)
     app.state.trusted_issuers = {
@@ -97,6 +104,8 @@ def create_app(
         for trusted in settings.trusted_issuers
     }
     install_problem_handlers(app)
+    # Added first, so it sits innermost: right around the routes and their handlers.
+    app.add_middleware(CatchAll)
     app.add_middleware(
         JsonBodyGuard,
         max_body_bytes=settings.max_json_body_bytes,
@@ -111,6 +120,10 @@ def create_app(
             allow_headers=["Authorization", "Content-Type", "If-Match"],
             expose_headers=["ETag", "Location", "Retry-After"],
         )
+    if settings.forwarded_allow_ips:
+        # Outermost, so everything after it (sign-in limits, the audit trail) sees the client
+        # address a trusted proxy reports; anyone else's X-Forwarded-For is ignored.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)
     app.include_router(health.router)
     app.include_router(keys_router)
     for router in API_ROUTERS:

@@ -1,8 +1,13 @@
-"""ASGI guards run before routing: JSON body size (413) and media type (415)."""
+"""ASGI guards run before routing: JSON body size (413) and media type (415), security
+headers, and the last resort that turns any exception into a problem response."""
+
+import logging
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.problems import problem_response
+
+logger = logging.getLogger(__name__)
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
@@ -136,3 +141,32 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class CatchAll:
+    """Answers any exception the handlers did not map with a 500 problem, and does not let it
+    escape: Starlette's outermost middleware would re-raise it to the server, which then
+    closes the keep-alive connection and breaks a pooled client's next request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            logger.exception("unhandled error on %s %r", scope["method"], scope["path"])
+            if started:
+                raise  # half a response is out: only the server can end it
+            response = problem_response(500, "An unexpected error occurred.")
+            await response(scope, receive, send)

@@ -2,7 +2,14 @@
 
 from app.attendance.models import Attendance
 from app.audit.models import AuditEvent
-from app.auth.models import Client, RefreshToken, User, client_organisations, coached_teams
+from app.auth.models import (
+    Client,
+    RefreshToken,
+    SignInAttempt,
+    User,
+    client_organisations,
+    coached_teams,
+)
 from app.collaboratives.models import Collaborative
 from app.data_points.models import DataPoint
 from app.db import Base
@@ -30,6 +37,7 @@ __all__ = [
     "Organisation",
     "Rebase",
     "RefreshToken",
+    "SignInAttempt",
     "Team",
     "User",
     "client_organisations",

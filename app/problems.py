@@ -8,11 +8,13 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as SATimeoutError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, Match
 
+from app.db import Failure, classify
 from app.errors import AppError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -142,7 +144,57 @@ def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+# Seconds a client should wait before retrying after each kind of database failure.
+RETRY_AFTER_CONFLICT = 1
+RETRY_AFTER_UNAVAILABLE = 2
+
+
+def unavailable(detail: str, *, instance: str | None = None) -> JSONResponse:
+    """503 `unavailable`, with Retry-After: the database is down, frozen or overloaded."""
+    return problem_response(
+        503,
+        detail,
+        slug="unavailable",
+        title="Service unavailable",
+        instance=instance,
+        headers={"Retry-After": str(RETRY_AFTER_UNAVAILABLE)},
+    )
+
+
+def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    """A database that is down, too slow, or that aborted the transaction: never a 500, and
+    nothing of the request was stored (its transaction rolled back)."""
+    failure = classify(exc)
+    logger.warning("database %s on %s: %s", failure, request.url.path, type(exc).__name__)
+    if failure is Failure.CONFLICT:
+        return problem_response(
+            409,
+            "Another request changed the same data at the same moment, so nothing was stored;"
+            " send the request again.",
+            slug="concurrent-write",
+            title="Concurrent write",
+            instance=request.url.path,
+            headers={"Retry-After": str(RETRY_AFTER_CONFLICT)},
+        )
+    if failure is Failure.INVALID:
+        return problem_response(
+            422,
+            "A value is outside what the service can store.",
+            slug="validation-error",
+            title="Invalid input",
+            instance=request.url.path,
+        )
+    if failure is Failure.OTHER:
+        return unexpected(request)
+    detail = (
+        "The database is busy; nothing was stored. Try again shortly."
+        if failure is Failure.BUSY
+        else "The database is not available; nothing was stored. Try again shortly."
+    )
+    return unavailable(detail, instance=request.url.path)
+
+
+def unexpected(request: Request) -> JSONResponse:
     logger.exception("unhandled error on %s %s", request.method, request.url.path)
     return problem_response(500, "An unexpected error occurred.", instance=request.url.path)
 
@@ -153,7 +205,9 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(StaleDataError, _stale_data)
     app.add_exception_handler(IntegrityError, _integrity_error)
-    app.add_exception_handler(Exception, _unexpected)
+    app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(SATimeoutError, _database_error)
+    # Anything else is caught by middleware.CatchAll, so no exception leaves the app.
 
 
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -162,14 +216,24 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
         status: {
             "description": HTTPStatus(status).phrase,
             "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+            **({"headers": RETRY_AFTER_HEADER} if status in (429, 503) else {}),
         }
         for status in statuses
     }
 
 
+RETRY_AFTER_HEADER = {
+    "Retry-After": {
+        "description": "Seconds to wait before sending the request again.",
+        "schema": {"type": "integer", "minimum": 1},
+    }
+}
+
+
 def guarded(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """problems() for a route behind sign-in: it can also answer 401 and 403."""
-    return problems(401, 403, *statuses)
+    """problems() for a route behind sign-in: it can also answer 401 and 403, and like
+    every route that reads the database, 503 when the database is not available."""
+    return problems(401, 403, *statuses, 503)
 
 
 # The statuses every kind of operation can answer with.

@@ -40,12 +40,12 @@ def list_attendance(
     dependencies=[CAN_ADMINISTER],
     summary="Record who attended a meeting",
     response_model=Page[AttendanceRead],
-    responses=guarded(400, 404, 413, 415, 422),
+    responses=guarded(400, 404, 409, 413, 415, 422),
 )
 def replace_attendance(
     meeting_id: uuid.UUID, body: AttendanceList, session: SessionDep
 ) -> Page[AttendanceRead]:
     """Replaces the whole list: members left out are no longer recorded."""
-    meeting = meetings_service.get_meeting(session, meeting_id)
+    meeting = meetings_service.get_meeting_for_attendance(session, meeting_id)
     rows = service.replace_attendance(session, meeting, body)
     return page_of(AttendanceRead, rows, None)

@@ -1,13 +1,37 @@
-"""Recording audit events outside the request's transaction, and reading them back."""
+"""Recording audit events outside the request's transaction, and reading them back.
 
+An event is always recorded: its text is cleaned to fit its columns, and when the database
+refuses the write (down, busy), the events are logged and written later by a background
+retry, so an audit write never changes the answer a request gets."""
+
+import json
+import logging
+import threading
+import time
+import uuid
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import String, select
+from sqlalchemy.orm import Session, make_transient, sessionmaker
 
 from app.audit.models import AuditEvent
+from app.db import transaction, utc_now
 from app.pagination import paginate
+
+logger = logging.getLogger(__name__)
+
+
+def clean(value: str | None, column: str) -> str | None:
+    """`value` without NUL characters (PostgreSQL cannot store them) and cut to the column."""
+    if value is None:
+        return None
+    column_type = AuditEvent.__table__.c[column].type
+    limit = column_type.length if isinstance(column_type, String) else None
+    value = value.replace("\x00", "")
+    return value[:limit] if limit else value
 
 
 @dataclass
@@ -30,39 +54,118 @@ class AuditTrail:
         reason: str | None = None,
         actor: str | None = None,
     ) -> None:
-        self.events.append(
-            AuditEvent(
-                actor=actor or self.actor,
-                action=action,
-                outcome=outcome,
-                subject=subject,
-                reason=reason,
-                method=self.method,
-                path=self.path,
-                client_address=self.client_address,
-            )
-        )
+        fields = {
+            "actor": actor or self.actor,
+            "action": action,
+            "outcome": outcome,
+            "subject": subject,
+            "reason": reason,
+            "method": self.method,
+            "path": self.path,
+            "client_address": self.client_address,
+        }
+        cleaned = {name: clean(value, name) for name, value in fields.items()}
+        # Id and time now, not at the write: a retried event keeps when it happened.
+        self.events.append(AuditEvent(id=uuid.uuid4(), occurred_at=utc_now(), **cleaned))
 
     def flush(self, factory: sessionmaker[Session]) -> None:
-        if not self.events:
+        """Write the events in a transaction of their own; never raises."""
+        if self.events:
+            events, self.events = self.events, []
+            writer_for(factory).write(events)
+
+
+class AuditWriter:
+    """Writes events for one database; what the database refuses waits in memory and is
+    retried in the background, oldest first, until it is written."""
+
+    RETRY_SECONDS = 1.0
+    MAX_WAITING = 10_000
+
+    def __init__(self, factory: sessionmaker[Session]) -> None:
+        self.factory = factory
+        self._waiting: deque[list[AuditEvent]] = deque()
+        self._lock = threading.Lock()
+        self._retrying = False
+
+    def write(self, events: list[AuditEvent]) -> None:
+        with self._lock:
+            backlog = bool(self._waiting)
+        if not backlog and self._try(events):
             return
-        with factory.begin() as session:
-            session.add_all(self.events)
-        self.events = []
+        self._hold(events)
+
+    def _try(self, events: list[AuditEvent]) -> bool:
+        try:
+            with transaction(self.factory) as session:
+                session.add_all(events)
+        except Exception as error:  # down, busy or anything else: never the request's problem
+            logger.warning("audit write failed (%s); will retry", type(error).__name__)
+            for event in events:
+                _detach(event)
+            return False
+        return True
+
+    def _hold(self, events: list[AuditEvent]) -> None:
+        for event in events:
+            # The log keeps every event until it is written, so none is lost with the process.
+            logger.warning("audit event waiting: %s", json.dumps(_summary(event)))
+        with self._lock:
+            if sum(len(batch) for batch in self._waiting) + len(events) > self.MAX_WAITING:
+                logger.error("audit backlog full; %d event(s) only in the log", len(events))
+                return
+            self._waiting.append(events)
+            if not self._retrying:
+                self._retrying = True
+                threading.Thread(target=self._retry, name="audit-retry", daemon=True).start()
+
+    def _retry(self) -> None:
+        while True:
+            time.sleep(self.RETRY_SECONDS)
+            with self._lock:
+                if not self._waiting:
+                    self._retrying = False
+                    return
+                batch = self._waiting[0]
+            if self._try(batch):
+                with self._lock:
+                    self._waiting.popleft()
+                logger.info("audit backlog: %d event(s) written", len(batch))
+
+    @property
+    def waiting(self) -> int:
+        with self._lock:
+            return sum(len(batch) for batch in self._waiting)
 
 
-def recent_failures(
-    session: Session, action: str, since: datetime, *, subject: str | None, address: str | None
-) -> tuple[int, int]:
-    """Failed attempts since `since`: for this subject, and from this address."""
-    base = select(func.count(AuditEvent.id)).where(
-        AuditEvent.action == action,
-        AuditEvent.outcome == "failure",
-        AuditEvent.occurred_at >= since,
-    )
-    by_subject = session.scalar(base.where(AuditEvent.subject == subject)) if subject else 0
-    by_address = session.scalar(base.where(AuditEvent.client_address == address)) if address else 0
-    return by_subject or 0, by_address or 0
+_writers: "WeakKeyDictionary[sessionmaker[Session], AuditWriter]" = WeakKeyDictionary()
+_writers_lock = threading.Lock()
+
+
+def writer_for(factory: sessionmaker[Session]) -> AuditWriter:
+    with _writers_lock:
+        writer = _writers.get(factory)
+        if writer is None:
+            writer = _writers[factory] = AuditWriter(factory)
+        return writer
+
+
+def _detach(event: AuditEvent) -> None:
+    """Make a rolled-back event addable to a new session again."""
+    make_transient(event)
+
+
+def _summary(event: AuditEvent) -> dict[str, str | None]:
+    return {
+        "actor": event.actor,
+        "action": event.action,
+        "outcome": event.outcome,
+        "subject": event.subject,
+        "reason": event.reason,
+        "method": event.method,
+        "path": event.path,
+        "client_address": event.client_address,
+    }
 
 
 def list_events(

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, ForeignKey, String, Table
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, Resource, enum_column
@@ -82,3 +82,21 @@ class RefreshToken(Base):
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+
+
+class SignInAttempt(Base):
+    """A sign-in, recorded (as `pending`) before its credentials are checked, so attempts that
+    arrive together count each other; the sign-in limits count these rows."""
+
+    __tablename__ = "sign_in_attempts"
+    __table_args__ = (
+        Index("ix_sign_in_attempts_grant_subject_at", "grant", "subject", "attempted_at"),
+        Index("ix_sign_in_attempts_grant_address_at", "grant", "address", "attempted_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    grant: Mapped[str] = mapped_column(String(20))  # "password" or "client_credentials"
+    subject: Mapped[str] = mapped_column(String(254))  # the email or client id tried
+    address: Mapped[str | None] = mapped_column(String(64))
+    attempted_at: Mapped[datetime] = mapped_column(index=True)
+    outcome: Mapped[str] = mapped_column(String(10))  # pending, failure, success

@@ -4,31 +4,31 @@ from datetime import timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Request, Response
-from fastapi.responses import JSONResponse
 
 from app.auth import service
 from app.auth.schemas import KeySet, TokenResponse
 from app.db import utc_now
-from app.deps import SessionDep, audit_trail
+from app.deps import AuditDep
 from app.errors import InvalidInput
-from app.problems import problem_response, problems
+from app.problems import problems
+from app.schemas import NO_NUL
 
 router = APIRouter(tags=["auth"])
 keys_router = APIRouter(tags=["auth"])
 
-Field = Annotated[str | None, Form(max_length=1000)]
+Field = Annotated[str | None, Form(max_length=1000, pattern=NO_NUL)]
 
 
 @router.post(
     "/auth/token",
     summary="Get an access token",
     response_model=TokenResponse,
-    responses=problems(400, 401, 413, 415, 422, 429),
+    responses=problems(400, 401, 413, 415, 422, 429, 503),
 )
 def create_token(
     request: Request,
     response: Response,
-    session: SessionDep,
+    trail: AuditDep,
     grant_type: Annotated[Literal["password", "client_credentials", "refresh_token"], Form()],
     username: Field = None,
     password: Field = None,
@@ -36,35 +36,33 @@ def create_token(
     client_id: Field = None,
     client_secret: Field = None,
     scope: Field = None,
-) -> TokenResponse | JSONResponse:
+) -> TokenResponse:
     """OAuth 2.0 token endpoint (form-encoded). People sign in with `grant_type=password`
     (`username` = email) and renew with `grant_type=refresh_token`; each refresh token works
     once, and presenting a used one ends that sign-in. Systems use `client_credentials` with
-    `client_id`, `client_secret` and optionally `scope`. Access tokens live 15 minutes."""
+    `client_id`, `client_secret` and optionally `scope`. Access tokens live 15 minutes.
+
+    Each account (or client) may fail 5 times in 15 minutes; then it is 429 with
+    `Retry-After` until an attempt ages out. After 20 failures from one address, failed
+    attempts from it are 429 too, but a correct password is never refused for that."""
     settings = request.app.state.settings
     keyring = request.app.state.keyring
-    trail = audit_trail(request)
+    factory = request.app.state.sessionmaker
     response.headers["Cache-Control"] = "no-store"
     if grant_type == "password":
         username, password = _required(username=username, password=password)
         grant = service.password_grant(
-            session, settings, keyring, trail, email=username, password=password
+            factory, settings, keyring, trail, email=username, password=password
         )
     elif grant_type == "refresh_token":
         (refresh_token,) = _required(refresh_token=refresh_token)
-        try:
-            grant = service.refresh_grant(
-                session, settings, keyring, trail, refresh_token=refresh_token
-            )
-        except service.RefreshTokenReused as reused:
-            # Answered without raising, so the revocation of the family is committed.
-            return problem_response(
-                401, reused.detail, slug=reused.slug, title=reused.title, headers=reused.headers
-            )
+        grant = service.refresh_grant(
+            factory, settings, keyring, trail, refresh_token=refresh_token
+        )
     else:
         client_id, client_secret = _required(client_id=client_id, client_secret=client_secret)
         grant = service.client_grant(
-            session,
+            factory,
             settings,
             keyring,
             trail,

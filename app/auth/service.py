@@ -5,12 +5,13 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import NoReturn
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
-from app.audit.service import AuditTrail, recent_failures
-from app.auth import tokens
+from app.audit.service import AuditTrail
+from app.auth import limits, tokens
 from app.auth.keys import Keyring
 from app.auth.models import (
     Client,
@@ -24,13 +25,9 @@ from app.auth.models import (
 from app.auth.passwords import verify_secret
 from app.auth.principal import Principal
 from app.config import Settings
-from app.db import utc_now
+from app.db import transaction, utc_now
 from app.errors import Forbidden, TooManyRequests, Unauthorized
 from app.memberships.models import Membership
-
-
-class RefreshTokenReused(Unauthorized):
-    """Raised after revoking the token's family; the caller must still commit that revocation."""
 
 
 @dataclass(frozen=True)
@@ -87,25 +84,30 @@ def _user_grant(
     return TokenGrant(access, settings.access_token_minutes * 60, refresh)
 
 
-def _check_rate(
-    session: Session, settings: Settings, action: str, subject: str, address: str | None
-) -> None:
-    window = timedelta(minutes=settings.sign_in_window_minutes)
-    by_subject, by_address = recent_failures(
-        session, action, utc_now() - window, subject=subject, address=address
+def sign_in_limits(settings: Settings) -> limits.SignInLimits:
+    return limits.SignInLimits(
+        window=timedelta(minutes=settings.sign_in_window_minutes),
+        per_subject=settings.sign_in_failures_per_account,
+        per_address=settings.sign_in_failures_per_address,
     )
-    if (
-        by_subject >= settings.sign_in_failures_per_account
-        or by_address >= settings.sign_in_failures_per_address
-    ):
+
+
+def _refuse(attempt: limits.Attempt, detail: str, error: str) -> NoReturn:
+    """401, or 429 once the caller's address is over its limit (a wrong guess either way)."""
+    if attempt.address_wait is not None:
         raise TooManyRequests(
-            "Too many failed sign-ins; wait before trying again.",
-            retry_after_seconds=int(window.total_seconds()),
+            "Too many failed sign-ins from this address; wait before trying again.",
+            retry_after_seconds=attempt.address_wait,
         )
+    raise Unauthorized(detail, error=error)
+
+
+# Each grant runs in short transactions of its own, none of them open while a password hash
+# is checked (argon2 takes a noticeable fraction of a second on purpose).
 
 
 def password_grant(
-    session: Session,
+    factory: sessionmaker[Session],
     settings: Settings,
     keyring: Keyring,
     trail: AuditTrail,
@@ -114,52 +116,90 @@ def password_grant(
     password: str,
 ) -> TokenGrant:
     email = email.strip().lower()
-    _check_rate(session, settings, "sign_in", email, trail.client_address)
-    user = session.scalar(select(User).where(User.email == email))
+    attempt = limits.admit(
+        factory,
+        sign_in_limits(settings),
+        grant="password",
+        subject=email,
+        address=trail.client_address,
+    )
+    with transaction(factory, writes=False) as session:
+        user = session.scalar(select(User).where(User.email == email))
     # Verified even without an account, so timing does not reveal which emails exist.
     valid = verify_secret(user.password_hash if user else None, password)
     if user is None or not valid or user.disabled:
+        limits.settle(factory, attempt, succeeded=False)
         reason = "disabled account" if user is not None and valid else "bad credentials"
         trail.record("sign_in", "failure", subject=email, reason=reason)
-        raise Unauthorized("The email or password is not right.", error="invalid_grant")
+        _refuse(attempt, "The email or password is not right.", "invalid_grant")
+    with transaction(factory) as session:
+        limits.settle_in(session, attempt, succeeded=True)
+        grant = _user_grant(session, settings, keyring, user, uuid.uuid4())
     trail.record("sign_in", "success", subject=email, actor=f"user:{user.id}")
-    return _user_grant(session, settings, keyring, user, uuid.uuid4())
+    return grant
 
 
 def refresh_grant(
-    session: Session, settings: Settings, keyring: Keyring, trail: AuditTrail, *, refresh_token: str
+    factory: sessionmaker[Session],
+    settings: Settings,
+    keyring: Keyring,
+    trail: AuditTrail,
+    *,
+    refresh_token: str,
 ) -> TokenGrant:
+    """Each refresh token works once, however fast it is replayed: using it is an UPDATE that
+    must change exactly one row, and the uses that lose count as reuse."""
+    with transaction(factory) as session:
+        grant, actor, reason = _use_refresh_token(session, settings, keyring, refresh_token)
+    if grant is None:
+        trail.record("refresh", "failure", actor=actor, reason=reason)
+        raise Unauthorized("The refresh token is not valid.", error="invalid_grant")
+    trail.record("refresh", "success", actor=actor)
+    return grant
+
+
+def _use_refresh_token(
+    session: Session, settings: Settings, keyring: Keyring, refresh_token: str
+) -> tuple[TokenGrant | None, str | None, str]:
+    """(the new grant or None, the account's actor, why it was refused); a reuse revokes the
+    token's family, which the caller's transaction commits."""
     stored = session.scalar(
         select(RefreshToken).where(RefreshToken.token_hash == _digest(refresh_token))
     )
-    now = utc_now()
     if stored is None:
-        trail.record("refresh", "failure", reason="unknown refresh token")
-        raise Unauthorized("The refresh token is not valid.", error="invalid_grant")
-    if stored.used_at is not None or stored.revoked_at is not None:
-        # A used token presented again means it was copied: end the whole sign-in.
-        session.execute(
-            update(RefreshToken)
-            .where(RefreshToken.family_id == stored.family_id, RefreshToken.revoked_at.is_(None))
-            .values(revoked_at=now)
-        )
-        trail.record(
-            "refresh", "failure", actor=f"user:{stored.user_id}", reason="refresh token reused"
-        )
-        raise RefreshTokenReused("The refresh token was already used.", error="invalid_grant")
+        return None, None, "unknown refresh token"
+    actor = f"user:{stored.user_id}"
+    now = utc_now()
     user = session.get(User, stored.user_id)
-    if stored.expires_at <= now or user is None or user.disabled:
-        trail.record(
-            "refresh", "failure", actor=f"user:{stored.user_id}", reason="expired or disabled"
+    if stored.used_at is None and stored.revoked_at is None:
+        if stored.expires_at <= now or user is None or user.disabled:
+            return None, actor, "expired or disabled"
+        claimed = session.execute(
+            update(RefreshToken)
+            .where(
+                RefreshToken.id == stored.id,
+                RefreshToken.used_at.is_(None),
+                RefreshToken.revoked_at.is_(None),
+            )
+            .values(used_at=now)
+            .execution_options(synchronize_session=False)
         )
-        raise Unauthorized("The refresh token is not valid.", error="invalid_grant")
-    stored.used_at = now
-    trail.record("refresh", "success", actor=f"user:{user.id}")
-    return _user_grant(session, settings, keyring, user, stored.family_id)
+        if claimed.rowcount == 1:  # type: ignore[attr-defined]
+            return _user_grant(session, settings, keyring, user, stored.family_id), actor, ""
+    # A used token presented again means it was copied: end the whole sign-in. A parallel
+    # use that lost the UPDATE above is the same thing; the family then includes the
+    # winner's new token, committed before this statement could see the row as used.
+    session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.family_id == stored.family_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return None, actor, "refresh token reused"
 
 
 def client_grant(
-    session: Session,
+    factory: sessionmaker[Session],
     settings: Settings,
     keyring: Keyring,
     trail: AuditTrail,
@@ -168,15 +208,24 @@ def client_grant(
     client_secret: str,
     scope: str | None,
 ) -> TokenGrant:
-    _check_rate(session, settings, "client_sign_in", client_id, trail.client_address)
-    try:
-        client = session.get(Client, uuid.UUID(client_id))
-    except ValueError:
-        client = None
+    attempt = limits.admit(
+        factory,
+        sign_in_limits(settings),
+        grant="client_credentials",
+        subject=client_id,
+        address=trail.client_address,
+    )
+    with transaction(factory, writes=False) as session:
+        try:
+            client = session.get(Client, uuid.UUID(client_id))
+        except ValueError:
+            client = None
     valid = verify_secret(client.secret_hash if client else None, client_secret)
     if client is None or not valid or client.disabled:
+        limits.settle(factory, attempt, succeeded=False)
         trail.record("client_sign_in", "failure", subject=client_id, reason="bad credentials")
-        raise Unauthorized("The client id or secret is not right.", error="invalid_client")
+        _refuse(attempt, "The client id or secret is not right.", "invalid_client")
+    limits.settle(factory, attempt, succeeded=True)
     allowed = set(client.scopes)
     asked = set(scope.split()) if scope else allowed
     if not asked <= allowed:

@@ -84,7 +84,7 @@ def update_collaborative(
     if_match: IfMatch = None,
 ) -> Collaborative:
     """Changes only the fields sent; `max_teams` cannot drop below the teams already selected."""
-    collaborative = service.get_collaborative(session, collaborative_id)
+    collaborative = service.get_collaborative_for_change(session, collaborative_id)
     require_current(collaborative, if_match)
     service.update_collaborative(session, collaborative, body.model_dump(exclude_unset=True))
     with_etag(response, collaborative)

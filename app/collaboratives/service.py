@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.collaboratives.models import Collaborative, CollaborativeStatus
 from app.collaboratives.schemas import CollaborativeCreate, check_dates
-from app.db import apply_changes, delete_unless_referenced, get_or_404
+from app.db import apply_changes, delete_unless_referenced, get_or_404, lock
 from app.errors import Conflict
 from app.memberships.models import Membership
 from app.pagination import paginate
@@ -24,6 +24,22 @@ def create_collaborative(session: Session, data: CollaborativeCreate) -> Collabo
 
 def get_collaborative(session: Session, collaborative_id: uuid.UUID) -> Collaborative:
     return get_or_404(session, Collaborative, collaborative_id, "collaborative")
+
+
+def lock_rules(session: Session, collaborative_id: uuid.UUID) -> Collaborative:
+    """Take the collaborative's rule lock (its row) until the transaction ends.
+
+    Every change that could break a rule spanning rows of one collaborative (team sizes, one
+    lead per team, the places) takes this lock before it checks, so such changes run one at
+    a time per collaborative and each check sees what the one before committed. It is the
+    first lock any such change takes, so two of them can never deadlock."""
+    return lock(session, Collaborative, collaborative_id)
+
+
+def get_collaborative_for_change(session: Session, collaborative_id: uuid.UUID) -> Collaborative:
+    """The collaborative, read afresh under its rule lock: check If-Match after this."""
+    get_collaborative(session, collaborative_id)
+    return lock_rules(session, collaborative_id)
 
 
 def list_collaboratives(

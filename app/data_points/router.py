@@ -60,7 +60,7 @@ def upsert_points(
 
     `p` and `u` measures take `numerator` and `denominator` (for `p`, numerator <=
     denominator); `xmr` and `run` take a finite `value`; `c` a whole count of 0 or more."""
-    team = teams_service.get_team(session, team_id)
+    team = teams_service.get_team_for_data(session, team_id)
     ensure_team_in_reach(principal, team)
     measure = measures_service.get_team_measure(session, team, measure_id)
     points, created, updated = service.upsert_points(session, team, measure, body)

@@ -5,6 +5,7 @@ from sqlalchemy.orm import Session
 
 from app.data_points.models import DataPoint
 from app.data_points.schemas import DataPointBatch, DataPointIn
+from app.db import with_retries
 from app.errors import FieldProblem, InvalidInput
 from app.measures.models import ChartType, Measure
 from app.pagination import paginate
@@ -68,19 +69,27 @@ def upsert_points(
 ) -> tuple[list[DataPoint], int, int]:
     """Write every point or none: (points by period, created count, updated count)."""
     validate_batch(measure, batch)
-    periods = [point.period_start for point in batch.points]
+    # In period order, whatever order they came in: two batches touching the same periods
+    # take their row locks in the same order, so neither can wait for the other in a cycle.
+    points = sorted(batch.points, key=lambda point: point.period_start)
+    return with_retries(session, lambda: _write(session, team, measure, points))
+
+
+def _write(
+    session: Session, team: Team, measure: Measure, points: list[DataPointIn]
+) -> tuple[list[DataPoint], int, int]:
     existing = {
         point.period_start: point
         for point in session.scalars(
             select(DataPoint).where(
                 DataPoint.team_id == team.id,
                 DataPoint.measure_id == measure.id,
-                DataPoint.period_start.in_(periods),
+                DataPoint.period_start.in_([point.period_start for point in points]),
             )
         )
     }
     written: list[DataPoint] = []
-    for point in batch.points:
+    for point in points:
         fields = point.model_dump(exclude={"period_start"})
         stored = existing.get(point.period_start)
         if stored is None:
@@ -93,7 +102,6 @@ def upsert_points(
                 setattr(stored, field, value)
         written.append(stored)
     session.flush()
-    written.sort(key=lambda point: point.period_start)
     return written, len(written) - len(existing), len(existing)
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.collaboratives.models import Collaborative
-from app.db import apply_changes, get_or_404
+from app.db import apply_changes, get_or_404, lock
 from app.errors import InvalidInput
 from app.meetings.models import Meeting, MeetingKind
 from app.meetings.schemas import MeetingCreate, check_times
@@ -28,6 +28,12 @@ def create_meeting(session: Session, data: MeetingCreate) -> Meeting:
 
 def get_meeting(session: Session, meeting_id: uuid.UUID) -> Meeting:
     return get_or_404(session, Meeting, meeting_id, "meeting")
+
+
+def get_meeting_for_attendance(session: Session, meeting_id: uuid.UUID) -> Meeting:
+    """The meeting, its row locked: two registers of one meeting are written one at a time."""
+    get_meeting(session, meeting_id)
+    return lock(session, Meeting, meeting_id)
 
 
 def list_meetings(

@@ -65,7 +65,7 @@ def add_membership(
 ) -> Membership:
     """At most `max_team_size` current members and one current lead (409 otherwise). Coaches
     add members to the teams they coach; naming the lead is the programme lead's."""
-    team = teams_service.get_team(session, team_id)
+    team = teams_service.get_team_for_change(session, team_id)
     ensure_team_in_reach(principal, team)
     if body.role == MembershipRole.LEAD:
         ensure_may_set(principal, ["role"], ["role"])
@@ -116,7 +116,7 @@ def update_membership(
 ) -> Membership:
     """Changes the member's current membership; needs `If-Match` with the membership's ETag.
     Roles are the programme lead's to change."""
-    team = teams_service.get_team(session, team_id)
+    team = teams_service.get_team_for_change(session, team_id)
     ensure_team_in_reach(principal, team)
     changes = body.model_dump(exclude_unset=True)
     ensure_may_set(principal, changes, ["role"])
@@ -138,7 +138,7 @@ def end_membership(
     if_match: IfMatch = None,
 ) -> None:
     """Sets `left_on` to today; the membership stays in the team's history."""
-    team = teams_service.get_team(session, team_id)
+    team = teams_service.get_team_for_change(session, team_id)
     ensure_team_in_reach(principal, team)
     membership = service.get_current_membership(session, team, member_id)
     require_current(membership, if_match)

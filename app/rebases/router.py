@@ -38,7 +38,7 @@ def list_rebases(
     "",
     summary="Set where a team's chart starts new periods",
     response_model=Page[RebaseRead],
-    responses=guarded(400, 404, 413, 415, 422),
+    responses=guarded(400, 404, 409, 413, 415, 422),
 )
 def replace_rebases(
     team_id: uuid.UUID,
@@ -50,7 +50,7 @@ def replace_rebases(
     """Replaces the list. When a team decides a change is embedded, it rebases the chart at the
     first point after the change: that point starts a new period with its own centre line,
     limits and rules. Each date must be the `period_start` of a stored point, not the first."""
-    team = teams_service.get_team(session, team_id)
+    team = teams_service.get_team_for_data(session, team_id)
     ensure_team_in_reach(principal, team)
     measure = measures_service.get_team_measure(session, team, measure_id)
     return page_of(RebaseRead, service.replace_rebases(session, team, measure, body), None)

@@ -103,7 +103,7 @@ def update_team(
 ) -> TeamRead:
     """Changes only the fields sent. Selecting a team (status `selected`, `active` or
     `completed`) needs exactly one current lead and a free place in the collaborative."""
-    team = service.get_team(session, team_id)
+    team = service.get_team_for_change(session, team_id)
     ensure_team_in_reach(principal, team)
     changes = body.model_dump(exclude_unset=True)
     ensure_may_set(principal, changes, PRIVILEGED_FIELDS)

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.collaboratives import service as collaboratives_service
 from app.collaboratives.models import Collaborative
-from app.db import apply_changes, delete_unless_referenced, get_or_404, utc_now
+from app.db import apply_changes, delete_unless_referenced, get_or_404, lock, utc_now
 from app.errors import Conflict, InvalidInput
 from app.members.models import Member
 from app.memberships import service as memberships_service
@@ -90,6 +90,21 @@ def _ensure_name_free(
 
 def get_team(session: Session, team_id: uuid.UUID) -> Team:
     return get_or_404(session, Team, team_id, "team")
+
+
+def get_team_for_change(session: Session, team_id: uuid.UUID) -> Team:
+    """The team, read afresh under its collaborative's rule lock, for any change to its
+    status or its memberships; check If-Match after this, not before."""
+    team = get_team(session, team_id)
+    collaboratives_service.lock_rules(session, team.collaborative_id)
+    return lock(session, Team, team.id)
+
+
+def get_team_for_data(session: Session, team_id: uuid.UUID) -> Team:
+    """The team, its row locked: batches written to one team's series run one at a time, so
+    two of them cannot deadlock or interleave."""
+    get_team(session, team_id)
+    return lock(session, Team, team_id)
 
 
 def list_teams(

@@ -1,0 +1,103 @@
+"""A live server for tests that need real parallel HTTP: uvicorn in a thread, serving the app
+on a database of its own (a SQLite file, or a fresh PostgreSQL database), with a session
+factory on that database for setting up and checking state."""
+
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import uvicorn
+from fastapi import FastAPI
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.config import Settings
+from app.db import make_engine, make_sessionmaker
+from app.main import create_app
+from app.migrate import upgrade
+from tests.conftest import create_scratch_database, drop_scratch_database
+
+T = TypeVar("T")
+
+
+@dataclass
+class LiveServer:
+    url: str
+    app: FastAPI
+    factory: sessionmaker[Session]
+
+    def client(self, **kwargs: Any) -> httpx.Client:
+        return httpx.Client(base_url=self.url, timeout=60, **kwargs)
+
+
+@contextmanager
+def serving(app: FastAPI) -> Iterator[str]:
+    """Serve `app` with uvicorn on a free loopback port until the block ends; yields its URL."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        sock.close()
+
+
+@contextmanager
+def live_server(tmp_dir: Path, **settings: Any) -> Iterator[LiveServer]:
+    """A migrated scratch database and the real app serving it over HTTP."""
+    url = create_scratch_database(str(tmp_dir))
+    upgrade(url)
+    engine: Engine = make_engine(url)
+    try:
+        app = create_app(
+            Settings(env="test", database_url=url, data_dir=tmp_dir, **settings),
+        )
+        with serving(app) as base_url:
+            yield LiveServer(base_url, app, make_sessionmaker(engine))
+    finally:
+        engine.dispose()
+        app_engine = getattr(app.state, "engine", None) if "app" in locals() else None
+        if app_engine is not None:
+            app_engine.dispose()
+        drop_scratch_database(url)
+
+
+def all_at_once(calls: Sequence[Callable[[], T]]) -> list[T]:
+    """Run every call in its own thread, released together by a barrier; results in order."""
+    barrier = threading.Barrier(len(calls))
+    results: list[Any] = [None] * len(calls)
+
+    def run(index: int, call: Callable[[], T]) -> None:
+        barrier.wait()
+        try:
+            results[index] = call()
+        except BaseException as error:  # reported to the test, never lost in a thread
+            results[index] = error
+
+    threads = [threading.Thread(target=run, args=item) for item in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return results
