@@ -33,7 +33,8 @@ class LiveServer:
     factory: sessionmaker[Session]
 
     def client(self, **kwargs: Any) -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=60, **kwargs)
+        kwargs.setdefault("timeout", 60)
+        return httpx.Client(base_url=self.url, **kwargs)
 
 
 @contextmanager
@@ -61,23 +62,23 @@ def serving(app: FastAPI) -> Iterator[str]:
 
 
 @contextmanager
-def live_server(tmp_dir: Path, **settings: Any) -> Iterator[LiveServer]:
-    """A migrated scratch database and the real app serving it over HTTP."""
-    url = create_scratch_database(str(tmp_dir))
+def live_server(
+    tmp_dir: Path, database_url: str | None = None, **settings: Any
+) -> Iterator[LiveServer]:
+    """The real app serving a migrated database over HTTP: a scratch database of the suite's
+    kind, or the one at `database_url`."""
+    url = database_url or create_scratch_database(str(tmp_dir))
     upgrade(url)
     engine: Engine = make_engine(url)
+    app = create_app(Settings(env="test", database_url=url, data_dir=tmp_dir, **settings))
     try:
-        app = create_app(
-            Settings(env="test", database_url=url, data_dir=tmp_dir, **settings),
-        )
         with serving(app) as base_url:
             yield LiveServer(base_url, app, make_sessionmaker(engine))
     finally:
         engine.dispose()
-        app_engine = getattr(app.state, "engine", None) if "app" in locals() else None
-        if app_engine is not None:
-            app_engine.dispose()
-        drop_scratch_database(url)
+        app.state.engine.dispose()
+        if database_url is None:
+            drop_scratch_database(url)
 
 
 def all_at_once(calls: Sequence[Callable[[], T]]) -> list[T]:
