@@ -4,7 +4,7 @@ import base64
 import binascii
 import json
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, and_, or_
@@ -19,21 +19,39 @@ T = TypeVar("T")
 
 
 def encode_cursor(sort_value: date | datetime, ident: uuid.UUID) -> str:
+    if isinstance(sort_value, datetime):
+        sort_value = sort_value.astimezone(UTC)
     raw = json.dumps([sort_value.isoformat(), ident.hex]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 def decode_cursor(cursor: str, sort_type: type[Any]) -> tuple[Any, uuid.UUID]:
-    """The (sort value, id) a cursor names; BadRequest for anything this service did not issue."""
+    """The (sort value, id) a cursor names; BadRequest for anything this service did not issue.
+
+    A cursor is the client's text, so it is read as strictly as it is written: a datetime
+    must be UTC as we write it, a date a plain date, the id a UUID."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         sort_text, ident_hex = json.loads(raw)
-        sort_value = sort_type.fromisoformat(sort_text)
+        sort_value = _sort_value(sort_text, sort_type)
         return sort_value, uuid.UUID(hex=ident_hex)
-    except (binascii.Error, ValueError, TypeError, AttributeError):
+    except (binascii.Error, ValueError, TypeError, AttributeError, OverflowError):
         raise BadRequest(
             "The cursor is not one this service issued; start again without it."
         ) from None
+
+
+def _sort_value(text: object, sort_type: type[Any]) -> date | datetime:
+    if not isinstance(text, str):
+        raise TypeError("not text")
+    if sort_type is datetime:
+        value = datetime.fromisoformat(text)
+        if value.utcoffset() != timedelta(0):  # naive, or not as issued (always UTC)
+            raise ValueError("not a UTC instant")
+        return value
+    if sort_type is date and len(text) == len("YYYY-MM-DD"):
+        return date.fromisoformat(text)
+    raise ValueError("not a sort value of this list")
 
 
 def paginate(

@@ -2,10 +2,11 @@
 
 import re
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
@@ -51,12 +52,41 @@ def _instant_text(value: object) -> object:
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 ISO_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 
+# The calendar the service accepts anywhere: wide enough for any real record, narrow enough
+# that date arithmetic (periods, windows, chart axes) can never overflow. Stored dates have
+# narrower windows of their own (a collaborative's dates, a data point's baseline window).
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2999, 12, 31)
+# Numbers: finite, and no larger than any real measure, so sums and limits stay finite.
+MAX_MAGNITUDE = 1e12
+
+
+def _within_calendar(value: date) -> date:
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ValueError(f"a date must lie between {EARLIEST_DATE} and {LATEST_DATE}")
+    return value
+
+
+def _utc_within_calendar(value: datetime) -> datetime:
+    """The instant in UTC (how it is stored), which must fall inside the calendar."""
+    try:
+        in_utc = value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("the instant lies outside the calendar in UTC") from None
+    _within_calendar(in_utc.date())
+    return in_utc
+
+
 # Pydantic's lax mode would read 0 as 1970-01-01 and "1.5" as a number; a JSON API
 # should refuse both, so these types only take what JSON naturally sends.
-JsonDate = Annotated[date, BeforeValidator(_iso_date_text)]
-JsonInstant = Annotated[AwareDatetime, BeforeValidator(_instant_text)]
+JsonDate = Annotated[date, BeforeValidator(_iso_date_text), AfterValidator(_within_calendar)]
+JsonInstant = Annotated[
+    AwareDatetime, BeforeValidator(_instant_text), AfterValidator(_utc_within_calendar)
+]
 WholeNumber = Annotated[int, Field(strict=True)]
-Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+Number = Annotated[
+    float, Field(strict=True, allow_inf_nan=False, ge=-MAX_MAGNITUDE, le=MAX_MAGNITUDE)
+]
 
 T = TypeVar("T")
 

@@ -6,7 +6,8 @@ from fastapi import APIRouter
 
 from app.attendance import service
 from app.attendance.schemas import AttendanceList, AttendanceRead
-from app.auth.dependencies import CAN_ADMINISTER, CAN_READ
+from app.auth.access import visible_members
+from app.auth.dependencies import CAN_ADMINISTER, Reader
 from app.deps import Cursor, Limit, SessionDep
 from app.meetings import service as meetings_service
 from app.pagination import DEFAULT_LIMIT
@@ -19,7 +20,6 @@ router = APIRouter(prefix="/meetings/{meeting_id}/attendance", tags=["attendance
 
 @router.get(
     "",
-    dependencies=[CAN_READ],
     summary="Who attended a meeting",
     response_model=Page[AttendanceRead],
     responses={**LIST, **guarded(404)},
@@ -29,9 +29,15 @@ def list_attendance(
     session: SessionDep,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
+    *,
+    principal: Reader,
 ) -> Page[AttendanceRead]:
+    """The register; coaches, members and trusts' clients see only the people they may see
+    elsewhere (their teams' people, their organisations' staff)."""
     meeting = meetings_service.get_meeting(session, meeting_id)
-    items, next_cursor = service.list_attendance(session, meeting, limit=limit, cursor=cursor)
+    items, next_cursor = service.list_attendance(
+        session, meeting, limit=limit, cursor=cursor, visible=visible_members(principal)
+    )
     return page_of(AttendanceRead, items, next_cursor)
 
 

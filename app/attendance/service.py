@@ -1,6 +1,6 @@
 """Reading and replacing a meeting's attendance."""
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.orm import Session
 
 from app.attendance.models import Attendance
@@ -42,9 +42,17 @@ def replace_attendance(
 
 
 def list_attendance(
-    session: Session, meeting: Meeting, *, limit: int, cursor: str | None
+    session: Session,
+    meeting: Meeting,
+    *,
+    limit: int,
+    cursor: str | None,
+    visible: ColumnElement[bool] | None = None,
 ) -> tuple[list[Attendance], str | None]:
+    """The meeting's register, limited to the people `visible` names when given."""
     statement = select(Attendance).where(Attendance.meeting_id == meeting.id)
+    if visible is not None:
+        statement = statement.where(Attendance.member_id.in_(select(Member.id).where(visible)))
     return paginate(
         session,
         statement,

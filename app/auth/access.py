@@ -1,6 +1,7 @@
 """Object- and field-level rules: whose team a caller may change, and which fields; no FastAPI."""
 
 from collections.abc import Iterable
+from datetime import date
 
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
@@ -34,6 +35,16 @@ def ensure_may_set(principal: Principal, fields: Iterable[str], privileged: Iter
     refused = sorted(set(fields) & set(privileged))
     if refused:
         raise Forbidden(f"Only a programme lead may set {', '.join(refused)}.")
+
+
+def ensure_may_add_membership(principal: Principal, left_on: date | None, on: date) -> None:
+    """A membership that has ended before it is recorded takes no place, yet would bring the
+    person into the coach's reach: only the programme lead records such history."""
+    if not principal.is_admin and left_on is not None and left_on <= on:
+        raise Forbidden(
+            "Only a programme lead may record a membership that has already ended; add the"
+            " member, then record that they left."
+        )
 
 
 def visible_teams(principal: Principal) -> ColumnElement[bool] | None:

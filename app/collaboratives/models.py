@@ -1,12 +1,24 @@
 """The collaboratives table."""
 
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 
 from sqlalchemy import JSON, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, Resource, enum_column
+
+# The dates a collaborative may have, and the windows its records must fall in. Each window
+# is wide enough for real programmes and narrow enough that a typo (2030 for 2023, 9999 for
+# "never") is refused rather than kept forever.
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2100, 12, 31)
+MAX_DURATION = timedelta(days=10 * 366)
+# Data points may start from 1 January this many years before the start year (the baseline).
+BASELINE_YEARS = 3
+# People may join, and meetings take place, up to this long before the start (recruitment)
+# and, for leaving and meetings, after the end (follow-up).
+MARGIN = timedelta(days=366)
 
 
 class CollaborativeStatus(StrEnum):
@@ -31,6 +43,19 @@ class Collaborative(Resource, Base):
     )
     # The protected characteristics its lead rule counts (names from app.equality.codes).
     under_represented: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+
+    @property
+    def baseline_start(self) -> date:
+        """The earliest period a data point of this collaborative may start."""
+        return date(self.starts_on.year - BASELINE_YEARS, 1, 1)
+
+    @property
+    def earliest_joining(self) -> date:
+        return self.starts_on - MARGIN
+
+    @property
+    def latest_leaving(self) -> date:
+        return self.ends_on + MARGIN
 
     def __repr__(self) -> str:
         return f"Collaborative({self.name!r})"

@@ -5,7 +5,7 @@ from typing import Annotated, Self
 
 from pydantic import AfterValidator, Field, model_validator
 
-from app.collaboratives.models import CollaborativeStatus
+from app.collaboratives.models import FIRST_DAY, LAST_DAY, MAX_DURATION, CollaborativeStatus
 from app.equality.codes import LeadCharacteristic
 from app.errors import InvalidInput
 from app.schemas import (
@@ -77,5 +77,10 @@ class CollaborativeRead(ResourceRead):
 
 def check_dates(starts_on: date, ends_on: date, *, field: str = "ends_on") -> None:
     """`field` names the date the caller sent, so the problem points at their input."""
+    for name, value in (("starts_on", starts_on), ("ends_on", ends_on)):
+        if not FIRST_DAY <= value <= LAST_DAY:
+            raise InvalidInput.at(("body", name), f"must lie between {FIRST_DAY} and {LAST_DAY}")
     if ends_on < starts_on:
         raise InvalidInput.at(("body", field), "ends_on must not be before starts_on")
+    if ends_on - starts_on > MAX_DURATION:
+        raise InvalidInput.at(("body", field), "a collaborative lasts at most ten years")

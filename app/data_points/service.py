@@ -1,8 +1,12 @@
 """Reading a team's series for a measure and writing batches of points all-or-nothing."""
 
+from datetime import date
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.clock import today
+from app.collaboratives.models import Collaborative
 from app.data_points.models import DataPoint
 from app.data_points.schemas import DataPointBatch, DataPointIn
 from app.db import with_retries
@@ -45,11 +49,21 @@ def _point_problems(measure: Measure, point: DataPointIn) -> list[tuple[str, str
     return problems
 
 
-def validate_batch(measure: Measure, batch: DataPointBatch) -> None:
-    """Raise InvalidInput naming every bad field of every point, or return if all are good."""
+def validate_batch(
+    measure: Measure, batch: DataPointBatch, window: tuple[date, date] | None = None
+) -> None:
+    """Raise InvalidInput naming every bad field of every point, or return if all are good.
+    `window` is the first and last period_start allowed."""
     errors: list[FieldProblem] = []
     seen: set[object] = set()
     for index, point in enumerate(batch.points):
+        if window is not None and not window[0] <= point.period_start <= window[1]:
+            errors.append(
+                FieldProblem(
+                    ("body", "points", index, "period_start"),
+                    f"must lie between {window[0]} (the baseline) and {window[1]} (today)",
+                )
+            )
         if point.period_start in seen:
             errors.append(
                 FieldProblem(
@@ -68,7 +82,8 @@ def upsert_points(
     session: Session, team: Team, measure: Measure, batch: DataPointBatch
 ) -> tuple[list[DataPoint], int, int]:
     """Write every point or none: (points by period, created count, updated count)."""
-    validate_batch(measure, batch)
+    collaborative = session.get_one(Collaborative, team.collaborative_id)
+    validate_batch(measure, batch, (collaborative.baseline_start, today()))
     # In period order, whatever order they came in: two batches touching the same periods
     # take their row locks in the same order, so neither can wait for the other in a cycle.
     points = sorted(batch.points, key=lambda point: point.period_start)

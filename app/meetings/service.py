@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.clock import LONDON
 from app.collaboratives.models import Collaborative
 from app.db import apply_changes, get_or_404, lock
 from app.errors import InvalidInput
@@ -15,11 +16,22 @@ from app.meetings.schemas import MeetingCreate, check_times
 from app.pagination import paginate
 
 
+def _check_window(collaborative: Collaborative, field: str, at: datetime) -> None:
+    """Meetings fall within a year either side of the collaborative's dates."""
+    day = at.astimezone(LONDON).date()
+    first, last = collaborative.earliest_joining, collaborative.latest_leaving
+    if not first <= day <= last:
+        raise InvalidInput.at(("body", field), f"must fall between {first} and {last}")
+
+
 def create_meeting(session: Session, data: MeetingCreate) -> Meeting:
-    if session.get(Collaborative, data.collaborative_id) is None:
+    collaborative = session.get(Collaborative, data.collaborative_id)
+    if collaborative is None:
         raise InvalidInput.at(
             ("body", "collaborative_id"), f"No collaborative with id {data.collaborative_id}."
         )
+    _check_window(collaborative, "starts_at", data.starts_at)
+    _check_window(collaborative, "ends_at", data.ends_at)
     meeting = Meeting(**data.model_dump())
     session.add(meeting)
     session.flush()
@@ -69,6 +81,10 @@ def update_meeting(session: Session, meeting: Meeting, changes: dict[str, Any]) 
         changes.get("ends_at", meeting.ends_at),
         field="ends_at" if "ends_at" in changes else "starts_at",
     )
+    collaborative = session.get_one(Collaborative, meeting.collaborative_id)
+    for field in ("starts_at", "ends_at"):
+        if field in changes:
+            _check_window(collaborative, field, changes[field])
     apply_changes(meeting, changes)
     session.flush()
     return meeting

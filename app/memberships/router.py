@@ -5,8 +5,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from app.auth.access import ensure_may_set, ensure_team_in_reach
+from app.auth.access import ensure_may_add_membership, ensure_may_set, ensure_team_in_reach
 from app.auth.dependencies import Reader, TeamManager
+from app.clock import today
 from app.concurrency import require_current
 from app.deps import Cursor, IfMatch, Limit, SessionDep
 from app.memberships import service
@@ -69,6 +70,7 @@ def add_membership(
     ensure_team_in_reach(principal, team)
     if body.role == MembershipRole.LEAD:
         ensure_may_set(principal, ["role"], ["role"])
+    ensure_may_add_membership(principal, body.left_on, today())
     membership = service.add_membership(session, team, body)
     created(response, f"{request.url.path}/{membership.member_id}", membership)
     return membership

@@ -1,6 +1,7 @@
 """Joining, leaving and changing role in a team, under the size and lead rules."""
 
 import uuid
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
@@ -80,6 +81,31 @@ def _check_lead_not_lost(team: Team, membership: Membership) -> None:
         )
 
 
+def _check_window(
+    collaborative: Collaborative,
+    joined_on: date | None,
+    left_on: date | None,
+    *,
+    defaulted: bool = False,
+) -> None:
+    """Memberships lie within the collaborative's time: joining from a year before its start
+    (recruitment) to its end, leaving up to a year after its end."""
+    if joined_on is not None and not (
+        collaborative.earliest_joining <= joined_on <= collaborative.ends_on
+    ):
+        message = (
+            f"must lie between {collaborative.earliest_joining} and {collaborative.ends_on}"
+            f" (the collaborative runs from {collaborative.starts_on} to {collaborative.ends_on})"
+        )
+        if defaulted:
+            message = f"defaults to today, which is outside the collaborative; send it: {message}"
+        raise InvalidInput.at(("body", "joined_on"), message)
+    if left_on is not None and left_on > collaborative.latest_leaving:
+        raise InvalidInput.at(
+            ("body", "left_on"), f"must not be after {collaborative.latest_leaving}"
+        )
+
+
 def add_membership(session: Session, team: Team, data: MembershipCreate) -> Membership:
     if session.get(Member, data.member_id) is None:
         raise InvalidInput.at(("body", "member_id"), f"No member with id {data.member_id}.")
@@ -91,6 +117,13 @@ def add_membership(session: Session, team: Team, data: MembershipCreate) -> Memb
         left_on=data.left_on,
     )
     check_dates(membership.joined_on, membership.left_on)
+    collaborative = session.get_one(Collaborative, team.collaborative_id)
+    _check_window(
+        collaborative,
+        membership.joined_on,
+        membership.left_on,
+        defaulted=data.joined_on is None,
+    )
     if membership.is_current(today()):
         if _current_membership(session, team.id, data.member_id) is not None:
             raise Conflict(
@@ -146,6 +179,11 @@ def update_membership(
     handover: bool = False,
 ) -> Membership:
     check_dates(changes.get("joined_on", membership.joined_on), changes.get("left_on"))
+    _check_window(
+        session.get_one(Collaborative, team.collaborative_id),
+        changes.get("joined_on"),
+        changes.get("left_on"),
+    )
     role = changes.get("role", membership.role)
     leaving = changes.get("left_on") is not None and changes["left_on"] <= today()
     if (role != MembershipRole.LEAD or leaving) and membership.role == MembershipRole.LEAD:

@@ -21,8 +21,9 @@ from app.teams.schemas import TeamCreate, TeamRead, TeamUpdate
 
 router = APIRouter(prefix="/teams", tags=["teams"])
 
-# Selection and coaching are the programme lead's decisions, not the team's.
-PRIVILEGED_FIELDS = ("status", "coach_id")
+# Selection and coaching are the programme lead's decisions, not the team's; so are the
+# organisations, since they decide which trust's systems may reach the team.
+PRIVILEGED_FIELDS = ("status", "coach_id", "organisation_ids")
 
 
 def _as_read(session: Session, teams: Sequence[Team]) -> list[TeamRead]:
