@@ -19,6 +19,8 @@ class TrustedIssuer(BaseModel):
     audience: str
     jwks_url: str = Field(pattern=r"^https://")
     algorithm: Literal["RS256", "ES256"] = "RS256"
+    # Entra ID access tokens live 60-90 minutes; a longer-lived one is refused.
+    max_lifetime_minutes: int = Field(default=24 * 60, ge=1, le=7 * 24 * 60)
 
 
 class Settings(BaseSettings):

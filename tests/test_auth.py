@@ -263,6 +263,32 @@ ATTACKS: dict[str, tuple[Forger, str]] = {
         ),
         "invalid signature",
     ),
+    "ten_year_lifetime": (
+        lambda app, sub: forge.es256(
+            _key(app).private_pem,
+            _key(app).kid,
+            _claims(app, sub, exp=int(time.time()) + 10 * 365 * 24 * 3600),
+        ),
+        "token lifetime longer than this service issues",
+    ),
+    "exp_as_a_string": (
+        lambda app, sub: forge.es256(
+            _key(app).private_pem,
+            _key(app).kid,
+            _claims(app, sub, exp=str(int(time.time()) + 600)),
+        ),
+        "invalid claims: exp must be a whole number",
+    ),
+    "iat_as_a_boolean": (
+        lambda app, sub: forge.es256(
+            _key(app).private_pem, _key(app).kid, _claims(app, sub, iat=True)
+        ),
+        "invalid claims: iat must be a whole number",
+    ),
+    "sub_as_a_number": (
+        lambda app, sub: forge.es256(_key(app).private_pem, _key(app).kid, _claims(app, 12345)),
+        "invalid claims: sub must be a string",
+    ),
     "over_8_kib": (
         lambda app, sub: forge.es256(
             _key(app).private_pem, _key(app).kid, _claims(app, sub, padding="x" * 9000)

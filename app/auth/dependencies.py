@@ -34,7 +34,10 @@ def verifier_for(settings: Settings, keyring: Keyring) -> tokens.Verifier:
     keys = keyring.verifying(utc_now(), timedelta(minutes=settings.access_token_minutes))
     pems = {kid: key.public_pem for kid, key in keys.items()}
     return tokens.Verifier(
-        issuer=settings.token_issuer, audience=settings.token_audience, key_for=pems.get
+        issuer=settings.token_issuer,
+        audience=settings.token_audience,
+        key_for=pems.get,
+        max_lifetime_seconds=settings.access_token_minutes * 60,
     )
 
 
@@ -52,6 +55,7 @@ def external_verifier(trusted: TrustedIssuer, cache: JwksCache) -> tokens.Verifi
         issuer=trusted.issuer,
         audience=trusted.audience,
         key_for=key_for,
+        max_lifetime_seconds=trusted.max_lifetime_minutes * 60,
         algorithm=trusted.algorithm,
         token_type=None,
         required_claims=("iss", "aud", "sub", "exp", "iat"),

@@ -41,6 +41,9 @@ class Verifier:
     issuer: str
     audience: str
     key_for: KeyLookup
+    # The longest a token may live (exp - iat): a validly signed token that claims more was
+    # not issued as configured, and is refused.
+    max_lifetime_seconds: int
     algorithm: str = ALGORITHM
     token_type: str | None = ACCESS_TOKEN_TYPE
     required_claims: tuple[str, ...] = REQUIRED_CLAIMS
@@ -106,6 +109,7 @@ def verify(token: str, verifier: Verifier) -> dict[str, Any]:
     options = {f"require_{claim}": True for claim in verifier.required_claims} | {
         "leeway": LEEWAY_SECONDS
     }
+    _check_claim_types(jwt.get_unverified_claims(token))
     try:
         claims: dict[str, Any] = jwt.decode(
             token,
@@ -126,4 +130,29 @@ def verify(token: str, verifier: Verifier) -> dict[str, Any]:
         raise TokenRejected("invalid signature") from None
     if not isinstance(claims.get("iat"), int) or claims["iat"] > time.time() + LEEWAY_SECONDS:
         raise TokenRejected("token issued in the future")
+    if claims["exp"] - claims["iat"] > verifier.max_lifetime_seconds:
+        raise TokenRejected("token lifetime longer than this service issues")
     return claims
+
+
+# The registered claims and the JSON types RFC 7519 4.1 gives them; python-jose would read
+# "exp": "9999999999" as a number, so each is checked before it looks.
+_NUMERIC_DATES = ("exp", "iat", "nbf")
+_STRINGS = ("iss", "sub", "jti")
+
+
+def _check_claim_types(claims: dict[str, Any]) -> None:
+    for name in _NUMERIC_DATES:
+        value = claims.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise TokenRejected(f"invalid claims: {name} must be a whole number of seconds")
+    for name in _STRINGS:
+        value = claims.get(name)
+        if value is not None and not isinstance(value, str):
+            raise TokenRejected(f"invalid claims: {name} must be a string")
+    audience = claims.get("aud")
+    if audience is not None and not (
+        isinstance(audience, str)
+        or (isinstance(audience, list) and all(isinstance(item, str) for item in audience))
+    ):
+        raise TokenRejected("invalid claims: aud must be a string or a list of strings")
