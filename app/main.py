@@ -32,6 +32,7 @@ from app.middleware import CatchAll, JsonBodyGuard, SecurityHeaders
 from app.migrate import head_revision
 from app.organisations.router import router as organisations_router
 from app.problems import Problem, install_problem_handlers
+from app.ratelimit import RateLimiter
 from app.rebases.router import router as rebases_router
 from app.teams.router import router as teams_router
 
@@ -97,6 +98,7 @@ def create_app(
     app.state.settings = settings
     app.state.sessionmaker = session_factory
     app.state.engine = app_engine
+    app.state.chart_limiter = RateLimiter(settings.chart_requests_per_minute)
     app.state.head_revision = head_revision()
     app.state.keyring = keys.load_or_create(settings.data_dir)
     app.state.trusted_issuers = {

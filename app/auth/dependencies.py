@@ -11,7 +11,6 @@ from app.auth.jwks import JwksCache, KeyFetchFailed
 from app.auth.keys import Keyring
 from app.auth.principal import (
     ADMINISTER,
-    CHART,
     MANAGE_TEAM,
     OWN_PROFILE,
     READ,
@@ -120,7 +119,6 @@ class Allow:
 # the aliases below where the endpoint needs to know who is calling.
 CAN_READ = Depends(Allow(READ))
 CAN_ADMINISTER = Depends(Allow(ADMINISTER))
-CAN_CHART = Depends(Allow(CHART))
 Reader = Annotated[Principal, Depends(Allow(READ))]
 TeamManager = Annotated[Principal, Depends(Allow(MANAGE_TEAM))]
 DataRecorder = Annotated[Principal, Depends(Allow(RECORD_DATA))]

@@ -3,17 +3,20 @@
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.auth.access import ensure_team_in_reach
-from app.auth.dependencies import CAN_CHART, CAN_READ, Reader
+from app.auth.dependencies import CAN_READ, Allow, Reader
+from app.auth.principal import CHART, Principal
 from app.charts import service
 from app.charts.schemas import ChartRead, ChartRequest, DashboardRead, SeriesChartRead
 from app.charts.svg import Labels, render_svg
 from app.collaboratives import service as collaboratives_service
 from app.deps import SessionDep
+from app.errors import TooManyRequests
 from app.measures import service as measures_service
 from app.problems import guarded
+from app.ratelimit import RateLimiter
 from app.spc import Direction
 from app.teams import service as teams_service
 
@@ -32,6 +35,20 @@ SVG_RESPONSE: dict[int | str, dict[str, Any]] = {
 }
 
 
+def within_chart_rate(
+    request: Request, principal: Annotated[Principal, Depends(Allow(CHART))]
+) -> Principal:
+    """The CHART permission, and the caller's allowance of posted charts per minute."""
+    limiter: RateLimiter = request.app.state.chart_limiter
+    wait = limiter.take(principal.actor)
+    if wait is not None:
+        raise TooManyRequests(
+            "Too many charts posted this minute; wait before posting more.",
+            retry_after_seconds=wait,
+        )
+    return principal
+
+
 def wants_svg(request: Request, output: str | None) -> bool:
     if output is not None:
         return output == "svg"
@@ -41,15 +58,18 @@ def wants_svg(request: Request, output: str | None) -> bool:
 
 @router.post(
     "/spc/charts",
-    dependencies=[CAN_CHART],
+    dependencies=[Depends(within_chart_rate)],
     summary="Chart a posted series",
     response_model=ChartRead,
-    responses={**SVG_RESPONSE, **guarded(400, 413, 415, 422)},
+    responses={**SVG_RESPONSE, **guarded(400, 413, 415, 422, 429)},
 )
 def create_chart(body: ChartRequest, request: Request, output: Format = None) -> Any:
     """Computes a run, XmR, P, U or C chart the NHS "Making Data Count" way, storing nothing:
     centre, limits and two-sigma lines per point, the special-cause rules, the Anhoej runs
-    analysis per period, the variation icon and the assurance against `target`."""
+    analysis per period, the variation icon and the assurance against `target`.
+
+    At most 2,000 points; each caller may post 60 charts a minute (`QI_CHART_REQUESTS_PER_MINUTE`),
+    then 429 with `Retry-After`."""
     points = [point.as_series_point() for point in body.points]
     chart = service.chart_or_invalid(points, body.options())
     if wants_svg(request, output):

@@ -18,7 +18,8 @@ from app.spc import (
     VariationIcon,
 )
 
-MAX_POINTS = 10_000
+# Enough for forty years of weekly data; a bound on the work one request can ask for.
+MAX_POINTS = 2_000
 
 
 class ChartPointIn(InputModel):
