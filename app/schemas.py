@@ -16,6 +16,8 @@ from pydantic import (
     StringConstraints,
 )
 
+from app.spc.validation import MAX_MAGNITUDE  # finite and never large enough to overflow
+
 # No NUL characters: PostgreSQL cannot store them, and no honest text contains them.
 NO_NUL = r"^[^\x00]*$"
 
@@ -57,8 +59,6 @@ ISO_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 # narrower windows of their own (a collaborative's dates, a data point's baseline window).
 EARLIEST_DATE = date(1900, 1, 1)
 LATEST_DATE = date(2999, 12, 31)
-# Numbers: finite, and no larger than any real measure, so sums and limits stay finite.
-MAX_MAGNITUDE = 1e12
 
 
 def _within_calendar(value: date) -> date:

@@ -1,15 +1,18 @@
 """The conventions every endpoint shares: problems, limits, media types, ETags, probes."""
 
+import http.client
 import json
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from app.config import Settings
 from app.main import create_app
 from tests import api
 from tests.api import API, assert_problem
+from tests.live import serving
 
 
 class TestErrors:
@@ -210,3 +213,32 @@ class TestHardening:
                 f"{API}/teams", headers=asked | {"Origin": "https://evil.example"}
             )
             assert "access-control-allow-origin" not in theirs.headers
+
+
+def test_an_unexpected_error_is_a_500_problem_and_the_connection_stays_usable(
+    app: FastAPI,
+) -> None:
+    """Over a real server: after a 500 the same keep-alive connection serves the next request
+    (an exception that escaped the app used to make the server close it)."""
+
+    def broken() -> None:
+        raise RuntimeError("a bug")
+
+    app.add_api_route("/broken", broken, tags=["test"])
+    with serving(app) as url:
+        connection = http.client.HTTPConnection(url.removeprefix("http://"), timeout=10)
+        connection.request("GET", "/broken")
+        first = connection.getresponse()
+        body = json.loads(first.read())
+        assert first.status == 500
+        assert first.getheader("content-type") == "application/problem+json"
+        assert body["detail"] == "An unexpected error occurred."
+        assert "a bug" not in json.dumps(body)
+        assert not first.will_close
+        socket_before = connection.sock
+        connection.request("GET", "/livez")
+        second = connection.getresponse()
+        assert second.status == 200
+        assert json.loads(second.read()) == {"status": "pass"}
+        assert connection.sock is socket_before
+        connection.close()

@@ -13,6 +13,7 @@ from app.db import with_retries
 from app.errors import FieldProblem, InvalidInput
 from app.measures.models import ChartType, Measure
 from app.pagination import paginate
+from app.spc.validation import MIN_DENOMINATOR
 from app.teams.models import Team
 
 FRACTION_FIELDS = ("numerator", "denominator")
@@ -29,6 +30,8 @@ def _point_problems(measure: Measure, point: DataPointIn) -> list[tuple[str, str
             problems.append(("value", "send numerator and denominator instead of value"))
         if point.denominator is not None and point.denominator <= 0:
             problems.append(("denominator", "must be greater than 0"))
+        elif point.denominator is not None and point.denominator < MIN_DENOMINATOR:
+            problems.append(("denominator", "must be at least 0.001"))
         if point.numerator is not None and point.numerator < 0:
             problems.append(("numerator", "must not be negative"))
         if (

@@ -7,6 +7,10 @@ from typing import NamedTuple
 
 from app.spc.model import ChartOptions, ChartType, Problem, SeriesError, SeriesPoint
 
+# No real measure comes near these, and within them no sum, ratio or limit can overflow: a
+# ratio is at most 1e12 / 1e-3 = 1e15 before `multiply` (at most 1e6 for the API).
+MAX_MAGNITUDE = 1e12
+MIN_DENOMINATOR = 1e-3
 MIN_FIX_AFTER_N_POINTS = 12  # spc-rules.md 2.1: fix_after_n_points must be >= 12
 SIGNIFICANCE_CHOICES = (6, 7)  # spc-rules.md 2.4.6
 
@@ -99,11 +103,15 @@ def _non_finite(column: list[float | None], field: str, problems: list[Problem])
     # Fast path: a sum is finite when every term is (overflow only sends us to the slow path);
     # filter(None, ...) skips the nulls (and zeros, which do not change the sum) at C speed.
     total = sum(filter(None, column))
-    if total - total == 0:
+    if total - total == 0 and max(map(abs, filter(None, column)), default=0) <= MAX_MAGNITUDE:
         return set()
     bad = {i for i, v in enumerate(column) if v is not None and not math.isfinite(v)}
     problems.extend((("points", i, field), "must be a finite number") for i in sorted(bad))
-    return bad
+    huge = {
+        i for i, v in enumerate(column) if v is not None and i not in bad and abs(v) > MAX_MAGNITUDE
+    }
+    problems.extend((("points", i, field), "must be between -1e12 and 1e12") for i in sorted(huge))
+    return bad | huge
 
 
 def _check_fractions(
@@ -126,6 +134,8 @@ def _check_fractions(
             continue
         if d <= 0:
             problems.append((("points", i, "denominator"), "must be greater than 0"))
+        elif d < MIN_DENOMINATOR:
+            problems.append((("points", i, "denominator"), "must be at least 0.001"))
         elif is_p and not 0 <= x <= d:
             problems.append((("points", i, "numerator"), "must be between 0 and the denominator"))
         elif x < 0:

@@ -269,3 +269,55 @@ def test_the_summary_is_the_charts_last_point(
         len(full.points),
     )
     assert (summary.variation_icon, summary.assurance) == (full.variation_icon, full.assurance)
+
+
+# The largest values the API accepts (|value| <= 1e12, denominators >= 0.001, multiply up to
+# 1e6), mixed with ordinary ones: every number the engine returns is finite.
+extremes = st.one_of(
+    st.sampled_from([-1e12, 1e12, 0.0, 1.0, -1.0]), st.floats(-1e12, 1e12, allow_nan=False)
+)
+big_counts = st.one_of(st.sampled_from([0.0, 1e12]), st.integers(0, 10**12).map(float))
+denominators = st.one_of(st.sampled_from([1e-3, 1e12]), st.floats(1e-3, 1e12))
+
+
+@st.composite
+def extreme_series(draw: st.DrawFn) -> tuple[ChartType, list[SeriesPoint], float]:
+    chart = draw(st.sampled_from(ChartType))
+    n = draw(st.integers(1, 40))
+    points = []
+    for k in range(n):
+        day = START + timedelta(weeks=k)
+        if chart in (ChartType.P, ChartType.U):
+            den = draw(denominators)
+            top = den if chart == ChartType.P else 1e12
+            points.append(SeriesPoint(day, None, draw(st.floats(0, top)), den))
+        elif chart == ChartType.C:
+            points.append(SeriesPoint(day, draw(big_counts)))
+        else:
+            points.append(SeriesPoint(day, draw(extremes)))
+    return chart, points, draw(st.sampled_from([1.0, 100.0, 1e6]))
+
+
+@given(extreme_series(), directions)
+def test_the_largest_allowed_values_never_overflow(
+    series: tuple[ChartType, list[SeriesPoint], float], direction: Direction
+) -> None:
+    chart_type, points, multiply = series
+    options = ChartOptions(
+        chart=chart_type, improvement_direction=direction, target=1e12, multiply=multiply
+    )
+    chart = compute_chart(points, options)
+    numbers = [
+        number
+        for point in chart.points
+        for number in (
+            point.value,
+            point.centre,
+            point.lower_limit,
+            point.upper_limit,
+            point.lower_warning,
+            point.upper_warning,
+        )
+        if number is not None
+    ] + [period.centre for period in chart.periods if period.centre is not None]
+    assert all(math.isfinite(number) for number in numbers)

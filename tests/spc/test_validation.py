@@ -72,9 +72,20 @@ def test_non_finite_numbers(bad: float) -> None:
     assert locations(values(1, 2), ChartOptions(chart=ChartType.P, multiply=bad)) == {("multiply",)}
 
 
-def test_non_finite_sum_overflow_is_not_a_false_alarm() -> None:
-    result = compute_chart(values(1e308, 1e308, 1.0), ChartOptions(chart=ChartType.RUN))
-    assert result.points[0].centre == 1e308
+def test_values_up_to_the_magnitude_bound_are_charted() -> None:
+    result = compute_chart(values(1e12, -1e12, 1.0), ChartOptions(chart=ChartType.RUN))
+    assert result.points[0].centre == 1.0
+
+
+def test_values_beyond_the_magnitude_bound_are_refused_each_by_name() -> None:
+    """Even when their sum is finite (1e308 - 1e308) or overflows: no chart of them could be
+    drawn or sent as JSON."""
+    points = values(1e308, -1e308, 1.0, 2e12)
+    with pytest.raises(SeriesError) as refused:
+        compute_chart(points, ChartOptions(chart=ChartType.RUN))
+    assert list(refused.value.problems) == [
+        (("points", i, "value"), "must be between -1e12 and 1e12") for i in (0, 1, 3)
+    ]
 
 
 @pytest.mark.parametrize("options", [P, U], ids=["p", "u"])
