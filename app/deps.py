@@ -25,6 +25,16 @@ def audit_trail(request: Request) -> AuditTrail:
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+def read_only(request: Request) -> None:
+    """Declares a route that writes nothing although its method is not a safe one (a POST
+    that computes): its transaction then does not hold SQLite's write lock while it works.
+    List it first in the route's dependencies, before anything that opens the session."""
+    request.state.read_only = True
+
+
+READ_ONLY = Depends(read_only)
+
+
 def get_session(request: Request) -> Iterator[Session]:
     """One transaction per request: committed when the endpoint returns, rolled back on error.
     The audit events are written afterwards in their own transaction, so a refused request is
@@ -32,7 +42,10 @@ def get_session(request: Request) -> Iterator[Session]:
     factory = request.app.state.sessionmaker
     trail = audit_trail(request)
     try:
-        with transaction(factory, writes=request.method not in SAFE_METHODS) as session:
+        writes = request.method not in SAFE_METHODS and not getattr(
+            request.state, "read_only", False
+        )
+        with transaction(factory, writes=writes) as session:
             yield session
     finally:
         trail.flush(factory)

@@ -9,8 +9,7 @@ AppError(detail)                     any failure a client can act on
 ├── PreconditionFailed        412    If-Match names a version that is no longer current
 ├── InvalidInput              422    well-formed but invalid; `errors` name each field
 ├── PreconditionRequired      428    a change without If-Match
-├── TooManyRequests           429    too many requests; `Retry-After` says when to retry
-└── Unavailable               503    the service cannot do it now; `Retry-After` says when to retry
+└── TooManyRequests           429    too many requests; `Retry-After` says when to retry
 """
 
 from dataclasses import dataclass
@@ -72,16 +71,6 @@ class TooManyRequests(AppError):
     status_code = 429
     slug = "too-many-requests"
     title = "Too many requests"
-
-    def __init__(self, detail: str, *, retry_after_seconds: int) -> None:
-        super().__init__(detail)
-        self.headers = {"Retry-After": str(retry_after_seconds)}
-
-
-class Unavailable(AppError):
-    status_code = 503
-    slug = "unavailable"
-    title = "Service unavailable"
 
     def __init__(self, detail: str, *, retry_after_seconds: int) -> None:
         super().__init__(detail)

@@ -12,7 +12,7 @@ from app.charts import service
 from app.charts.schemas import ChartRead, ChartRequest, DashboardRead, SeriesChartRead
 from app.charts.svg import Labels, render_svg
 from app.collaboratives import service as collaboratives_service
-from app.deps import SessionDep
+from app.deps import READ_ONLY, SessionDep
 from app.errors import TooManyRequests
 from app.measures import service as measures_service
 from app.problems import guarded
@@ -58,7 +58,7 @@ def wants_svg(request: Request, output: str | None) -> bool:
 
 @router.post(
     "/spc/charts",
-    dependencies=[Depends(within_chart_rate)],
+    dependencies=[READ_ONLY, Depends(within_chart_rate)],
     summary="Chart a posted series",
     response_model=ChartRead,
     responses={**SVG_RESPONSE, **guarded(400, 413, 415, 422, 429)},

@@ -1,6 +1,5 @@
 """Charts of stored series: reading the points and the measure's settings, then the engine."""
 
-import threading
 import uuid
 from bisect import bisect_left
 from collections.abc import Sequence
@@ -14,7 +13,7 @@ from sqlalchemy.orm import Session
 from app.charts.schemas import Annotation, DashboardCell, DashboardRead
 from app.collaboratives.models import Collaborative
 from app.data_points.models import DataPoint
-from app.errors import FieldProblem, InvalidInput, NotFound, Unavailable
+from app.errors import FieldProblem, InvalidInput, NotFound
 from app.measures.models import ChartType as MeasureChart
 from app.measures.models import Measure
 from app.rebases.models import Rebase
@@ -30,18 +29,9 @@ from app.spc import (
 )
 from app.teams.models import PLACE_TAKING_STATUSES, Team
 
-# Posted charts are pure CPU. Running at most two at once (one per core) keeps the other
-# threads, and the event loop that answers /livez, from waiting behind them for the GIL.
-_COMPUTE_SLOTS = threading.BoundedSemaphore(2)
-SLOT_WAIT_SECONDS = 10
-
 
 def chart_or_invalid(points: Sequence[SeriesPoint], options: ChartOptions) -> ChartResult:
     """Run the engine; its input problems become a 422 naming each body field."""
-    if not _COMPUTE_SLOTS.acquire(timeout=SLOT_WAIT_SECONDS):
-        raise Unavailable(
-            "Too many charts are being computed; try again shortly.", retry_after_seconds=2
-        )
     try:
         return compute_chart(points, options)
     except SeriesError as error:
@@ -49,8 +39,6 @@ def chart_or_invalid(points: Sequence[SeriesPoint], options: ChartOptions) -> Ch
             f"{len(error.problems)} problem(s) in the series.",
             [FieldProblem(("body", *loc), message) for loc, message in error.problems],
         ) from None
-    finally:
-        _COMPUTE_SLOTS.release()
 
 
 def options_for(measure: Measure, rebase: Sequence[date] = ()) -> ChartOptions:
