@@ -75,7 +75,10 @@ def test_an_address_over_its_limit_still_lets_a_correct_password_in(
 
 
 def test_retry_after_is_the_time_until_the_next_attempt_is_admitted(
-    browser: TestClient, session_factory: sessionmaker[Session], password_hash: str
+    browser: TestClient,
+    client: TestClient,
+    session_factory: sessionmaker[Session],
+    password_hash: str,
 ) -> None:
     """Five failures, the oldest ten minutes ago: the account is admitted again in five."""
     (email,) = accounts(session_factory, password_hash, 1)
@@ -94,6 +97,10 @@ def test_retry_after_is_the_time_until_the_next_attempt_is_admitted(
     refused = sign_in(browser, email, TEST_PASSWORD)
     assert "this account" in assert_problem(refused, 429)["detail"]
     assert 5 * 60 - 5 <= int(refused.headers["retry-after"]) <= 5 * 60
+    events = client.get(f"{API}/audit-events", params={"action": "sign_in"}).json()["items"]
+    assert [(e["outcome"], e["subject"], e["reason"]) for e in events] == [
+        ("denied", email, "too many attempts")
+    ]
 
 
 def test_a_success_does_not_count_against_the_limit(

@@ -92,6 +92,28 @@ def sign_in_limits(settings: Settings) -> limits.SignInLimits:
     )
 
 
+def _admit(
+    factory: sessionmaker[Session],
+    settings: Settings,
+    trail: AuditTrail,
+    grant: str,
+    action: str,
+    subject: str,
+) -> limits.Attempt:
+    """The attempt, admitted and recorded as pending; a refusal is audited, then raised."""
+    try:
+        return limits.admit(
+            factory,
+            sign_in_limits(settings),
+            grant=grant,
+            subject=subject,
+            address=trail.client_address,
+        )
+    except TooManyRequests:
+        trail.record(action, "denied", subject=subject, reason="too many attempts")
+        raise
+
+
 def _refuse(attempt: limits.Attempt, detail: str, error: str) -> NoReturn:
     """401, or 429 once the caller's address is over its limit (a wrong guess either way)."""
     if attempt.address_wait is not None:
@@ -116,13 +138,7 @@ def password_grant(
     password: str,
 ) -> TokenGrant:
     email = email.strip().lower()
-    attempt = limits.admit(
-        factory,
-        sign_in_limits(settings),
-        grant="password",
-        subject=email,
-        address=trail.client_address,
-    )
+    attempt = _admit(factory, settings, trail, "password", "sign_in", email)
     with transaction(factory, writes=False) as session:
         user = session.scalar(select(User).where(User.email == email))
     # Verified even without an account, so timing does not reveal which emails exist.
@@ -208,13 +224,7 @@ def client_grant(
     client_secret: str,
     scope: str | None,
 ) -> TokenGrant:
-    attempt = limits.admit(
-        factory,
-        sign_in_limits(settings),
-        grant="client_credentials",
-        subject=client_id,
-        address=trail.client_address,
-    )
+    attempt = _admit(factory, settings, trail, "client_credentials", "client_sign_in", client_id)
     with transaction(factory, writes=False) as session:
         try:
             client = session.get(Client, uuid.UUID(client_id))
