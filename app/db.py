@@ -10,7 +10,18 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, DateTime, Engine, Enum, MetaData, create_engine, event, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    DateTime,
+    Engine,
+    Enum,
+    MetaData,
+    String,
+    create_engine,
+    event,
+    select,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SATimeoutError
@@ -101,6 +112,17 @@ class Resource:
 
 ModelT = TypeVar("ModelT", bound=Base)
 T = TypeVar("T")
+
+
+def fit(value: str | None, column: ColumnElement[Any]) -> str | None:
+    """`value` as `column` can store it: without NUL characters (PostgreSQL cannot store
+    them) and cut to the column's length. For text recorded, not text validated: an audit
+    row or a sign-in attempt must be written whatever the caller sent."""
+    if value is None:
+        return None
+    value = value.replace("\x00", "")
+    limit = column.type.length if isinstance(column.type, String) else None
+    return value[:limit] if limit else value
 
 
 def get_or_404(session: Session, model: type[ModelT], ident: uuid.UUID, name: str) -> ModelT:

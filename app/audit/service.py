@@ -14,24 +14,27 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import String, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, make_transient, sessionmaker
 
 from app.audit.models import AuditEvent
-from app.db import transaction, utc_now
+from app.db import fit, transaction, utc_now
 from app.pagination import paginate
 
 logger = logging.getLogger(__name__)
 
 
-def clean(value: str | None, column: str) -> str | None:
-    """`value` without NUL characters (PostgreSQL cannot store them) and cut to the column."""
-    if value is None:
-        return None
-    column_type = AuditEvent.__table__.c[column].type
-    limit = column_type.length if isinstance(column_type, String) else None
-    value = value.replace("\x00", "")
-    return value[:limit] if limit else value
+# The text columns of an event, each filled from the request or the caller.
+TEXT_FIELDS = (
+    "actor",
+    "action",
+    "outcome",
+    "subject",
+    "reason",
+    "method",
+    "path",
+    "client_address",
+)
 
 
 @dataclass
@@ -64,7 +67,8 @@ class AuditTrail:
             "path": self.path,
             "client_address": self.client_address,
         }
-        cleaned = {name: clean(value, name) for name, value in fields.items()}
+        columns = AuditEvent.__table__.c
+        cleaned = {name: fit(value, columns[name]) for name, value in fields.items()}
         # Id and time now, not at the write: a retried event keeps when it happened.
         self.events.append(AuditEvent(id=uuid.uuid4(), occurred_at=utc_now(), **cleaned))
 
@@ -102,7 +106,7 @@ class AuditWriter:
         except Exception as error:  # down, busy or anything else: never the request's problem
             logger.warning("audit write failed (%s); will retry", type(error).__name__)
             for event in events:
-                _detach(event)
+                make_transient(event)  # addable to a new session again
             return False
         return True
 
@@ -132,11 +136,6 @@ class AuditWriter:
                     self._waiting.popleft()
                 logger.info("audit backlog: %d event(s) written", len(batch))
 
-    @property
-    def waiting(self) -> int:
-        with self._lock:
-            return sum(len(batch) for batch in self._waiting)
-
 
 _writers: "WeakKeyDictionary[sessionmaker[Session], AuditWriter]" = WeakKeyDictionary()
 _writers_lock = threading.Lock()
@@ -150,22 +149,8 @@ def writer_for(factory: sessionmaker[Session]) -> AuditWriter:
         return writer
 
 
-def _detach(event: AuditEvent) -> None:
-    """Make a rolled-back event addable to a new session again."""
-    make_transient(event)
-
-
 def _summary(event: AuditEvent) -> dict[str, str | None]:
-    return {
-        "actor": event.actor,
-        "action": event.action,
-        "outcome": event.outcome,
-        "subject": event.subject,
-        "reason": event.reason,
-        "method": event.method,
-        "path": event.path,
-        "client_address": event.client_address,
-    }
+    return {name: getattr(event, name) for name in TEXT_FIELDS}
 
 
 def list_events(

@@ -21,9 +21,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, delete, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.audit.service import clean
 from app.auth.models import SignInAttempt
-from app.db import transaction, utc_now
+from app.db import fit, transaction, utc_now
 from app.errors import TooManyRequests
 
 PENDING, FAILURE, SUCCESS = "pending", "failure", "success"
@@ -82,8 +81,9 @@ def admit(
 ) -> Attempt:
     """Record the attempt as pending and return it, or raise TooManyRequests (recording
     nothing) when the account has used its attempts in the window."""
-    subject = clean(subject, "subject") or ""
-    address = clean(address, "client_address")
+    columns = SignInAttempt.__table__.c
+    subject = fit(subject, columns.subject) or ""
+    address = fit(address, columns.address)
     now = utc_now()
     with transaction(factory) as session:
         _name_lock(session, grant, subject)
