@@ -1,23 +1,17 @@
 """The `qicollab` command line: serve, migrate, demo, accounts, clients, keys, OpenAPI."""
 
 import argparse
-import getpass
 import json
 import secrets
 import sys
-import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import timedelta
 
 import uvicorn
-from sqlalchemy.orm import Session
 
-from app.audit.service import AuditTrail
-from app.auth import accounts, keys
-from app.auth.models import Role, Scope
+from app import admin_cli
+from app.auth import keys
 from app.config import get_settings
-from app.db import make_engine, make_sessionmaker
 from app.demo import clear_database, create_demo_accounts, database_is_empty, load_demo
 from app.errors import AppError
 from app.main import create_app
@@ -28,27 +22,13 @@ def _migrate() -> None:
     upgrade(get_settings().database_url)
 
 
-@contextmanager
-def _transaction() -> Iterator[tuple[Session, AuditTrail]]:
-    """One transaction for a command, with its audit events written after it."""
-    engine = make_engine(get_settings().database_url)
-    factory = make_sessionmaker(engine)
-    trail = AuditTrail(actor="cli", method="CLI")
-    try:
-        with factory.begin() as session:
-            yield session, trail
-        trail.flush(factory)
-    finally:
-        engine.dispose()
-
-
 def _demo_password(email: str) -> str:
     configured = get_settings().demo_password
     return configured.get_secret_value() if configured else secrets.token_urlsafe(12)
 
 
 def _load_demo(*, force: bool, only_if_empty: bool = False) -> int:
-    with _transaction() as (session, trail):
+    with admin_cli.cli_transaction() as (session, trail):
         if not database_is_empty(session):
             if only_if_empty:
                 return 0
@@ -94,47 +74,6 @@ def _openapi() -> int:
     return 0
 
 
-def _read_password() -> str:
-    """From the terminal without echo, or the first line of standard input in scripts."""
-    if sys.stdin.isatty():
-        return getpass.getpass("Password: ")
-    return sys.stdin.readline().rstrip("\n")
-
-
-def _users(args: argparse.Namespace) -> int:
-    with _transaction() as (session, trail):
-        if args.action == "add":
-            user = accounts.create_user(
-                session,
-                trail,
-                email=args.email,
-                password=_read_password(),
-                role=Role(args.role),
-                team_ids=args.team or [],
-                member_id=args.member,
-            )
-            print(f"Created {user.role.value} account {user.email} ({user.id}).")
-        else:
-            user = accounts.disable_user(session, trail, args.email)
-            print(f"Disabled {user.email}; its tokens stop working at once.")
-    return 0
-
-
-def _clients(args: argparse.Namespace) -> int:
-    with _transaction() as (session, trail):
-        client, secret = accounts.create_client(
-            session,
-            trail,
-            name=args.name,
-            scopes=[Scope(scope) for scope in args.scopes],
-            organisation_codes=args.organisation or [],
-        )
-    print(f"client_id:     {client.id}")
-    print(f"client_secret: {secret}")
-    print("Keep the secret now: it is stored only as a hash and cannot be shown again.")
-    return 0
-
-
 def _rotate_keys() -> int:
     settings = get_settings()
     keyring = keys.rotate(settings.data_dir, timedelta(minutes=settings.access_token_minutes))
@@ -162,27 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help="delete everything in the database first"
     )
     commands.add_parser("openapi", help="print the OpenAPI spec as JSON")
-    users = commands.add_parser("users", help="people's accounts").add_subparsers(
-        dest="action", required=True
-    )
-    add_user = users.add_parser("add", help="create an account; the password is read from stdin")
-    add_user.add_argument("email")
-    add_user.add_argument("--role", required=True, choices=[role.value for role in Role])
-    add_user.add_argument("--team", type=uuid.UUID, action="append", help="a team a coach coaches")
-    add_user.add_argument("--member", type=uuid.UUID, help="the member record of a member")
-    disable = users.add_parser("disable", help="disable an account")
-    disable.add_argument("email")
-    clients = commands.add_parser("clients", help="machine clients").add_subparsers(
-        dest="action", required=True
-    )
-    add_client = clients.add_parser("add", help="create a client and print its secret once")
-    add_client.add_argument("name")
-    add_client.add_argument(
-        "--scopes", nargs="+", required=True, choices=[scope.value for scope in Scope]
-    )
-    add_client.add_argument(
-        "--organisation", action="append", help="ODS code of an organisation it acts for"
-    )
+    admin_cli.add_commands(commands)
     keys_command = commands.add_parser("keys", help="token signing keys").add_subparsers(
         dest="action", required=True
     )
@@ -202,10 +121,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "demo":
             _migrate()
             return _load_demo(force=args.force)
-        if args.command == "users":
-            return _users(args)
-        if args.command == "clients":
-            return _clients(args)
+        if args.command in ("users", "clients"):
+            return admin_cli.run(args)
         if args.command == "keys":
             return _rotate_keys()
     except AppError as error:

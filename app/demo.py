@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.accounts.service import create_account
 from app.attendance.models import Attendance, AttendanceStatus
 from app.audit.service import AuditTrail
-from app.auth.accounts import create_user
 from app.auth.models import Role
 from app.collaboratives.models import Collaborative
 from app.data_points.models import DataPoint
@@ -315,35 +315,27 @@ def _in_team(membership: Membership, on: date) -> bool:
 def create_demo_accounts(
     session: Session, trail: AuditTrail, password_for: Callable[[str], str]
 ) -> list[tuple[str, Role, str]]:
-    """One account per role on the loaded demo: the programme lead, the first coach (for the
-    teams they coach) and the first team's lead. Returns (email, role, password) to print once."""
+    """One account per role on the loaded demo: the programme lead, the first team's coach
+    and its lead, each linked to their member record by email (the coach reaches the teams
+    whose coach they are). Returns (email, role, password) to print once."""
     first_team = session.scalars(select(Team).order_by(Team.created_at, Team.id)).first()
     assert first_team is not None, "load the demo first"
     assert first_team.coach_id is not None
     coach = session.get_one(Member, first_team.coach_id)
-    coached = list(session.scalars(select(Team.id).where(Team.coach_id == coach.id)))
     lead = session.scalars(
         select(Membership).where(
             Membership.team_id == first_team.id, Membership.role == MembershipRole.LEAD
         )
     ).one()
     lead_member = session.get_one(Member, lead.member_id)
-    wanted: list[tuple[str, Role, list[uuid.UUID], uuid.UUID | None]] = [
-        ("programme.lead@example.nhs.uk", Role.ADMIN, [], None),
-        (coach.email, Role.COACH, coached, None),
-        (lead_member.email, Role.MEMBER, [], lead_member.id),
+    wanted = [
+        ("programme.lead@example.nhs.uk", Role.ADMIN),
+        (coach.email, Role.COACH),
+        (lead_member.email, Role.MEMBER),
     ]
     created = []
-    for email, role, team_ids, member_id in wanted:
+    for email, role in wanted:
         password = password_for(email)
-        create_user(
-            session,
-            trail,
-            email=email,
-            password=password,
-            role=role,
-            team_ids=team_ids,
-            member_id=member_id,
-        )
+        create_account(session, trail, email=email, role=role, password=password)
         created.append((email, role, password))
     return created

@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import health
+from app.accounts.router import me_router
+from app.accounts.router import router as accounts_router
 from app.attendance.router import router as attendance_router
 from app.audit.router import router as audit_router
 from app.auth import keys
@@ -19,6 +21,7 @@ from app.auth.jwks import JwksCache
 from app.auth.router import keys_router
 from app.auth.router import router as auth_router
 from app.charts.router import router as charts_router
+from app.clients.router import router as clients_router
 from app.collaboratives.router import router as collaboratives_router
 from app.config import Settings, get_settings
 from app.data_points.router import router as data_points_router
@@ -63,6 +66,9 @@ API_ROUTERS = [
     meetings_router,
     attendance_router,
     charts_router,
+    me_router,
+    accounts_router,
+    clients_router,
     audit_router,
 ]
 

@@ -8,7 +8,6 @@ from app.auth.models import (
     SignInAttempt,
     User,
     client_organisations,
-    coached_teams,
 )
 from app.collaboratives.models import Collaborative
 from app.data_points.models import DataPoint
@@ -41,6 +40,5 @@ __all__ = [
     "Team",
     "User",
     "client_organisations",
-    "coached_teams",
     "team_organisations",
 ]

@@ -61,6 +61,17 @@ def membership(client: TestClient, team_id: str, member_id: str, role: str = "me
     )
 
 
+def coach(client: TestClient, organisation_id: str, *team_ids: str) -> dict[str, Any]:
+    """A new member made the coach of these teams (the teams' `coach_id`)."""
+    person = member(client, organisation_id, name="Casey Coach")
+    for team_id in team_ids:
+        path = f"{API}/teams/{team_id}"
+        etag = client.get(path).headers["etag"]
+        changed = client.patch(path, json={"coach_id": person["id"]}, headers={"If-Match": etag})
+        assert changed.status_code == 200, changed.text
+    return person
+
+
 def measure(client: TestClient, **fields: Any) -> dict[str, Any]:
     body = {
         "code": unique("M"),

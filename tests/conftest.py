@@ -13,9 +13,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection, Engine, create_engine, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.audit.service import AuditTrail
 from app.auth import tokens
-from app.auth.models import Role, User
+from app.auth.models import Client, Role, Scope, User
 from app.auth.passwords import hash_secret
+from app.clients import service as clients
 from app.config import Settings
 from app.db import make_engine
 from app.main import create_app
@@ -142,6 +144,31 @@ def token_for(app: FastAPI, subject: str, **claims: Any) -> str:
         claims=claims,
     )
     return token
+
+
+def person_token(app: FastAPI, user: User) -> str:
+    """An access token for a person's account, as a password sign-in would give it."""
+    return token_for(app, f"user:{user.id}", role=user.role.value)
+
+
+def client_token(app: FastAPI, client: Client, scopes: str | None = None) -> str:
+    """An access token for a machine client, as the client-credentials grant would give it."""
+    granted = scopes if scopes is not None else " ".join(client.scopes)
+    return token_for(app, f"client:{client.id}", scope=granted, cv=client.secret_version)
+
+
+def add_client(
+    session: Session, scopes: list[Scope], organisation_codes: list[str] | None = None
+) -> Client:
+    """A machine client (secret unknown: use client_token) acting for these organisations."""
+    created, _ = clients.create_client(
+        session,
+        AuditTrail(),
+        name=f"client {uuid.uuid4().hex[:6]}",
+        scopes=scopes,
+        organisations=clients.organisations_by_code(session, organisation_codes or []),
+    )
+    return created
 
 
 @pytest.fixture

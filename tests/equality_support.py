@@ -7,13 +7,11 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.audit.service import AuditTrail
-from app.auth.accounts import create_client
-from app.auth.models import Role, Scope, coached_teams
+from app.auth.models import Role, Scope
 from app.equality.codes import Characteristic
 from tests import api
 from tests.api import API
-from tests.conftest import add_user, token_for
+from tests.conftest import add_client, add_user, client_token, person_token
 
 CHARACTERISTICS = [characteristic.value for characteristic in Characteristic]
 FULL_PROFILE = {
@@ -48,27 +46,25 @@ def make_people(
     bob = api.member(client, organisation["id"], name="Bob")
     api.membership(client, team["id"], alice["id"], "lead")
     api.membership(client, team["id"], bob["id"])
+    # Coaches come from the ICB, not the team's trust.
+    coach = api.coach(client, api.organisation(client, kind="icb")["id"], team["id"])
     with session_factory.begin() as session:
         users = {
             "alice": add_user(
                 session, password_hash, Role.MEMBER, member_id=uuid.UUID(alice["id"])
             ),
             "bob": add_user(session, password_hash, Role.MEMBER, member_id=uuid.UUID(bob["id"])),
-            "coach": add_user(session, password_hash, Role.COACH),
+            "coach": add_user(
+                session,
+                password_hash,
+                Role.COACH,
+                email=coach["email"],
+                member_id=uuid.UUID(coach["id"]),
+            ),
         }
-        session.execute(
-            coached_teams.insert(),
-            [{"user_id": users["coach"].id, "team_id": uuid.UUID(team["id"])}],
-        )
-        created, _ = create_client(
-            session,
-            AuditTrail(),
-            name=f"client {uuid.uuid4().hex[:6]}",
-            scopes=[Scope.READ],
-            organisation_codes=[organisation["ods_code"]],
-        )
-    tokens = {name: token_for(app, f"user:{user.id}", role="x") for name, user in users.items()}
-    tokens["client"] = token_for(app, f"client:{created.id}", scope="read")
+        created = add_client(session, [Scope.READ], [organisation["ods_code"]])
+    tokens = {name: person_token(app, user) for name, user in users.items()}
+    tokens["client"] = client_token(app, created)
     return {
         "alice": alice,
         "bob": bob,

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.auth.models import Role, coached_teams
+from app.auth.models import Role
 from tests import api
 from tests.api import API, assert_problem
 from tests.conftest import add_user, token_for
@@ -323,13 +323,16 @@ def test_each_caller_may_post_a_limited_number_of_charts(
 
 @pytest.fixture
 def coach(
-    app: FastAPI, session_factory: sessionmaker[Session], password_hash: str, series: dict[str, Any]
+    app: FastAPI,
+    client: TestClient,
+    session_factory: sessionmaker[Session],
+    password_hash: str,
+    series: dict[str, Any],
 ) -> TestClient:
+    person = api.coach(client, series["organisation"]["id"], series["team"]["id"])
     with session_factory.begin() as session:
-        user = add_user(session, password_hash, Role.COACH)
-        session.execute(
-            coached_teams.insert(),
-            [{"user_id": user.id, "team_id": uuid.UUID(series["team"]["id"])}],
+        user = add_user(
+            session, password_hash, Role.COACH, person["email"], member_id=uuid.UUID(person["id"])
         )
     token = token_for(app, f"user:{user.id}", role="coach")
     return TestClient(app, headers={"Authorization": f"Bearer {token}"})

@@ -182,7 +182,7 @@ class TestDelete:
         assert client.get(f"{API}/teams/{team['id']}").json()["coach_id"] is None
 
 
-def test_erasure_is_audited_by_id_only(client: TestClient) -> None:
+def test_erasure_records_who_erased_but_not_whom(client: TestClient) -> None:
     organisation = api.organisation(client)
     person = api.member(client, organisation["id"], name="Erin Example")
     path = f"{API}/members/{person['id']}"
@@ -191,5 +191,9 @@ def test_erasure_is_audited_by_id_only(client: TestClient) -> None:
         client.delete(path, params={"erase": "true"}, headers={"If-Match": etag}).status_code == 204
     )
     events = client.get(f"{API}/audit-events", params={"action": "member_erased"}).json()["items"]
-    assert [(e["subject"], e["outcome"]) for e in events] == [(person["id"], "success")]
+    assert [(e["subject"], e["outcome"], e["method"]) for e in events] == [
+        (None, "success", "DELETE")
+    ]
+    assert events[0]["actor"].startswith("user:")
     assert "Erin" not in str(events)
+    assert person["id"] not in str(events)

@@ -11,20 +11,20 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.audit.service import AuditTrail
-from app.auth.accounts import create_client
-from app.auth.dependencies import Allow
-from app.auth.models import Role, Scope, coached_teams
+from app.auth.dependencies import Allow, TeamInReach
+from app.auth.models import Role, Scope
 from app.auth.principal import Permission
 from tests import api
 from tests.api import API, assert_problem
-from tests.conftest import add_user, token_for
+from tests.conftest import add_client, add_user, client_token, person_token
 
 PUBLIC = {("POST", f"{API}/auth/token")}
 
 
 def _permissions(dependant: Dependant) -> list[Permission]:
-    found = [d.call.permission for d in dependant.dependencies if isinstance(d.call, Allow)]
+    found = [
+        d.call.permission for d in dependant.dependencies if isinstance(d.call, Allow | TeamInReach)
+    ]
     for child in dependant.dependencies:
         found += _permissions(child)
     return found
@@ -64,22 +64,26 @@ def world(
         team = api.team(client, collaborative["id"], [organisation["id"]])
         lead = api.member(client, organisation["id"])
         member = api.member(client, organisation["id"])
+        coach = api.coach(client, organisation["id"], team["id"])
         api.membership(client, team["id"], lead["id"], "lead")
         api.membership(client, team["id"], member["id"])
         measure = api.measure(client, team_id=team["id"])
         world[name] = {
-            "team": team,
+            "team": client.get(f"{API}/teams/{team['id']}").json(),
             "organisation": organisation,
             "measure": measure,
             "lead": lead,
+            "coach": coach,
         }
         with session_factory.begin() as session:
-            coach = add_user(session, password_hash, Role.COACH)
-            session.execute(
-                coached_teams.insert(), [{"user_id": coach.id, "team_id": uuid.UUID(team["id"])}]
-            )
             people = {
-                "coach": coach,
+                "coach": add_user(
+                    session,
+                    password_hash,
+                    Role.COACH,
+                    email=coach["email"],
+                    member_id=uuid.UUID(coach["id"]),
+                ),
                 "lead": add_user(
                     session, password_hash, Role.MEMBER, member_id=uuid.UUID(lead["id"])
                 ),
@@ -88,7 +92,7 @@ def world(
                 ),
             }
         for role, user in people.items():
-            world["tokens"][f"{role}_{name}"] = token_for(app, f"user:{user.id}", role="x")
+            world["tokens"][f"{role}_{name}"] = person_token(app, user)
         world["tokens"][f"client_{name}"] = _client_token(
             app, session_factory, organisation["ods_code"], "measures:write read"
         )
@@ -101,14 +105,8 @@ def _client_token(
     app: FastAPI, session_factory: sessionmaker[Session], ods: str | None, scopes: str
 ) -> str:
     with session_factory.begin() as session:
-        created, _ = create_client(
-            session,
-            AuditTrail(),
-            name=f"client {uuid.uuid4().hex[:6]}",
-            scopes=[Scope(s) for s in scopes.split()],
-            organisation_codes=[ods] if ods else [],
-        )
-    return token_for(app, f"client:{created.id}", scope=scopes)
+        created = add_client(session, [Scope(s) for s in scopes.split()], [ods] if ods else [])
+    return client_token(app, created)
 
 
 # Who may call routes of each permission (before object-level rules).
@@ -119,6 +117,8 @@ ALLOWED = {
     "manage_team": {"admin", "coach"},
     "record_data": {"admin", "coach", "lead", "member", "client"},
     "own_profile": {"admin", "coach", "lead", "member"},
+    "self": {"admin", "coach", "lead", "member", "client", "reader"},
+    "own_password": {"admin", "coach", "lead", "member"},
 }
 CALLERS = ["admin", "coach_a", "lead_a", "member_a", "client_a", "reader"]
 

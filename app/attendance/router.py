@@ -6,8 +6,8 @@ from fastapi import APIRouter
 
 from app.attendance import service
 from app.attendance.schemas import AttendanceList, AttendanceRead
-from app.auth.access import visible_members
 from app.auth.dependencies import CAN_ADMINISTER, Reader
+from app.auth.reach import members_condition
 from app.deps import Cursor, Limit, SessionDep
 from app.meetings import service as meetings_service
 from app.pagination import DEFAULT_LIMIT
@@ -36,7 +36,7 @@ def list_attendance(
     elsewhere (their teams' people, their organisations' staff)."""
     meeting = meetings_service.get_meeting(session, meeting_id)
     items, next_cursor = service.list_attendance(
-        session, meeting, limit=limit, cursor=cursor, visible=visible_members(principal)
+        session, meeting, limit=limit, cursor=cursor, visible=members_condition(principal)
     )
     return page_of(AttendanceRead, items, next_cursor)
 

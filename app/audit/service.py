@@ -56,7 +56,9 @@ class AuditTrail:
         subject: str | None = None,
         reason: str | None = None,
         actor: str | None = None,
+        path: str | None = None,
     ) -> None:
+        """`path` replaces the request's own, where that would name what must not be kept."""
         fields = {
             "actor": actor or self.actor,
             "action": action,
@@ -64,7 +66,7 @@ class AuditTrail:
             "subject": subject,
             "reason": reason,
             "method": self.method,
-            "path": self.path,
+            "path": path or self.path,
             "client_address": self.client_address,
         }
         columns = AuditEvent.__table__.c

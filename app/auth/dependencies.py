@@ -1,20 +1,23 @@
 """FastAPI dependencies that authenticate the caller and check each route's permission."""
 
+import uuid
 from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from app.auth import service, tokens
+from app.auth import reach, service, tokens
 from app.auth.jwks import JwksCache, KeyFetchFailed
 from app.auth.keys import Keyring
 from app.auth.principal import (
     ADMINISTER,
     MANAGE_TEAM,
+    OWN_PASSWORD,
     OWN_PROFILE,
     READ,
     RECORD_DATA,
+    SELF,
     Permission,
     Principal,
 )
@@ -22,6 +25,7 @@ from app.config import Settings, TrustedIssuer
 from app.db import utc_now
 from app.deps import SessionDep, audit_trail
 from app.errors import Forbidden, Unauthorized
+from app.teams.models import Team
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -98,6 +102,19 @@ def current_principal(
     return principal
 
 
+def check_permission(request: Request, permission: Permission, principal: Principal) -> None:
+    """403 unless the caller holds the permission; a refusal is audited."""
+    if principal.must_change_password and not permission.before_password_change:
+        audit_trail(request).record("request_denied", "denied", reason="password change required")
+        raise Forbidden(
+            "Choose a new password first: POST /api/v1/me/password with the temporary one.",
+            slug="password-change-required",
+        )
+    if not permission.allows(principal):
+        audit_trail(request).record("request_denied", "denied", reason=f"needs {permission.name}")
+        raise Forbidden(f"This needs the {permission.name} permission.")
+
+
 class Allow:
     """A route's permission, as a dependency; the route-permission test looks for it."""
 
@@ -107,12 +124,27 @@ class Allow:
     def __call__(
         self, request: Request, principal: Annotated[Principal, Depends(current_principal)]
     ) -> Principal:
-        if not self.permission.allows(principal):
-            audit_trail(request).record(
-                "request_denied", "denied", reason=f"needs {self.permission.name}"
-            )
-            raise Forbidden(f"This needs the {self.permission.name} permission.")
+        check_permission(request, self.permission, principal)
         return principal
+
+
+class TeamInReach:
+    """The permission of a route under `/teams/{team_id}`, then its team: 404 when the team
+    does not exist or is out of the caller's reach (app.auth.reach). Every team-scoped route
+    takes its team from here; a test generated from the routes fails when one does not."""
+
+    def __init__(self, permission: Permission) -> None:
+        self.permission = permission
+
+    def __call__(
+        self,
+        request: Request,
+        team_id: uuid.UUID,
+        session: SessionDep,
+        principal: Annotated[Principal, Depends(current_principal)],
+    ) -> Team:
+        check_permission(request, self.permission, principal)
+        return reach.team_in_reach(session, principal, team_id)
 
 
 # Route declarations: `dependencies=[CAN_READ]`, or a `Principal` parameter typed with one of
@@ -123,3 +155,12 @@ Reader = Annotated[Principal, Depends(Allow(READ))]
 TeamManager = Annotated[Principal, Depends(Allow(MANAGE_TEAM))]
 DataRecorder = Annotated[Principal, Depends(Allow(RECORD_DATA))]
 ProfileOwner = Annotated[Principal, Depends(Allow(OWN_PROFILE))]
+Myself = Annotated[Principal, Depends(Allow(SELF))]
+PasswordOwner = Annotated[Principal, Depends(Allow(OWN_PASSWORD))]
+# Who is calling, for a route whose permission is declared by another dependency.
+Caller = Annotated[Principal, Depends(current_principal)]
+# The team of a route under /teams/{team_id}, in the caller's reach, by what the route does.
+ReadableTeam = Annotated[Team, Depends(TeamInReach(READ))]
+ManagedTeam = Annotated[Team, Depends(TeamInReach(MANAGE_TEAM))]
+RecordableTeam = Annotated[Team, Depends(TeamInReach(RECORD_DATA))]
+AdministeredTeam = Annotated[Team, Depends(TeamInReach(ADMINISTER))]

@@ -3,11 +3,15 @@
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, Resource, enum_column
+
+if TYPE_CHECKING:
+    from app.organisations.models import Organisation
 
 
 class Role(StrEnum):
@@ -17,19 +21,11 @@ class Role(StrEnum):
 
 
 class Scope(StrEnum):
-    SURVEYS_WRITE = "surveys:write"
-    WORKFORCE_WRITE = "workforce:write"
+    """What a machine client may do; a scope exists only once a route honours it."""
+
     MEASURES_WRITE = "measures:write"
-    SYNC_RUN = "sync:run"
     READ = "read"
 
-
-coached_teams = Table(
-    "coached_teams",
-    Base.metadata,
-    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
-    Column("team_id", ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True, index=True),
-)
 
 client_organisations = Table(
     "client_organisations",
@@ -45,8 +41,13 @@ class User(Resource, Base):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[Role] = mapped_column(enum_column(Role, 16))
-    member_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("members.id"), index=True)
+    # The person's member record (the one with the same email): at most one account each.
+    member_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("members.id"), index=True, unique=True
+    )
     disabled: Mapped[bool] = mapped_column(default=False)
+    # Set by a password reset: until the person chooses a new password, only /me answers.
+    must_change_password: Mapped[bool] = mapped_column(default=False)
 
     def __repr__(self) -> str:
         return f"User({self.email!r}, {self.role})"
@@ -59,6 +60,17 @@ class Client(Resource, Base):
     secret_hash: Mapped[str] = mapped_column(String(200))
     scopes: Mapped[list[str]] = mapped_column(JSON)
     disabled: Mapped[bool] = mapped_column(default=False)
+    # Bumped when the secret is rotated; access tokens carry it, so older ones stop at once.
+    secret_version: Mapped[int] = mapped_column(default=1)
+
+    # The organisations whose teams it acts for; none means every team.
+    organisations: Mapped[list["Organisation"]] = relationship(
+        secondary=client_organisations, lazy="selectin", order_by="Organisation.ods_code"
+    )
+
+    @property
+    def organisation_ids(self) -> list[uuid.UUID]:
+        return [organisation.id for organisation in self.organisations]
 
     def __repr__(self) -> str:
         return f"Client({self.name!r})"

@@ -13,11 +13,13 @@ class Principal:
     actor: str  # "user:<id>" or "client:<id>", as recorded in the audit trail
     role: Role | None = None
     scopes: frozenset[Scope] = frozenset()
+    # A person's member record: their teams (as coach or member) follow from it, read from the
+    # teams and memberships at each request, never from a copy (app.auth.reach).
     member_id: uuid.UUID | None = None
-    # The teams a coach coaches, or a member currently belongs to.
-    team_ids: frozenset[uuid.UUID] = frozenset()
     # A trust's client acts only for teams of its own organisations; empty means unbound.
     organisation_ids: frozenset[uuid.UUID] = field(default_factory=frozenset)
+    # After a password reset: until a new password is chosen, only the caller's own account.
+    must_change_password: bool = False
 
     @property
     def is_admin(self) -> bool:
@@ -35,6 +37,8 @@ class Permission:
     roles: frozenset[Role]
     scopes: frozenset[Scope]
     name: str
+    # Open to a person who must change their password first (what they need to do it).
+    before_password_change: bool = False
 
     def allows(self, principal: Principal) -> bool:
         if principal.role is not None:
@@ -56,3 +60,7 @@ RECORD_DATA = Permission(EVERY_ROLE, frozenset({Scope.MEASURES_WRITE}), "record_
 CHART = Permission(EVERY_ROLE, frozenset({Scope.READ}), "chart")
 # One's own equality profile: people only (each sees their own; admins everyone's), never clients.
 OWN_PROFILE = Permission(EVERY_ROLE, frozenset(), "own_profile")
+# Who the caller is (GET /me): every caller, even one who must change their password first.
+SELF = Permission(EVERY_ROLE, frozenset(Scope), "self", before_password_change=True)
+# Changing one's own password: people only.
+OWN_PASSWORD = Permission(EVERY_ROLE, frozenset(), "own_password", before_password_change=True)

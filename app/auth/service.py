@@ -13,21 +13,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.audit.service import AuditTrail
 from app.auth import limits, tokens
 from app.auth.keys import Keyring
-from app.auth.models import (
-    Client,
-    RefreshToken,
-    Role,
-    Scope,
-    User,
-    client_organisations,
-    coached_teams,
-)
+from app.auth.models import Client, RefreshToken, Scope, User, client_organisations
 from app.auth.passwords import verify_secret
 from app.auth.principal import Principal
 from app.config import Settings
 from app.db import transaction, utc_now
 from app.errors import Forbidden, TooManyRequests, Unauthorized
-from app.memberships.models import Membership
 
 
 @dataclass(frozen=True)
@@ -243,7 +234,8 @@ def client_grant(
         raise Unauthorized("The client may not have the scopes asked for.", error="invalid_scope")
     granted = " ".join(sorted(asked))
     trail.record("client_sign_in", "success", subject=client_id, actor=f"client:{client.id}")
-    access = _access_token(settings, keyring, f"client:{client.id}", {"scope": granted})
+    claims = {"scope": granted, "cv": client.secret_version}
+    access = _access_token(settings, keyring, f"client:{client.id}", claims)
     return TokenGrant(access, settings.access_token_minutes * 60, None, granted)
 
 
@@ -259,17 +251,15 @@ def principal_from_claims(session: Session, claims: dict[str, object]) -> Princi
         user = session.get(User, key)
         if user is None or user.disabled:
             raise Unauthorized("The account is disabled or no longer exists.")
-        return Principal(
-            actor=subject,
-            role=user.role,
-            member_id=user.member_id,
-            team_ids=_teams_of(session, user),
-        )
+        return _person(user)
     if kind == "client":
         client = session.get(Client, key)
         if client is None or client.disabled:
             raise Unauthorized("The client is disabled or no longer exists.")
-        granted = set(str(claims.get("scope", "")).split()) & set(client.scopes)
+        if claims.get("cv") != client.secret_version:
+            raise Unauthorized("The client's secret has been rotated since this token was issued.")
+        known = {scope.value for scope in Scope}
+        granted = set(str(claims.get("scope", "")).split()) & set(client.scopes) & known
         organisations = session.scalars(
             select(client_organisations.c.organisation_id).where(
                 client_organisations.c.client_id == client.id
@@ -301,25 +291,14 @@ def principal_from_external(session: Session, claims: dict[str, object]) -> Prin
         )
     if user.disabled:
         raise Unauthorized("The account is disabled.")
+    return _person(user)
+
+
+def _person(user: User) -> Principal:
+    """A person as they stand now; their teams follow from `member_id` (app.auth.reach)."""
     return Principal(
         actor=f"user:{user.id}",
         role=user.role,
         member_id=user.member_id,
-        team_ids=_teams_of(session, user),
+        must_change_password=user.must_change_password,
     )
-
-
-def _teams_of(session: Session, user: User) -> frozenset[uuid.UUID]:
-    if user.role == Role.COACH:
-        rows = session.scalars(
-            select(coached_teams.c.team_id).where(coached_teams.c.user_id == user.id)
-        )
-        return frozenset(rows)
-    if user.role == Role.MEMBER and user.member_id is not None:
-        rows = session.scalars(
-            select(Membership.team_id).where(
-                Membership.member_id == user.member_id, Membership.is_current_clause()
-            )
-        )
-        return frozenset(rows)
-    return frozenset()

@@ -5,8 +5,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from app.auth.access import ensure_team_in_reach
-from app.auth.dependencies import CAN_READ, Allow, Reader
+from app.auth.dependencies import CAN_READ, Allow, ReadableTeam
 from app.auth.principal import CHART, Principal
 from app.charts import service
 from app.charts.schemas import ChartRead, ChartRequest, DashboardRead, SeriesChartRead
@@ -18,7 +17,6 @@ from app.measures import service as measures_service
 from app.problems import guarded
 from app.ratelimit import RateLimiter
 from app.spc import Direction
-from app.teams import service as teams_service
 
 router = APIRouter(tags=["charts"])
 
@@ -85,17 +83,14 @@ def create_chart(body: ChartRequest, request: Request, output: Format = None) ->
     responses={**SVG_RESPONSE, **guarded(404, 422)},
 )
 def get_series_chart(
-    team_id: uuid.UUID,
+    team: ReadableTeam,
     measure_id: uuid.UUID,
     session: SessionDep,
     request: Request,
-    principal: Reader,
     output: Format = None,
 ) -> Any:
     """The chart of the team's stored points, with the measure's chart type, improvement
     direction and target, the team's rebase dates, and the points' notes as annotations."""
-    team = teams_service.get_team(session, team_id)
-    ensure_team_in_reach(principal, team)
     measure = measures_service.get_team_measure(session, team, measure_id)
     chart, annotations = service.series_chart(session, team, measure)
     if wants_svg(request, output):

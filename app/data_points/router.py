@@ -4,8 +4,7 @@ import uuid
 
 from fastapi import APIRouter
 
-from app.auth.access import ensure_team_in_reach
-from app.auth.dependencies import DataRecorder, Reader
+from app.auth.dependencies import ReadableTeam, RecordableTeam
 from app.data_points import service
 from app.data_points.schemas import DataPointBatch, DataPointBatchResult, DataPointRead
 from app.deps import Cursor, Limit, SessionDep
@@ -26,17 +25,13 @@ router = APIRouter(prefix="/teams/{team_id}/measures/{measure_id}/data", tags=["
     responses={**LIST, **guarded(404)},
 )
 def list_points(
-    team_id: uuid.UUID,
+    team: ReadableTeam,
     measure_id: uuid.UUID,
     session: SessionDep,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
-    *,
-    principal: Reader,
 ) -> Page[DataPointRead]:
     """The team's points for a shared or own measure, ordered by `period_start`."""
-    team = teams_service.get_team(session, team_id)
-    ensure_team_in_reach(principal, team)
     measure = measures_service.get_team_measure(session, team, measure_id)
     items, next_cursor = service.list_points(session, team, measure, limit=limit, cursor=cursor)
     return page_of(DataPointRead, items, next_cursor)
@@ -49,19 +44,14 @@ def list_points(
     responses={key: value for key, value in UPDATE.items() if key not in (412, 428)},
 )
 def upsert_points(
-    team_id: uuid.UUID,
-    measure_id: uuid.UUID,
-    body: DataPointBatch,
-    session: SessionDep,
-    principal: DataRecorder,
+    team: RecordableTeam, measure_id: uuid.UUID, body: DataPointBatch, session: SessionDep
 ) -> DataPointBatchResult:
     """Creates or replaces points keyed by `period_start`, all or nothing: one bad point and
     nothing is stored, and the 422 names every bad field by its index in `points`.
 
     `p` and `u` measures take `numerator` and `denominator` (for `p`, numerator <=
     denominator); `xmr` and `run` take a finite `value`; `c` a whole count of 0 or more."""
-    team = teams_service.get_team_for_data(session, team_id)
-    ensure_team_in_reach(principal, team)
+    team = teams_service.get_team_for_data(session, team.id)
     measure = measures_service.get_team_measure(session, team, measure_id)
     points, created, updated = service.upsert_points(session, team, measure, body)
     return DataPointBatchResult.model_validate(

@@ -5,14 +5,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from app.auth.access import (
-    ensure_may_set,
-    ensure_measure_in_reach,
-    ensure_team_in_reach,
-    visible_measures,
-)
+from app.auth.access import ensure_may_set
 from app.auth.dependencies import Reader, TeamManager
 from app.auth.principal import Principal
+from app.auth.reach import ensure_measure_in_reach, ensure_team_in_reach, measures_condition
 from app.concurrency import require_current
 from app.deps import Cursor, IfMatch, Limit, SessionDep
 from app.measures import service
@@ -36,7 +32,7 @@ def _ensure_may_define(
     if collaborative_id is not None:
         ensure_may_set(principal, ["collaborative_id"], ["collaborative_id"])
     elif team_id is not None and (team := service.owning_team(session, team_id)) is not None:
-        ensure_team_in_reach(principal, team)
+        ensure_team_in_reach(session, principal, team)
 
 
 @router.get(
@@ -62,7 +58,7 @@ def list_measures(
     """Shared measures, and the own measures of the teams the caller may see."""
     items, next_cursor = service.list_measures(
         session,
-        visible=visible_measures(principal),
+        visible=measures_condition(principal),
         limit=limit,
         cursor=cursor,
         collaborative_id=collaborative_id,
@@ -101,8 +97,7 @@ def get_measure(
     measure_id: uuid.UUID, session: SessionDep, response: Response, principal: Reader
 ) -> Measure:
     measure = service.get_measure(session, measure_id)
-    if measure.team_id is not None:
-        ensure_measure_in_reach(principal, measure, service.owning_team(session, measure.team_id))
+    ensure_measure_in_reach(session, principal, measure)
     with_etag(response, measure)
     return measure
 

@@ -5,10 +5,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from app.auth.access import ensure_member_in_reach, visible_members
+from app.accounts import service as accounts_service
 from app.auth.dependencies import CAN_ADMINISTER, Reader
+from app.auth.reach import ensure_member_in_reach, members_condition
 from app.concurrency import require_current
 from app.deps import Cursor, IfMatch, Limit, SessionDep, audit_trail
+from app.errors import Conflict
 from app.members import service
 from app.members.models import Member
 from app.members.schemas import MemberCreate, MemberRead, MemberUpdate
@@ -43,7 +45,7 @@ def list_members(
         cursor=cursor,
         organisation_id=organisation_id,
         email=email,
-        visible=visible_members(principal),
+        visible=members_condition(principal),
     )
     return page_of(MemberRead, items, next_cursor)
 
@@ -61,6 +63,7 @@ def create_member(
 ) -> Member:
     """A person; the work email must be new (409 otherwise)."""
     member = service.create_member(session, body)
+    accounts_service.follow_member(session, member)
     created(response, f"{request.url.path}/{member.id}", member)
     return member
 
@@ -97,6 +100,8 @@ def update_member(
     member = service.get_member(session, member_id)
     require_current(member, if_match)
     service.update_member(session, member, body.model_dump(exclude_unset=True))
+    # The account signs in with the member's email: it follows the change.
+    accounts_service.follow_member(session, member)
     with_etag(response, member)
     return member
 
@@ -115,15 +120,35 @@ def delete_member(
     if_match: IfMatch = None,
     erase: Annotated[
         bool,
-        Query(description="Right to erasure: also remove the member's memberships and attendance."),
+        Query(
+            description="Right to erasure: remove the person with their account, profile,"
+            " memberships and attendance."
+        ),
     ] = False,
 ) -> None:
-    """A member with history is 409 unless `?erase=true`; team data points are kept. Their
-    equality profile, if any, goes with them."""
+    """A member with history, or with an account, is 409 unless `?erase=true` (right to
+    erasure): that removes the person with their account and its sign-ins, their equality
+    profile, memberships, meeting attendance and coaching; the teams' data points, which name
+    nobody, are kept. The audit trail records who erased someone, not whom."""
     member = service.get_member(session, member_id)
     require_current(member, if_match)
-    service.delete_member(session, member, erase=erase)
-    # Recorded by id only: the person is gone, the fact that they were removed is not.
-    audit_trail(request).record(
-        "member_erased" if erase else "member_deleted", "success", subject=str(member_id)
-    )
+    trail = audit_trail(request)
+    if erase:
+        accounts = accounts_service.delete_accounts_of_member(session, member.id)
+        service.delete_member(session, member, erase=True)
+        # Who erased someone is kept; whom is not, not even in the path.
+        trail.record(
+            "member_erased",
+            "success",
+            reason=f"{accounts} account(s) removed",
+            path=request.scope["route"].path,
+        )
+        return
+    if accounts_service.account_of_member(session, member.id) is not None:
+        raise Conflict(
+            "The member has an account. Delete the account first, or send ?erase=true to"
+            " remove the person and everything about them (right to erasure).",
+            slug="member-has-account",
+        )
+    service.delete_member(session, member, erase=False)
+    trail.record("member_deleted", "success", subject=str(member_id))

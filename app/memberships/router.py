@@ -5,8 +5,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from app.auth.access import ensure_may_add_membership, ensure_may_set, ensure_team_in_reach
-from app.auth.dependencies import Reader, TeamManager
+from app.auth.access import ensure_may_add_membership, ensure_may_set
+from app.auth.dependencies import Caller, ManagedTeam, ReadableTeam
 from app.clock import today
 from app.concurrency import require_current
 from app.deps import Cursor, IfMatch, Limit, SessionDep
@@ -29,7 +29,7 @@ router = APIRouter(prefix="/teams/{team_id}/members", tags=["memberships"])
     responses={**LIST, **guarded(404)},
 )
 def list_memberships(
-    team_id: uuid.UUID,
+    team: ReadableTeam,
     session: SessionDep,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
@@ -37,12 +37,8 @@ def list_memberships(
         bool | None, Query(description="true: only current members; false: only past ones.")
     ] = None,
     role: MembershipRole | None = None,
-    *,
-    principal: Reader,
 ) -> Page[MembershipRead]:
     """Every membership of the team, past ones included (they carry `left_on`)."""
-    team = teams_service.get_team(session, team_id)
-    ensure_team_in_reach(principal, team)
     items, next_cursor = service.list_memberships(
         session, team, limit=limit, cursor=cursor, current=current, role=role
     )
@@ -57,17 +53,16 @@ def list_memberships(
     responses=CREATE,
 )
 def add_membership(
-    team_id: uuid.UUID,
+    team: ManagedTeam,
     body: MembershipCreate,
     session: SessionDep,
     request: Request,
     response: Response,
-    principal: TeamManager,
+    principal: Caller,
 ) -> Membership:
     """At most `max_team_size` current members and one current lead (409 otherwise). Coaches
     add members to the teams they coach; naming the lead is the programme lead's."""
-    team = teams_service.get_team_for_change(session, team_id)
-    ensure_team_in_reach(principal, team)
+    team = teams_service.get_team_for_change(session, team.id)
     if body.role == MembershipRole.LEAD:
         ensure_may_set(principal, ["role"], ["role"])
     ensure_may_add_membership(principal, body.left_on, today())
@@ -83,15 +78,9 @@ def add_membership(
     responses=guarded(404, 422),
 )
 def get_current_membership(
-    team_id: uuid.UUID,
-    member_id: uuid.UUID,
-    session: SessionDep,
-    response: Response,
-    principal: Reader,
+    team: ReadableTeam, member_id: uuid.UUID, session: SessionDep, response: Response
 ) -> Membership:
     """The membership to PATCH or DELETE, with its ETag; 404 when the member is not current."""
-    team = teams_service.get_team(session, team_id)
-    ensure_team_in_reach(principal, team)
     membership = service.get_current_membership(session, team, member_id)
     with_etag(response, membership)
     return membership
@@ -104,12 +93,12 @@ def get_current_membership(
     responses=UPDATE,
 )
 def update_membership(
-    team_id: uuid.UUID,
+    team: ManagedTeam,
     member_id: uuid.UUID,
     body: MembershipUpdate,
     session: SessionDep,
     response: Response,
-    principal: TeamManager,
+    principal: Caller,
     if_match: IfMatch = None,
     handover: Annotated[
         bool,
@@ -118,8 +107,7 @@ def update_membership(
 ) -> Membership:
     """Changes the member's current membership; needs `If-Match` with the membership's ETag.
     Roles are the programme lead's to change."""
-    team = teams_service.get_team_for_change(session, team_id)
-    ensure_team_in_reach(principal, team)
+    team = teams_service.get_team_for_change(session, team.id)
     changes = body.model_dump(exclude_unset=True)
     ensure_may_set(principal, changes, ["role"])
     membership = service.get_current_membership(session, team, member_id)
@@ -133,15 +121,10 @@ def update_membership(
     "/{member_id}", status_code=204, summary="Record that a member left", responses=DELETE
 )
 def end_membership(
-    team_id: uuid.UUID,
-    member_id: uuid.UUID,
-    session: SessionDep,
-    principal: TeamManager,
-    if_match: IfMatch = None,
+    team: ManagedTeam, member_id: uuid.UUID, session: SessionDep, if_match: IfMatch = None
 ) -> None:
     """Sets `left_on` to today; the membership stays in the team's history."""
-    team = teams_service.get_team_for_change(session, team_id)
-    ensure_team_in_reach(principal, team)
+    team = teams_service.get_team_for_change(session, team.id)
     membership = service.get_current_membership(session, team, member_id)
     require_current(membership, if_match)
     service.end_membership(session, team, membership)

@@ -4,8 +4,7 @@ import uuid
 
 from fastapi import APIRouter
 
-from app.auth.access import ensure_team_in_reach
-from app.auth.dependencies import DataRecorder, Reader
+from app.auth.dependencies import ReadableTeam, RecordableTeam
 from app.deps import SessionDep
 from app.measures import service as measures_service
 from app.problems import guarded
@@ -25,11 +24,9 @@ router = APIRouter(prefix="/teams/{team_id}/measures/{measure_id}/rebases", tags
     responses=guarded(404, 422),
 )
 def list_rebases(
-    team_id: uuid.UUID, measure_id: uuid.UUID, session: SessionDep, principal: Reader
+    team: ReadableTeam, measure_id: uuid.UUID, session: SessionDep
 ) -> Page[RebaseRead]:
     """The rebase dates of the team's series for this measure, in date order."""
-    team = teams_service.get_team(session, team_id)
-    ensure_team_in_reach(principal, team)
     measure = measures_service.get_team_measure(session, team, measure_id)
     return page_of(RebaseRead, service.list_rebases(session, team, measure), None)
 
@@ -41,16 +38,11 @@ def list_rebases(
     responses=guarded(400, 404, 409, 413, 415, 422),
 )
 def replace_rebases(
-    team_id: uuid.UUID,
-    measure_id: uuid.UUID,
-    body: RebaseList,
-    session: SessionDep,
-    principal: DataRecorder,
+    team: RecordableTeam, measure_id: uuid.UUID, body: RebaseList, session: SessionDep
 ) -> Page[RebaseRead]:
     """Replaces the list. When a team decides a change is embedded, it rebases the chart at the
     first point after the change: that point starts a new period with its own centre line,
     limits and rules. Each date must be the `period_start` of a stored point, not the first."""
-    team = teams_service.get_team_for_data(session, team_id)
-    ensure_team_in_reach(principal, team)
+    team = teams_service.get_team_for_data(session, team.id)
     measure = measures_service.get_team_measure(session, team, measure_id)
     return page_of(RebaseRead, service.replace_rebases(session, team, measure, body), None)

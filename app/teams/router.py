@@ -6,8 +6,16 @@ from collections.abc import Sequence
 from fastapi import APIRouter, Request, Response
 from sqlalchemy.orm import Session
 
-from app.auth.access import ensure_may_set, ensure_team_in_reach, visible_teams
-from app.auth.dependencies import CAN_ADMINISTER, Reader, TeamManager
+from app.auth.access import ensure_may_set
+from app.auth.dependencies import (
+    CAN_ADMINISTER,
+    AdministeredTeam,
+    Caller,
+    ManagedTeam,
+    ReadableTeam,
+    Reader,
+)
+from app.auth.reach import teams_condition
 from app.concurrency import require_current
 from app.deps import Cursor, IfMatch, Limit, SessionDep
 from app.equality import service as equality_service
@@ -53,7 +61,7 @@ def list_teams(
         session,
         limit=limit,
         cursor=cursor,
-        visible=visible_teams(principal),
+        visible=teams_condition(principal),
         collaborative_id=collaborative_id,
         status=status,
         organisation_id=organisation_id,
@@ -84,28 +92,23 @@ def create_team(
     response_model=TeamRead,
     responses=READ_ONE,
 )
-def get_team(
-    team_id: uuid.UUID, session: SessionDep, response: Response, principal: Reader
-) -> TeamRead:
-    team = service.get_team(session, team_id)
-    ensure_team_in_reach(principal, team)
+def get_team(team: ReadableTeam, session: SessionDep, response: Response) -> TeamRead:
     with_etag(response, team)
     return _as_read(session, [team])[0]
 
 
 @router.patch("/{team_id}", summary="Change a team", response_model=TeamRead, responses=UPDATE)
 def update_team(
-    team_id: uuid.UUID,
+    team: ManagedTeam,
     body: TeamUpdate,
     session: SessionDep,
     response: Response,
-    principal: TeamManager,
+    principal: Caller,
     if_match: IfMatch = None,
 ) -> TeamRead:
     """Changes only the fields sent. Selecting a team (status `selected`, `active` or
     `completed`) needs exactly one current lead and a free place in the collaborative."""
-    team = service.get_team_for_change(session, team_id)
-    ensure_team_in_reach(principal, team)
+    team = service.get_team_for_change(session, team.id)
     changes = body.model_dump(exclude_unset=True)
     ensure_may_set(principal, changes, PRIVILEGED_FIELDS)
     require_current(team, if_match)
@@ -114,15 +117,8 @@ def update_team(
     return _as_read(session, [team])[0]
 
 
-@router.delete(
-    "/{team_id}",
-    dependencies=[CAN_ADMINISTER],
-    status_code=204,
-    summary="Remove a team",
-    responses=DELETE,
-)
-def delete_team(team_id: uuid.UUID, session: SessionDep, if_match: IfMatch = None) -> None:
+@router.delete("/{team_id}", status_code=204, summary="Remove a team", responses=DELETE)
+def delete_team(team: AdministeredTeam, session: SessionDep, if_match: IfMatch = None) -> None:
     """Removes a team with no members, measures or data (409 otherwise: withdraw it instead)."""
-    team = service.get_team(session, team_id)
     require_current(team, if_match)
     service.delete_team(session, team)

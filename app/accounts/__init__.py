@@ -1,0 +1,1 @@
+"""Accounts of people: the admin API, the `qicollab users` commands, and /me."""

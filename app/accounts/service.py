@@ -1,0 +1,237 @@
+"""People's accounts: creating, finding, changing, resetting and deleting them; no FastAPI.
+
+The API and the `qicollab users` commands both come here, so the rules are the same:
+- an account's email is a real address, stored lower-cased and unique;
+- coaches and members are linked to the member record with the same email (their teams follow
+  from it, app.auth.reach), admins to theirs if there is one; one account per member record;
+- a reset hands out a temporary password that must be changed at the next sign-in, and ends
+  every sign-in of the account;
+- nobody disables, deletes or changes the role of their own account (someone else must).
+"""
+
+import secrets
+import uuid
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from app.audit.service import AuditTrail
+from app.auth.models import RefreshToken, Role, User
+from app.auth.passwords import hash_secret, verify_secret
+from app.db import apply_changes, get_or_404, utc_now
+from app.errors import Conflict, InvalidInput, NotFound
+from app.members.models import Member
+from app.pagination import paginate
+
+MIN_PASSWORD_LENGTH = 12
+# Roles whose reach comes from a member record, which they therefore need.
+ROLES_WITH_TEAMS = frozenset({Role.COACH, Role.MEMBER})
+
+
+def _check_password(password: str, field: tuple[str, ...]) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput.at(field, f"use at least {MIN_PASSWORD_LENGTH} characters")
+
+
+def _member_for(session: Session, email: str, role: Role) -> Member | None:
+    """The member record an account with this email and role is linked to."""
+    member = session.scalar(select(Member).where(Member.email == email))
+    if member is None and role in ROLES_WITH_TEAMS:
+        raise InvalidInput.at(
+            ("body", "email"),
+            f"a {role.value} account needs a member record with the same email; add the person"
+            " as a member first",
+        )
+    if member is not None:
+        holder = session.scalar(select(User).where(User.member_id == member.id))
+        if holder is not None and holder.email != email:
+            raise Conflict(
+                "The member record with this email already has an account.",
+                slug="duplicate-account",
+            )
+    return member
+
+
+def temporary_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def create_account(
+    session: Session,
+    trail: AuditTrail,
+    *,
+    email: str,
+    role: Role,
+    password: str | None = None,
+) -> tuple[User, str | None]:
+    """The account, and its temporary password when none was given (shown once; it must be
+    changed at the first sign-in)."""
+    email = email.strip().lower()
+    temporary = None
+    if password is None:
+        password = temporary = temporary_password()
+    _check_password(password, ("password",))
+    if session.scalar(select(User).where(User.email == email)) is not None:
+        raise Conflict(f"An account for {email} already exists.", slug="duplicate-account")
+    member = _member_for(session, email, role)
+    user = User(
+        email=email,
+        password_hash=hash_secret(password),
+        role=role,
+        member_id=member.id if member else None,
+        must_change_password=temporary is not None,
+    )
+    session.add(user)
+    session.flush()
+    trail.record("account_created", "success", subject=str(user.id), reason=role.value)
+    return user, temporary
+
+
+def get_account(session: Session, account_id: uuid.UUID) -> User:
+    return get_or_404(session, User, account_id, "account")
+
+
+def find_account(session: Session, email: str) -> User:
+    """By email, for the command line."""
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise NotFound(f"No account for {email}.")
+    return user
+
+
+def list_accounts(
+    session: Session,
+    *,
+    limit: int,
+    cursor: str | None,
+    role: Role | None = None,
+    disabled: bool | None = None,
+    email: str | None = None,
+) -> tuple[list[User], str | None]:
+    statement = select(User)
+    if role is not None:
+        statement = statement.where(User.role == role)
+    if disabled is not None:
+        statement = statement.where(User.disabled == disabled)
+    if email is not None:
+        statement = statement.where(User.email == email.strip().lower())
+    return paginate(
+        session, statement, sort_key=User.created_at, id_key=User.id, limit=limit, cursor=cursor
+    )
+
+
+def _refuse_own(user: User, actor: str | None, what: str) -> None:
+    if actor == f"user:{user.id}":
+        raise Conflict(
+            f"You cannot {what} your own account; ask another programme lead.",
+            slug="own-account",
+        )
+
+
+def update_account(
+    session: Session, trail: AuditTrail, user: User, changes: dict[str, Any]
+) -> User:
+    """Role and enabled state; a role that needs teams needs the member record too."""
+    if "role" in changes and changes["role"] != user.role:
+        _refuse_own(user, trail.actor, "change the role of")
+        role = changes["role"]
+        if role in ROLES_WITH_TEAMS and user.member_id is None:
+            member = _member_for(session, user.email, role)
+            user.member_id = member.id if member else None
+        trail.record(
+            "account_changed",
+            "success",
+            subject=str(user.id),
+            reason=f"role {user.role.value} -> {role.value}",
+        )
+    if "disabled" in changes and changes["disabled"] != user.disabled:
+        if changes["disabled"]:
+            _refuse_own(user, trail.actor, "disable")
+        action = "account_disabled" if changes["disabled"] else "account_enabled"
+        trail.record(action, "success", subject=str(user.id))
+    apply_changes(user, changes)
+    session.flush()
+    return user
+
+
+def set_disabled(session: Session, trail: AuditTrail, user: User, disabled: bool) -> User:
+    return update_account(session, trail, user, {"disabled": disabled})
+
+
+def end_sign_ins(session: Session, user_id: uuid.UUID) -> None:
+    """Revoke every refresh token of the account; their sign-ins' access tokens stop too."""
+    session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=utc_now())
+        .execution_options(synchronize_session=False)
+    )
+
+
+def reset_password(session: Session, trail: AuditTrail, user: User) -> str:
+    """A new temporary password (returned once), and every sign-in of the account ended."""
+    password = temporary_password()
+    user.password_hash = hash_secret(password)
+    user.must_change_password = True
+    end_sign_ins(session, user.id)
+    session.flush()
+    trail.record("account_password_reset", "success", subject=str(user.id))
+    return password
+
+
+def change_own_password(
+    session: Session, trail: AuditTrail, user: User, *, current: str, new: str
+) -> None:
+    """The person's own change: the current password proves it is them; every sign-in ends,
+    so whoever else may have had the old password is signed out too."""
+    if not verify_secret(user.password_hash, current):
+        trail.record("password_changed", "failure", subject=str(user.id), reason="wrong password")
+        raise InvalidInput.at(("body", "current_password"), "the current password is not right")
+    _check_password(new, ("body", "new_password"))
+    if new == current:
+        raise InvalidInput.at(("body", "new_password"), "choose a password you have not used")
+    user.password_hash = hash_secret(new)
+    user.must_change_password = False
+    end_sign_ins(session, user.id)
+    session.flush()
+    trail.record("password_changed", "success", subject=str(user.id))
+
+
+def delete_account(session: Session, trail: AuditTrail, user: User) -> None:
+    """The account and its refresh tokens; the member record, if any, stays."""
+    _refuse_own(user, trail.actor, "delete")
+    session.delete(user)
+    session.flush()
+    trail.record("account_deleted", "success", subject=str(user.id))
+
+
+def delete_accounts_of_member(session: Session, member_id: uuid.UUID) -> int:
+    """For erasure: the person's account goes with them (refresh tokens by cascade)."""
+    result = session.execute(delete(User).where(User.member_id == member_id))
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def account_of_member(session: Session, member_id: uuid.UUID) -> User | None:
+    return session.scalar(select(User).where(User.member_id == member_id))
+
+
+def follow_member(session: Session, member: Member) -> None:
+    """Keep the link true when a member record is added or its email changes: the account
+    with the member's email is linked to it, and a linked account takes the new email."""
+    linked = account_of_member(session, member.id)
+    if linked is not None and linked.email != member.email:
+        taken = session.scalar(select(User).where(User.email == member.email))
+        if taken is not None:
+            raise Conflict(
+                "Another account already signs in with this email address.",
+                slug="duplicate-account",
+            )
+        linked.email = member.email
+    elif linked is None:
+        unlinked = session.scalar(
+            select(User).where(User.email == member.email, User.member_id.is_(None))
+        )
+        if unlinked is not None:
+            unlinked.member_id = member.id
+    session.flush()

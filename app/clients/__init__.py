@@ -1,0 +1,1 @@
+"""Machine clients (trust systems): the admin API and the `qicollab clients` commands."""
