@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.audit.service import AuditTrail
 from app.auth import keys
-from app.clients.service import create_client
 from app.auth.models import Role, Scope
+from app.clients.service import create_client
 from tests import forge
 from tests.api import API, assert_problem
 from tests.conftest import TEST_PASSWORD, add_user, build_app
