@@ -47,6 +47,9 @@ def get_session(request: Request) -> Iterator[Session]:
         )
         with transaction(factory, writes=writes) as session:
             yield session
+    except BaseException:
+        trail.discard_successes()
+        raise
     finally:
         trail.flush(factory)
 

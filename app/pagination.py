@@ -62,14 +62,19 @@ def paginate(
     id_key: InstrumentedAttribute[uuid.UUID],
     limit: int,
     cursor: str | None,
+    descending: bool = False,
 ) -> tuple[list[T], str | None]:
-    """One page of `statement` ordered by (sort_key, id), and the cursor of the next page."""
+    """One page of `statement` ordered by (sort_key, id), or the reverse when `descending`,
+    and the cursor of the next page."""
     if cursor is not None:
         sort_value, ident = decode_cursor(cursor, sort_key.type.python_type)
-        statement = statement.where(
-            or_(sort_key > sort_value, and_(sort_key == sort_value, id_key > ident))
-        )
-    rows = list(session.scalars(statement.order_by(sort_key, id_key).limit(limit + 1)))
+        if descending:
+            after = or_(sort_key < sort_value, and_(sort_key == sort_value, id_key < ident))
+        else:
+            after = or_(sort_key > sort_value, and_(sort_key == sort_value, id_key > ident))
+        statement = statement.where(after)
+    order = (sort_key.desc(), id_key.desc()) if descending else (sort_key, id_key)
+    rows = list(session.scalars(statement.order_by(*order).limit(limit + 1)))
     if len(rows) <= limit:
         return rows, None
     last = rows[limit - 1]

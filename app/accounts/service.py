@@ -13,9 +13,11 @@ import secrets
 import uuid
 from typing import Any
 
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from app.audit.actions import AuditAction
 from app.audit.service import AuditTrail
 from app.auth.models import RefreshToken, Role, User
 from app.auth.passwords import hash_secret, verify_secret
@@ -32,6 +34,15 @@ ROLES_WITH_TEAMS = frozenset({Role.COACH, Role.MEMBER})
 def _check_password(password: str, field: tuple[str, ...]) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput.at(field, f"use at least {MIN_PASSWORD_LENGTH} characters")
+
+
+def _valid_email(email: str) -> str:
+    """A real address, lower-cased; the command line meets the same rule as the API."""
+    try:
+        checked = validate_email(email.strip(), check_deliverability=False)
+    except EmailNotValidError as error:
+        raise InvalidInput.at(("email",), f"not an email address: {error}") from None
+    return checked.normalized.lower()
 
 
 def _member_for(session: Session, email: str, role: Role) -> Member | None:
@@ -67,7 +78,7 @@ def create_account(
 ) -> tuple[User, str | None]:
     """The account, and its temporary password when none was given (shown once; it must be
     changed at the first sign-in)."""
-    email = email.strip().lower()
+    email = _valid_email(email)
     temporary = None
     if password is None:
         password = temporary = temporary_password()
@@ -84,7 +95,7 @@ def create_account(
     )
     session.add(user)
     session.flush()
-    trail.record("account_created", "success", subject=str(user.id), reason=role.value)
+    trail.record(AuditAction.ACCOUNT_CREATED, "success", subject=str(user.id), reason=role.value)
     return user, temporary
 
 
@@ -140,7 +151,7 @@ def update_account(
             member = _member_for(session, user.email, role)
             user.member_id = member.id if member else None
         trail.record(
-            "account_changed",
+            AuditAction.ACCOUNT_CHANGED,
             "success",
             subject=str(user.id),
             reason=f"role {user.role.value} -> {role.value}",
@@ -148,7 +159,9 @@ def update_account(
     if "disabled" in changes and changes["disabled"] != user.disabled:
         if changes["disabled"]:
             _refuse_own(user, trail.actor, "disable")
-        action = "account_disabled" if changes["disabled"] else "account_enabled"
+        action = (
+            AuditAction.ACCOUNT_DISABLED if changes["disabled"] else AuditAction.ACCOUNT_ENABLED
+        )
         trail.record(action, "success", subject=str(user.id))
     apply_changes(user, changes)
     session.flush()
@@ -176,7 +189,7 @@ def reset_password(session: Session, trail: AuditTrail, user: User) -> str:
     user.must_change_password = True
     end_sign_ins(session, user.id)
     session.flush()
-    trail.record("account_password_reset", "success", subject=str(user.id))
+    trail.record(AuditAction.ACCOUNT_PASSWORD_RESET, "success", subject=str(user.id))
     return password
 
 
@@ -186,7 +199,9 @@ def change_own_password(
     """The person's own change: the current password proves it is them; every sign-in ends,
     so whoever else may have had the old password is signed out too."""
     if not verify_secret(user.password_hash, current):
-        trail.record("password_changed", "failure", subject=str(user.id), reason="wrong password")
+        trail.record(
+            AuditAction.PASSWORD_CHANGED, "failure", subject=str(user.id), reason="wrong password"
+        )
         raise InvalidInput.at(("body", "current_password"), "the current password is not right")
     _check_password(new, ("body", "new_password"))
     if new == current:
@@ -195,7 +210,7 @@ def change_own_password(
     user.must_change_password = False
     end_sign_ins(session, user.id)
     session.flush()
-    trail.record("password_changed", "success", subject=str(user.id))
+    trail.record(AuditAction.PASSWORD_CHANGED, "success", subject=str(user.id))
 
 
 def delete_account(session: Session, trail: AuditTrail, user: User) -> None:
@@ -203,7 +218,7 @@ def delete_account(session: Session, trail: AuditTrail, user: User) -> None:
     _refuse_own(user, trail.actor, "delete")
     session.delete(user)
     session.flush()
-    trail.record("account_deleted", "success", subject=str(user.id))
+    trail.record(AuditAction.ACCOUNT_DELETED, "success", subject=str(user.id))
 
 
 def delete_accounts_of_member(session: Session, member_id: uuid.UUID) -> int:

@@ -1,10 +1,11 @@
 """HTTP endpoint for reading the audit trail (programme leads only)."""
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 
 from app.audit import service
+from app.audit.actions import AuditAction
 from app.audit.schemas import AuditEventRead
 from app.auth.dependencies import Allow
 from app.auth.principal import ADMINISTER
@@ -30,13 +31,18 @@ def list_audit_events(
     session: SessionDep,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
-    action: Text = None,
-    outcome: Text = None,
+    action: AuditAction | None = None,
+    outcome: Annotated[Literal["success", "failure", "denied"] | None, Query()] = None,
     actor: Text = None,
     since: JsonInstant | None = None,
+    order: Annotated[
+        Literal["oldest", "newest"], Query(description="`newest` for the latest events first.")
+    ] = "oldest",
 ) -> Page[AuditEventRead]:
-    """Sign-ins, refused tokens, denied requests and changes to accounts, oldest first; filter
-    by `action` (e.g. `sign_in`, `token_refused`), `outcome`, `actor` or `since`."""
+    """Sign-ins, refused tokens and denied requests; changes to accounts, clients, signing
+    keys, teams (status, selection, coach, organisations, members) and erasures; reads and
+    changes of equality data. Oldest first, or `?order=newest`; filter by `action` (one of
+    the listed actions: anything else is 422), `outcome`, `actor` or `since`."""
     items, next_cursor = service.list_events(
         session,
         limit=limit,
@@ -45,5 +51,6 @@ def list_audit_events(
         outcome=outcome,
         actor=actor,
         since=since,
+        newest_first=order == "newest",
     )
     return page_of(AuditEventRead, items, next_cursor)

@@ -17,6 +17,7 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import select
 from sqlalchemy.orm import Session, make_transient, sessionmaker
 
+from app.audit.actions import AuditAction
 from app.audit.models import AuditEvent
 from app.db import fit, transaction, utc_now
 from app.pagination import paginate
@@ -50,7 +51,7 @@ class AuditTrail:
 
     def record(
         self,
-        action: str,
+        action: AuditAction,
         outcome: str,
         *,
         subject: str | None = None,
@@ -73,6 +74,10 @@ class AuditTrail:
         cleaned = {name: fit(value, columns[name]) for name, value in fields.items()}
         # Id and time now, not at the write: a retried event keeps when it happened.
         self.events.append(AuditEvent(id=uuid.uuid4(), occurred_at=utc_now(), **cleaned))
+
+    def discard_successes(self) -> None:
+        """The request's transaction did not commit: a change it recorded never happened."""
+        self.events = [event for event in self.events if event.outcome != "success"]
 
     def flush(self, factory: sessionmaker[Session]) -> None:
         """Write the events in a transaction of their own; never raises."""
@@ -160,10 +165,11 @@ def list_events(
     *,
     limit: int,
     cursor: str | None,
-    action: str | None = None,
+    action: AuditAction | None = None,
     outcome: str | None = None,
     actor: str | None = None,
     since: datetime | None = None,
+    newest_first: bool = False,
 ) -> tuple[list[AuditEvent], str | None]:
     statement = select(AuditEvent)
     if action is not None:
@@ -181,4 +187,5 @@ def list_events(
         id_key=AuditEvent.id,
         limit=limit,
         cursor=cursor,
+        descending=newest_first,
     )

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from app.audit.actions import AuditAction
 from app.auth import reach, service, tokens
 from app.auth.jwks import JwksCache, KeyFetchFailed
 from app.auth.keys import Keyring
@@ -85,7 +86,7 @@ def current_principal(
 ) -> Principal:
     trail = audit_trail(request)
     if credentials is None:
-        trail.record("token_refused", "denied", reason="no bearer token")
+        trail.record(AuditAction.TOKEN_REFUSED, "denied", reason="no bearer token")
         raise Unauthorized(
             "Send `Authorization: Bearer <token>`; get one from POST /api/v1/auth/token.",
             error="invalid_request",
@@ -93,10 +94,10 @@ def current_principal(
     try:
         principal = _verify(request, session, credentials.credentials)
     except tokens.TokenRejected as refused:
-        trail.record("token_refused", "denied", reason=refused.reason)
+        trail.record(AuditAction.TOKEN_REFUSED, "denied", reason=refused.reason)
         raise Unauthorized(f"The access token was refused: {refused.reason}.") from None
     except (Unauthorized, Forbidden) as refused:
-        trail.record("token_refused", "denied", reason=refused.detail[:200])
+        trail.record(AuditAction.TOKEN_REFUSED, "denied", reason=refused.detail[:200])
         raise
     trail.actor = principal.actor
     return principal
@@ -105,13 +106,17 @@ def current_principal(
 def check_permission(request: Request, permission: Permission, principal: Principal) -> None:
     """403 unless the caller holds the permission; a refusal is audited."""
     if principal.must_change_password and not permission.before_password_change:
-        audit_trail(request).record("request_denied", "denied", reason="password change required")
+        audit_trail(request).record(
+            AuditAction.REQUEST_DENIED, "denied", reason="password change required"
+        )
         raise Forbidden(
             "Choose a new password first: POST /api/v1/me/password with the temporary one.",
             slug="password-change-required",
         )
     if not permission.allows(principal):
-        audit_trail(request).record("request_denied", "denied", reason=f"needs {permission.name}")
+        audit_trail(request).record(
+            AuditAction.REQUEST_DENIED, "denied", reason=f"needs {permission.name}"
+        )
         raise Forbidden(f"This needs the {permission.name} permission.")
 
 

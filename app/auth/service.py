@@ -10,6 +10,7 @@ from typing import NoReturn
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.audit.actions import AuditAction
 from app.audit.service import AuditTrail
 from app.auth import limits, tokens
 from app.auth.keys import Keyring
@@ -88,7 +89,7 @@ def _admit(
     settings: Settings,
     trail: AuditTrail,
     grant: str,
-    action: str,
+    action: AuditAction,
     subject: str,
 ) -> limits.Attempt:
     """The attempt, admitted and recorded as pending; a refusal is audited, then raised."""
@@ -129,7 +130,7 @@ def password_grant(
     password: str,
 ) -> TokenGrant:
     email = email.strip().lower()
-    attempt = _admit(factory, settings, trail, "password", "sign_in", email)
+    attempt = _admit(factory, settings, trail, "password", AuditAction.SIGN_IN, email)
     with transaction(factory, writes=False) as session:
         user = session.scalar(select(User).where(User.email == email))
     # Verified even without an account, so timing does not reveal which emails exist.
@@ -137,12 +138,12 @@ def password_grant(
     if user is None or not valid or user.disabled:
         limits.settle(factory, attempt, succeeded=False)
         reason = "disabled account" if user is not None and valid else "bad credentials"
-        trail.record("sign_in", "failure", subject=email, reason=reason)
+        trail.record(AuditAction.SIGN_IN, "failure", subject=email, reason=reason)
         _refuse(attempt, "The email or password is not right.", "invalid_grant")
     with transaction(factory) as session:
         limits.settle_in(session, attempt, succeeded=True)
         grant = _user_grant(session, settings, keyring, user, uuid.uuid4())
-    trail.record("sign_in", "success", subject=email, actor=f"user:{user.id}")
+    trail.record(AuditAction.SIGN_IN, "success", subject=email, actor=f"user:{user.id}")
     return grant
 
 
@@ -159,9 +160,9 @@ def refresh_grant(
     with transaction(factory) as session:
         grant, actor, reason = _use_refresh_token(session, settings, keyring, refresh_token)
     if grant is None:
-        trail.record("refresh", "failure", actor=actor, reason=reason)
+        trail.record(AuditAction.REFRESH, "failure", actor=actor, reason=reason)
         raise Unauthorized("The refresh token is not valid.", error="invalid_grant")
-    trail.record("refresh", "success", actor=actor)
+    trail.record(AuditAction.REFRESH, "success", actor=actor)
     return grant
 
 
@@ -215,7 +216,9 @@ def client_grant(
     client_secret: str,
     scope: str | None,
 ) -> TokenGrant:
-    attempt = _admit(factory, settings, trail, "client_credentials", "client_sign_in", client_id)
+    attempt = _admit(
+        factory, settings, trail, "client_credentials", AuditAction.CLIENT_SIGN_IN, client_id
+    )
     with transaction(factory, writes=False) as session:
         try:
             client = session.get(Client, uuid.UUID(client_id))
@@ -224,16 +227,22 @@ def client_grant(
     valid = verify_secret(client.secret_hash if client else None, client_secret)
     if client is None or not valid or client.disabled:
         limits.settle(factory, attempt, succeeded=False)
-        trail.record("client_sign_in", "failure", subject=client_id, reason="bad credentials")
+        trail.record(
+            AuditAction.CLIENT_SIGN_IN, "failure", subject=client_id, reason="bad credentials"
+        )
         _refuse(attempt, "The client id or secret is not right.", "invalid_client")
     limits.settle(factory, attempt, succeeded=True)
     allowed = set(client.scopes)
     asked = set(scope.split()) if scope else allowed
     if not asked <= allowed:
-        trail.record("client_sign_in", "failure", subject=client_id, reason="scope not granted")
+        trail.record(
+            AuditAction.CLIENT_SIGN_IN, "failure", subject=client_id, reason="scope not granted"
+        )
         raise Unauthorized("The client may not have the scopes asked for.", error="invalid_scope")
     granted = " ".join(sorted(asked))
-    trail.record("client_sign_in", "success", subject=client_id, actor=f"client:{client.id}")
+    trail.record(
+        AuditAction.CLIENT_SIGN_IN, "success", subject=client_id, actor=f"client:{client.id}"
+    )
     claims = {"scope": granted, "cv": client.secret_version}
     access = _access_token(settings, keyring, f"client:{client.id}", claims)
     return TokenGrant(access, settings.access_token_minutes * 60, None, granted)

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.audit.actions import AuditAction
 from app.audit.service import AuditTrail
 from app.auth.models import Client, Scope
 from app.auth.passwords import hash_secret
@@ -83,7 +84,10 @@ def create_client(
     session.add(client)
     session.flush()
     trail.record(
-        "client_created", "success", subject=str(client.id), reason=" ".join(client.scopes)
+        AuditAction.CLIENT_CREATED,
+        "success",
+        subject=str(client.id),
+        reason=" ".join(client.scopes),
     )
     return client, secret
 
@@ -132,12 +136,14 @@ def update_client(
         client.updated_at = utc_now()
         reasons.append("organisations")
     if "disabled" in changes and changes["disabled"] != client.disabled:
-        action = "client_disabled" if changes["disabled"] else "client_enabled"
+        action = AuditAction.CLIENT_DISABLED if changes["disabled"] else AuditAction.CLIENT_ENABLED
         trail.record(action, "success", subject=str(client.id))
     apply_changes(client, changes)
     session.flush()
     if reasons:
-        trail.record("client_changed", "success", subject=str(client.id), reason=", ".join(reasons))
+        trail.record(
+            AuditAction.CLIENT_CHANGED, "success", subject=str(client.id), reason=", ".join(reasons)
+        )
     return client
 
 
@@ -151,11 +157,11 @@ def rotate_secret(session: Session, trail: AuditTrail, client: Client) -> str:
     client.secret_hash = hash_secret(secret)
     client.secret_version += 1
     session.flush()
-    trail.record("client_secret_rotated", "success", subject=str(client.id))
+    trail.record(AuditAction.CLIENT_SECRET_ROTATED, "success", subject=str(client.id))
     return secret
 
 
 def delete_client(session: Session, trail: AuditTrail, client: Client) -> None:
     session.delete(client)
     session.flush()
-    trail.record("client_deleted", "success", subject=str(client.id))
+    trail.record(AuditAction.CLIENT_DELETED, "success", subject=str(client.id))

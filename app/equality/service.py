@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.audit.actions import AuditAction
 from app.audit.service import AuditTrail
 from app.auth.principal import Principal
 from app.collaboratives.models import Collaborative
@@ -35,9 +36,9 @@ from app.members.models import Member
 from app.memberships.models import Membership, MembershipRole
 from app.teams.models import PLACE_TAKING_STATUSES, Team
 
-PROFILE_READ = "equality_profile_read"
-PROFILE_CHANGED = "equality_profile_changed"
-SUMMARY_EXPORTED = "equality_summary_exported"
+PROFILE_READ = AuditAction.EQUALITY_PROFILE_READ
+PROFILE_CHANGED = AuditAction.EQUALITY_PROFILE_CHANGED
+SUMMARY_EXPORTED = AuditAction.EQUALITY_SUMMARY_EXPORTED
 
 Answers = dict[Characteristic, str | None]
 
@@ -49,7 +50,7 @@ def _absent(member_id: uuid.UUID) -> NotFound:
 
 
 def ensure_may_see(
-    principal: Principal, member_id: uuid.UUID, trail: AuditTrail, *, action: str
+    principal: Principal, member_id: uuid.UUID, trail: AuditTrail, *, action: AuditAction
 ) -> None:
     """Admins, and the person themself; anyone else gets 404, as if there were none."""
     if principal.is_admin or (principal.role is not None and principal.member_id == member_id):

@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from app.accounts import service as accounts_service
+from app.audit.actions import AuditAction
 from app.auth.dependencies import CAN_ADMINISTER, Reader
 from app.auth.reach import ensure_member_in_reach, members_condition
 from app.concurrency import require_current
@@ -138,7 +139,7 @@ def delete_member(
         service.delete_member(session, member, erase=True)
         # Who erased someone is kept; whom is not, not even in the path.
         trail.record(
-            "member_erased",
+            AuditAction.MEMBER_ERASED,
             "success",
             reason=f"{accounts} account(s) removed",
             path=request.scope["route"].path,
@@ -151,4 +152,4 @@ def delete_member(
             slug="member-has-account",
         )
     service.delete_member(session, member, erase=False)
-    trail.record("member_deleted", "success", subject=str(member_id))
+    trail.record(AuditAction.MEMBER_DELETED, "success", subject=str(member_id))

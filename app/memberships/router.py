@@ -5,11 +5,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from app.audit.actions import AuditAction
 from app.auth.access import ensure_may_add_membership, ensure_may_set
 from app.auth.dependencies import Caller, ManagedTeam, ReadableTeam
 from app.clock import today
 from app.concurrency import require_current
-from app.deps import Cursor, IfMatch, Limit, SessionDep
+from app.deps import Cursor, IfMatch, Limit, SessionDep, audit_trail
 from app.memberships import service
 from app.memberships.models import Membership, MembershipRole
 from app.memberships.schemas import MembershipCreate, MembershipRead, MembershipUpdate
@@ -67,6 +68,12 @@ def add_membership(
         ensure_may_set(principal, ["role"], ["role"])
     ensure_may_add_membership(principal, body.left_on, today())
     membership = service.add_membership(session, team, body)
+    audit_trail(request).record(
+        AuditAction.MEMBERSHIP_ADDED,
+        "success",
+        subject=str(team.id),
+        reason=f"member {membership.member_id} as {membership.role}",
+    )
     created(response, f"{request.url.path}/{membership.member_id}", membership)
     return membership
 
@@ -97,6 +104,7 @@ def update_membership(
     member_id: uuid.UUID,
     body: MembershipUpdate,
     session: SessionDep,
+    request: Request,
     response: Response,
     principal: Caller,
     if_match: IfMatch = None,
@@ -113,6 +121,13 @@ def update_membership(
     membership = service.get_current_membership(session, team, member_id)
     require_current(membership, if_match)
     service.update_membership(session, team, membership, changes, handover=handover)
+    fields = ", ".join(f"{name} {value}" for name, value in changes.items())
+    audit_trail(request).record(
+        AuditAction.MEMBERSHIP_CHANGED,
+        "success",
+        subject=str(team.id),
+        reason=f"member {member_id}: {fields}" + (" (handover)" if handover else ""),
+    )
     with_etag(response, membership)
     return membership
 
@@ -121,10 +136,20 @@ def update_membership(
     "/{member_id}", status_code=204, summary="Record that a member left", responses=DELETE
 )
 def end_membership(
-    team: ManagedTeam, member_id: uuid.UUID, session: SessionDep, if_match: IfMatch = None
+    team: ManagedTeam,
+    member_id: uuid.UUID,
+    session: SessionDep,
+    request: Request,
+    if_match: IfMatch = None,
 ) -> None:
     """Sets `left_on` to today; the membership stays in the team's history."""
     team = teams_service.get_team_for_change(session, team.id)
     membership = service.get_current_membership(session, team, member_id)
     require_current(membership, if_match)
     service.end_membership(session, team, membership)
+    audit_trail(request).record(
+        AuditAction.MEMBERSHIP_ENDED,
+        "success",
+        subject=str(team.id),
+        reason=f"member {member_id} left on {membership.left_on}",
+    )

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from fastapi import APIRouter, Request, Response
 from sqlalchemy.orm import Session
 
+from app.audit.actions import AuditAction
+from app.audit.service import AuditTrail
 from app.auth.access import ensure_may_set
 from app.auth.dependencies import (
     CAN_ADMINISTER,
@@ -17,7 +19,7 @@ from app.auth.dependencies import (
 )
 from app.auth.reach import teams_condition
 from app.concurrency import require_current
-from app.deps import Cursor, IfMatch, Limit, SessionDep
+from app.deps import Cursor, IfMatch, Limit, SessionDep, audit_trail
 from app.equality import service as equality_service
 from app.pagination import DEFAULT_LIMIT
 from app.problems import CREATE, DELETE, LIST, READ_ONE, UPDATE
@@ -82,6 +84,9 @@ def create_team(
 ) -> Team:
     """A team applying to a collaborative; it is selected later, once it has a lead."""
     team = service.create_team(session, body)
+    audit_trail(request).record(
+        AuditAction.TEAM_CREATED, "success", subject=str(team.id), reason=f"status {team.status}"
+    )
     created(response, f"{request.url.path}/{team.id}", team)
     return team
 
@@ -102,6 +107,7 @@ def update_team(
     team: ManagedTeam,
     body: TeamUpdate,
     session: SessionDep,
+    request: Request,
     response: Response,
     principal: Caller,
     if_match: IfMatch = None,
@@ -112,13 +118,51 @@ def update_team(
     changes = body.model_dump(exclude_unset=True)
     ensure_may_set(principal, changes, PRIVILEGED_FIELDS)
     require_current(team, if_match)
+    before = (team.status, team.coach_id, [o.ods_code for o in team.organisations])
     service.update_team(session, team, changes)
+    _record_changes(audit_trail(request), team, *before)
     with_etag(response, team)
     return _as_read(session, [team])[0]
 
 
+def _record_changes(
+    trail: AuditTrail,
+    team: Team,
+    status: TeamStatus,
+    coach_id: uuid.UUID | None,
+    organisations: list[str],
+) -> None:
+    """Who changed what that decides a team's place and reach (never any other field)."""
+    subject = str(team.id)
+    if team.status != status:
+        action = (
+            AuditAction.TEAM_SELECTED
+            if team.status == TeamStatus.SELECTED
+            else AuditAction.TEAM_STATUS_CHANGED
+        )
+        trail.record(action, "success", subject=subject, reason=f"{status} -> {team.status}")
+    if team.coach_id != coach_id:
+        trail.record(
+            AuditAction.TEAM_COACH_CHANGED,
+            "success",
+            subject=subject,
+            reason=f"coach {coach_id} -> {team.coach_id}",
+        )
+    now = [o.ods_code for o in team.organisations]
+    if now != organisations:
+        trail.record(
+            AuditAction.TEAM_ORGANISATIONS_CHANGED,
+            "success",
+            subject=subject,
+            reason=f"{' '.join(organisations)} -> {' '.join(now)}",
+        )
+
+
 @router.delete("/{team_id}", status_code=204, summary="Remove a team", responses=DELETE)
-def delete_team(team: AdministeredTeam, session: SessionDep, if_match: IfMatch = None) -> None:
+def delete_team(
+    team: AdministeredTeam, session: SessionDep, request: Request, if_match: IfMatch = None
+) -> None:
     """Removes a team with no members, measures or data (409 otherwise: withdraw it instead)."""
     require_current(team, if_match)
     service.delete_team(session, team)
+    audit_trail(request).record(AuditAction.TEAM_DELETED, "success", subject=str(team.id))

@@ -1,0 +1,45 @@
+"""Every action the audit trail records: the `action` filter accepts these and nothing else."""
+
+from enum import StrEnum
+
+
+class AuditAction(StrEnum):
+    # Signing in and tokens.
+    SIGN_IN = "sign_in"
+    REFRESH = "refresh"
+    CLIENT_SIGN_IN = "client_sign_in"
+    SIGN_OUT = "sign_out"
+    TOKEN_REFUSED = "token_refused"
+    REQUEST_DENIED = "request_denied"
+    PASSWORD_CHANGED = "password_changed"
+    SIGNING_KEY_ROTATED = "signing_key_rotated"
+    # Accounts and machine clients.
+    ACCOUNT_CREATED = "account_created"
+    ACCOUNT_CHANGED = "account_changed"
+    ACCOUNT_DISABLED = "account_disabled"
+    ACCOUNT_ENABLED = "account_enabled"
+    ACCOUNT_PASSWORD_RESET = "account_password_reset"
+    ACCOUNT_DELETED = "account_deleted"
+    CLIENT_CREATED = "client_created"
+    CLIENT_CHANGED = "client_changed"
+    CLIENT_DISABLED = "client_disabled"
+    CLIENT_ENABLED = "client_enabled"
+    CLIENT_SECRET_ROTATED = "client_secret_rotated"
+    CLIENT_DELETED = "client_deleted"
+    # Teams and their people.
+    TEAM_CREATED = "team_created"
+    TEAM_STATUS_CHANGED = "team_status_changed"
+    TEAM_SELECTED = "team_selected"
+    TEAM_COACH_CHANGED = "team_coach_changed"
+    TEAM_ORGANISATIONS_CHANGED = "team_organisations_changed"
+    TEAM_DELETED = "team_deleted"
+    MEMBERSHIP_ADDED = "membership_added"
+    MEMBERSHIP_CHANGED = "membership_changed"
+    MEMBERSHIP_ENDED = "membership_ended"
+    MEMBER_DELETED = "member_deleted"
+    MEMBER_ERASED = "member_erased"
+    # Special-category data.
+    EQUALITY_PROFILE_READ = "equality_profile_read"
+    EQUALITY_PROFILE_CHANGED = "equality_profile_changed"
+    EQUALITY_PROFILE_DELETED = "equality_profile_deleted"
+    EQUALITY_SUMMARY_EXPORTED = "equality_summary_exported"
