@@ -197,3 +197,39 @@ def test_erasure_records_who_erased_but_not_whom(client: TestClient) -> None:
     assert events[0]["actor"].startswith("user:")
     assert "Erin" not in str(events)
     assert person["id"] not in str(events)
+
+
+def test_erasure_works_for_someone_who_can_sign_in(
+    client: TestClient, anonymous: TestClient
+) -> None:
+    """The person, their account and its sign-ins, their profile and memberships all go."""
+    organisation = api.organisation(client)
+    team = api.team(client, api.collaborative(client)["id"], [organisation["id"]])
+    person = api.member(client, organisation["id"], name="Erin Example")
+    assert api.membership(client, team["id"], person["id"], "lead").status_code == 201
+    made = client.post(f"{API}/accounts", json={"email": person["email"], "role": "member"})
+    account = made.json()["account"]
+    token = anonymous.post(
+        f"{API}/auth/token",
+        data={
+            "grant_type": "password",
+            "username": person["email"],
+            "password": made.json()["temporary_password"],
+        },
+    ).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    assert anonymous.get(f"{API}/me", headers=headers).status_code == 200
+    profile = client.put(f"{MEMBERS}/{person['id']}/equality-profile", json={"disability": "Y"})
+    assert profile.status_code == 201, profile.text
+    assert_problem(_delete(client, person["id"]), 409)
+
+    response = _delete(client, person["id"], erase="true")
+
+    assert response.status_code == 204, response.text
+    assert_problem(client.get(f"{MEMBERS}/{person['id']}"), 404)
+    assert_problem(client.get(f"{API}/accounts/{account['id']}"), 404)
+    assert_problem(anonymous.get(f"{API}/me", headers=headers), 401)
+    assert_problem(client.get(f"{MEMBERS}/{person['id']}/equality-profile"), 404)
+    assert client.get(f"{API}/teams/{team['id']}/members").json()["items"] == []
+    gone = client.get(f"{API}/accounts", params={"email": person["email"]}).json()
+    assert gone["items"] == []

@@ -118,7 +118,7 @@ def update_team(
     changes = body.model_dump(exclude_unset=True)
     ensure_may_set(principal, changes, PRIVILEGED_FIELDS)
     require_current(team, if_match)
-    before = (team.status, team.coach_id, [o.ods_code for o in team.organisations])
+    before = (team.status, team.coach_id, sorted(o.ods_code for o in team.organisations))
     service.update_team(session, team, changes)
     _record_changes(audit_trail(request), team, *before)
     with_etag(response, team)
@@ -148,7 +148,7 @@ def _record_changes(
             subject=subject,
             reason=f"coach {coach_id} -> {team.coach_id}",
         )
-    now = [o.ods_code for o in team.organisations]
+    now = sorted(o.ods_code for o in team.organisations)
     if now != organisations:
         trail.record(
             AuditAction.TEAM_ORGANISATIONS_CHANGED,
