@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.access import ensure_may_set, ensure_team_in_reach, visible_teams
 from app.auth.dependencies import CAN_ADMINISTER, Reader, TeamManager
+from app.auth.principal import Principal
 from app.concurrency import require_current
 from app.deps import Cursor, IfMatch, Limit, SessionDep
 from app.equality import service as equality_service
@@ -26,13 +27,17 @@ router = APIRouter(prefix="/teams", tags=["teams"])
 PRIVILEGED_FIELDS = ("status", "coach_id", "organisation_ids")
 
 
-def _as_read(session: Session, teams: Sequence[Team]) -> list[TeamRead]:
-    """The teams as read, each with its lead rule verdict (one query for the lot); the
-    lead's equality profile itself never leaves app.equality."""
-    verdicts = equality_service.lead_criteria(session, [team.id for team in teams])
+def _as_read(session: Session, teams: Sequence[Team], principal: Principal) -> list[TeamRead]:
+    """The teams as read, with the lead rule verdict of those whose verdict the caller may
+    see (one query for the lot); on the others `lead_criterion_met` is left out altogether.
+    The lead's equality profile itself never leaves app.equality."""
+    verdicts = equality_service.lead_criteria(session, principal, [team.id for team in teams])
+    reads = [TeamRead.model_validate(team) for team in teams]
     return [
-        TeamRead.model_validate(team).model_copy(update={"lead_criterion_met": verdicts[team.id]})
-        for team in teams
+        read.model_copy(update={"lead_criterion_met": verdicts[read.id]})
+        if read.id in verdicts
+        else read
+        for read in reads
     ]
 
 
@@ -58,7 +63,7 @@ def list_teams(
         status=status,
         organisation_id=organisation_id,
     )
-    return Page[TeamRead](items=_as_read(session, items), next_cursor=next_cursor)
+    return Page[TeamRead](items=_as_read(session, items, principal), next_cursor=next_cursor)
 
 
 @router.post(
@@ -71,11 +76,12 @@ def list_teams(
 )
 def create_team(
     body: TeamCreate, session: SessionDep, request: Request, response: Response
-) -> Team:
+) -> TeamRead:
     """A team applying to a collaborative; it is selected later, once it has a lead."""
     team = service.create_team(session, body)
     created(response, f"{request.url.path}/{team.id}", team)
-    return team
+    # Only admins create teams, and see every verdict; a new team's, with no lead, is unknown.
+    return TeamRead.model_validate(team).model_copy(update={"lead_criterion_met": None})
 
 
 @router.get(
@@ -90,7 +96,7 @@ def get_team(
     team = service.get_team(session, team_id)
     ensure_team_in_reach(principal, team)
     with_etag(response, team)
-    return _as_read(session, [team])[0]
+    return _as_read(session, [team], principal)[0]
 
 
 @router.patch("/{team_id}", summary="Change a team", response_model=TeamRead, responses=UPDATE)
@@ -111,7 +117,7 @@ def update_team(
     require_current(team, if_match)
     service.update_team(session, team, changes)
     with_etag(response, team)
-    return _as_read(session, [team])[0]
+    return _as_read(session, [team], principal)[0]
 
 
 @router.delete(
