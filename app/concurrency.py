@@ -14,8 +14,12 @@ class Versioned(Protocol):
 
 
 def etag(resource: Versioned) -> str:
-    """A strong ETag, `"<id>-<version>"`."""
-    return f'"{resource.id}-{resource.version}"'
+    """A strong ETag, `"<id>-<version>"`; `"<kind>-<id>-<version>"` for a resource whose class
+    sets `ETAG_KIND` because it shares its id with another resource (an equality profile is
+    identified by its member), so that neither one's tag is ever taken for the other's."""
+    kind: str = getattr(type(resource), "ETAG_KIND", "")
+    prefix = f"{kind}-" if kind else ""
+    return f'"{prefix}{resource.id}-{resource.version}"'
 
 
 def require_current(resource: Versioned, if_match: str | None) -> None:

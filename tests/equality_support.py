@@ -36,11 +36,16 @@ def bearer(token: str) -> dict[str, str]:
 
 
 def make_people(
-    client: TestClient, app: FastAPI, session_factory: sessionmaker[Session], password_hash: str
+    client: TestClient,
+    app: FastAPI,
+    session_factory: sessionmaker[Session],
+    password_hash: str,
+    **collaborative_fields: Any,
 ) -> dict[str, Any]:
-    """Two members with accounts, a coach of their team, and a trust's read client."""
+    """Two members with accounts, Alice leading their team and Bob in it, a coach of the team,
+    and a trust's read client."""
     organisation = api.organisation(client)
-    collaborative = api.collaborative(client)
+    collaborative = api.collaborative(client, **collaborative_fields)
     team = api.team(client, collaborative["id"], [organisation["id"]])
     alice = api.member(client, organisation["id"], name="Alice")
     bob = api.member(client, organisation["id"], name="Bob")
@@ -76,6 +81,10 @@ def make_people(
 
 def put_profile(caller: TestClient, member_id: str, body: dict[str, Any], **headers: str) -> Any:
     return caller.put(profile_path(member_id), json=body, headers=headers)
+
+
+def patch_profile(caller: TestClient, member_id: str, body: dict[str, Any], **headers: str) -> Any:
+    return caller.patch(profile_path(member_id), json=body, headers=headers)
 
 
 def events_of(client: TestClient, action: str) -> list[dict[str, Any]]:

@@ -41,5 +41,4 @@ class AuditAction(StrEnum):
     # Special-category data.
     EQUALITY_PROFILE_READ = "equality_profile_read"
     EQUALITY_PROFILE_CHANGED = "equality_profile_changed"
-    EQUALITY_PROFILE_DELETED = "equality_profile_deleted"
     EQUALITY_SUMMARY_EXPORTED = "equality_summary_exported"

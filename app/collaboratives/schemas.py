@@ -25,7 +25,8 @@ UnderRepresented = Annotated[
     Field(
         max_length=8,
         description="The protected characteristics whose under-represented groups the lead"
-        " rule counts; teams show only whether their lead is in one (`lead_criterion_met`).",
+        " rule counts; a team shows admins and its lead only whether the lead is in one"
+        " (`lead_criterion_met`).",
     ),
     AfterValidator(lambda names: list(dict.fromkeys(names))),
 ]

@@ -6,7 +6,7 @@ characteristic is a nullable code from `app.equality.codes` (null: not answered)
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -36,6 +36,8 @@ class EqualityProfile(Base):
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__: dict[str, Any] = {"version_id_col": version}
+    # Its ETag names its kind: otherwise it would be the member's, id and version alike.
+    ETAG_KIND: ClassVar[str] = "equality-profile"
 
     @property
     def id(self) -> uuid.UUID:

@@ -11,16 +11,25 @@ from app.concurrency import require_current
 from app.deps import IfMatch, SessionDep, audit_trail
 from app.equality import service
 from app.equality.models import EqualityProfile
-from app.equality.schemas import EqualityProfileRead, EqualityProfileWrite, EqualitySummary
+from app.equality.schemas import (
+    EqualityProfilePatch,
+    EqualityProfileRead,
+    EqualityProfileWrite,
+    EqualitySummary,
+)
 from app.errors import PreconditionFailed
-from app.problems import READ_ONE, UPDATE
+from app.problems import DELETE, READ_ONE, UPDATE
 from app.responses import with_etag
 
 router = APIRouter(tags=["equality"])
 
 
+PROFILE_PATH = "/members/{member_id}/equality-profile"
+SAVED = {201: {"model": EqualityProfileRead, "description": "The profile was created."}, **UPDATE}
+
+
 @router.get(
-    "/members/{member_id}/equality-profile",
+    PROFILE_PATH,
     summary="Get a member's equality profile",
     response_model=EqualityProfileRead,
     responses=READ_ONE,
@@ -33,22 +42,25 @@ def get_equality_profile(
     principal: ProfileOwner,
 ) -> EqualityProfile:
     """The person's own self-declared protected characteristics; only they and admins may
-    read them (anyone else gets 404), and every read is audited. 404 until one is saved."""
+    read them, and every read is audited. Anyone else gets the same 404 whether or not the
+    member or a profile exists; the person and admins get 404 until one is saved."""
     trail = audit_trail(request)
     service.ensure_may_see(principal, member_id, trail, action=service.PROFILE_READ)
-    profile = service.read_profile(session, member_id, trail)
+    profile = service.read_profile(session, principal, member_id, trail)
     with_etag(response, profile)
     return profile
 
 
+def _new_profile_allowed(if_match: str | None) -> None:
+    if if_match is not None:
+        raise PreconditionFailed("There is no profile yet; create it without If-Match.")
+
+
 @router.put(
-    "/members/{member_id}/equality-profile",
-    summary="Save a member's equality profile",
+    PROFILE_PATH,
+    summary="Replace a member's equality profile",
     response_model=EqualityProfileRead,
-    responses={
-        201: {"model": EqualityProfileRead, "description": "The profile was created."},
-        **UPDATE,
-    },
+    responses=SAVED,
 )
 def put_equality_profile(
     member_id: uuid.UUID,
@@ -60,14 +72,14 @@ def put_equality_profile(
     if_match: IfMatch = None,
 ) -> EqualityProfile:
     """Creates the profile (201, without If-Match) or replaces it whole (200, If-Match
-    required): a field left out is no longer answered. Every field is optional and takes
-    `prefer_not_to_say`. Only the person themself and admins; every change is audited."""
+    required): a field left out is no longer answered; to change some answers and keep the
+    rest, PATCH. Every field is optional and takes `prefer_not_to_say`. Only the person
+    themself and admins; every change is audited."""
     trail = audit_trail(request)
     service.ensure_may_see(principal, member_id, trail, action=service.PROFILE_CHANGED)
     profile = service.get_profile(session, member_id)
     if profile is None:
-        if if_match is not None:
-            raise PreconditionFailed("There is no profile yet; create it without If-Match.")
+        _new_profile_allowed(if_match)
         profile = service.create_profile(session, member_id, body, trail)
         response.status_code = 201
     else:
@@ -75,6 +87,62 @@ def put_equality_profile(
         service.replace_profile(session, profile, body, trail)
     with_etag(response, profile)
     return profile
+
+
+@router.patch(
+    PROFILE_PATH,
+    summary="Change some answers of a member's equality profile",
+    response_model=EqualityProfileRead,
+    responses=SAVED,
+)
+def patch_equality_profile(
+    member_id: uuid.UUID,
+    body: EqualityProfilePatch,
+    session: SessionDep,
+    request: Request,
+    response: Response,
+    principal: ProfileOwner,
+    if_match: IfMatch = None,
+) -> EqualityProfile:
+    """Changes only the fields sent (200, If-Match required): null clears that answer, a
+    field left out keeps its own. With no profile saved yet, creates one from the fields
+    sent (201, without If-Match). Only the person themself and admins; every change is
+    audited."""
+    trail = audit_trail(request)
+    service.ensure_may_see(principal, member_id, trail, action=service.PROFILE_CHANGED)
+    profile = service.get_profile(session, member_id)
+    if profile is None:
+        _new_profile_allowed(if_match)
+        profile = service.create_profile(session, member_id, body, trail)
+        response.status_code = 201
+    else:
+        require_current(profile, if_match)
+        service.update_profile(session, profile, body, trail)
+    with_etag(response, profile)
+    return profile
+
+
+@router.delete(
+    PROFILE_PATH,
+    status_code=204,
+    summary="Withdraw a member's equality profile",
+    responses=DELETE,
+)
+def delete_equality_profile(
+    member_id: uuid.UUID,
+    session: SessionDep,
+    request: Request,
+    principal: ProfileOwner,
+    if_match: IfMatch = None,
+) -> None:
+    """Removes every answer for good (If-Match required): the person no longer counts in
+    their team's lead rule or in equality summaries, as if they had never answered. Only
+    the person themself and admins; audited."""
+    trail = audit_trail(request)
+    service.ensure_may_see(principal, member_id, trail, action=service.PROFILE_CHANGED)
+    profile = service.profile_to_withdraw(session, principal, member_id, trail)
+    require_current(profile, if_match)
+    service.withdraw_profile(session, profile, trail)
 
 
 @router.get(

@@ -2,8 +2,9 @@
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.equality.codes import (
     AgeBand,
@@ -21,8 +22,9 @@ from app.schemas import InputModel, ReadModel
 
 
 class EqualityProfileWrite(InputModel):
-    """The whole profile: a field left out or null is not answered. Codes are the NHS Data
-    Dictionary's where it has them; every field also takes `prefer_not_to_say`."""
+    """The whole profile, replacing any saved one: a field left out or null is not answered.
+    Codes are the NHS Data Dictionary's where it has them; every field also takes
+    `prefer_not_to_say`."""
 
     ethnic_category: EthnicCategory | None = Field(
         default=None, description="ETHNIC CATEGORY: A-H, J-N, P, R, S; Z not stated; 99 not known."
@@ -55,6 +57,19 @@ class EqualityProfileWrite(InputModel):
         default=None,
         description="`maternity`: on maternity or adoption leave, or within 26 weeks of birth.",
     )
+
+
+def _left_out_is_unchanged(schema: dict[str, Any]) -> None:
+    # A field left out of a PATCH keeps its answer; it has no default to advertise.
+    for field in schema.get("properties", {}).values():
+        field.pop("default", None)
+
+
+class EqualityProfilePatch(EqualityProfileWrite):
+    """Only the fields sent change (JSON merge semantics): null clears that answer, a field
+    left out keeps its own. The same codes as a whole profile."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_left_out_is_unchanged)
 
 
 class EqualityProfileRead(ReadModel):

@@ -1,5 +1,5 @@
-"""Equality profiles: who may see one, reading and replacing it, the lead rule of a page of
-teams, and the disclosure-controlled summary of a collaborative. No FastAPI here.
+"""Equality profiles: who may see one, reading, changing and withdrawing it, the lead rule of a
+page of teams, and the disclosure-controlled summary of a collaborative. No FastAPI here.
 
 A profile's values never leave this module except to the person themself or an admin: not in
 audit events (the subject is the member id), not in errors, not in logs.
@@ -43,41 +43,84 @@ SUMMARY_EXPORTED = AuditAction.EQUALITY_SUMMARY_EXPORTED
 Answers = dict[Characteristic, str | None]
 
 
-def _absent(member_id: uuid.UUID) -> NotFound:
-    # One message for "no such member", "no profile yet" and "not yours to see", so a 404
-    # never tells anyone whether a profile exists.
-    return NotFound(f"No equality profile for member {member_id}.")
+# Anyone but the person and admins gets this one answer, whether or not the member or their
+# profile exists, so a 404 tells them nothing about either.
+OUT_OF_REACH = (
+    "Not found: an equality profile is shown only to the person themself and to programme"
+    " leads (admins)."
+)
+
+
+def _is_the_person(principal: Principal, member_id: uuid.UUID) -> bool:
+    return principal.role is not None and principal.member_id == member_id
 
 
 def ensure_may_see(
     principal: Principal, member_id: uuid.UUID, trail: AuditTrail, *, action: AuditAction
 ) -> None:
     """Admins, and the person themself; anyone else gets 404, as if there were none."""
-    if principal.is_admin or (principal.role is not None and principal.member_id == member_id):
+    if principal.is_admin or _is_the_person(principal, member_id):
         return
     trail.record(action, "denied", subject=str(member_id), reason="not the member or an admin")
-    raise _absent(member_id)
+    raise NotFound(OUT_OF_REACH)
+
+
+def _no_member(member_id: uuid.UUID) -> NotFound:
+    return NotFound(f"There is no member {member_id}.")
+
+
+def _not_saved(session: Session, principal: Principal, member_id: uuid.UUID) -> NotFound:
+    """The truth, for a caller who may see the profile: it was never saved (or was withdrawn),
+    or, for an admin, there is no such member."""
+    if _is_the_person(principal, member_id):
+        return NotFound(
+            "You have not saved an equality profile yet; create one with PUT or PATCH,"
+            " without If-Match."
+        )
+    if session.get(Member, member_id) is None:
+        return _no_member(member_id)
+    return NotFound(f"Member {member_id} has not saved an equality profile.")
 
 
 def get_profile(session: Session, member_id: uuid.UUID) -> EqualityProfile | None:
     return session.get(EqualityProfile, member_id)
 
 
-def read_profile(session: Session, member_id: uuid.UUID, trail: AuditTrail) -> EqualityProfile:
+def _saved(
+    session: Session,
+    principal: Principal,
+    member_id: uuid.UUID,
+    trail: AuditTrail,
+    action: AuditAction,
+) -> EqualityProfile:
     profile = get_profile(session, member_id)
     if profile is None:
-        trail.record(PROFILE_READ, "failure", subject=str(member_id), reason="no profile")
-        raise _absent(member_id)
+        trail.record(action, "failure", subject=str(member_id), reason="no profile")
+        raise _not_saved(session, principal, member_id)
+    return profile
+
+
+def read_profile(
+    session: Session, principal: Principal, member_id: uuid.UUID, trail: AuditTrail
+) -> EqualityProfile:
+    profile = _saved(session, principal, member_id, trail, PROFILE_READ)
     trail.record(PROFILE_READ, "success", subject=str(member_id))
     return profile
+
+
+def profile_to_withdraw(
+    session: Session, principal: Principal, member_id: uuid.UUID, trail: AuditTrail
+) -> EqualityProfile:
+    return _saved(session, principal, member_id, trail, PROFILE_CHANGED)
 
 
 def create_profile(
     session: Session, member_id: uuid.UUID, data: EqualityProfileWrite, trail: AuditTrail
 ) -> EqualityProfile:
+    """A new profile: the fields sent, every other one unanswered."""
     if session.get(Member, member_id) is None:
         trail.record(PROFILE_CHANGED, "failure", subject=str(member_id), reason="no such member")
-        raise _absent(member_id)
+        raise _no_member(member_id)
     profile = EqualityProfile(member_id=member_id, **data.model_dump())
     session.add(profile)
     session.flush()
@@ -96,6 +139,26 @@ def replace_profile(
     return profile
 
 
+def update_profile(
+    session: Session, profile: EqualityProfile, data: EqualityProfileWrite, trail: AuditTrail
+) -> EqualityProfile:
+    """Only the fields sent change; null clears an answer, a field left out keeps its own."""
+    for characteristic, value in data.model_dump(exclude_unset=True).items():
+        setattr(profile, characteristic, value)
+    session.flush()
+    trail.record(PROFILE_CHANGED, "success", subject=str(profile.member_id), reason="updated")
+    return profile
+
+
+def withdraw_profile(session: Session, profile: EqualityProfile, trail: AuditTrail) -> None:
+    """The person's answers are removed for good: from their team's lead rule and every
+    summary from now on."""
+    member_id = profile.member_id
+    session.delete(profile)
+    session.flush()
+    trail.record(PROFILE_CHANGED, "success", subject=str(member_id), reason="deleted")
+
+
 def delete_profile(session: Session, member_id: uuid.UUID) -> None:
     """Remove the member's profile, if any (erasure, or the member being removed)."""
     profile = get_profile(session, member_id)
@@ -108,32 +171,57 @@ def _answers(row: Iterable[str | None]) -> Answers:
     return dict(zip(Characteristic, row, strict=True))
 
 
-def lead_criteria(session: Session, team_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, bool | None]:
-    """Whether each team's current lead is in a group its collaborative names as
-    under-represented: True, False, or None (unknown: no lead, no profile, no answer, or
-    no characteristic named). One query for the whole page of teams; only the verdict leaves.
+def _may_see_verdicts(principal: Principal) -> bool:
+    return principal.is_admin or (principal.role is not None and principal.member_id is not None)
+
+
+def lead_criteria(
+    session: Session, principal: Principal, team_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, bool | None]:
+    """The lead rule verdict of each team whose verdict the caller may see: whether its
+    current lead is in a group its collaborative names as under-represented: True, False, or
+    None (unknown: no lead, no profile, no answer, or no characteristic named).
+
+    A verdict tells of a named person's protected characteristic, so only admins (the
+    selection panel) and the team's current lead themself see it; every other team is left
+    out. One query for the whole page of teams; only the verdict leaves this module.
     """
     wanted = list(dict.fromkeys(team_ids))
+    if not wanted or not _may_see_verdicts(principal):
+        return {}
     verdicts: dict[uuid.UUID, bool | None] = dict.fromkeys(wanted)
-    if not wanted:
-        return verdicts
+    leads: dict[uuid.UUID, set[uuid.UUID]] = {team_id: set() for team_id in wanted}
     rows = session.execute(
-        select(Membership.team_id, Collaborative.under_represented, *CHARACTERISTIC_COLUMNS)
+        select(
+            Membership.team_id,
+            Membership.member_id,
+            Collaborative.under_represented,
+            *CHARACTERISTIC_COLUMNS,
+        )
         .join(Team, Team.id == Membership.team_id)
         .join(Collaborative, Collaborative.id == Team.collaborative_id)
-        .join(EqualityProfile, EqualityProfile.member_id == Membership.member_id)
+        # Leads without a profile too: they may see their own team's (unknown) verdict.
+        .outerjoin(EqualityProfile, EqualityProfile.member_id == Membership.member_id)
         .where(
             Membership.team_id.in_(wanted),
             Membership.role == MembershipRole.LEAD,
             Membership.is_current_clause(),
         )
     )
-    for team_id, listed, *values in rows:
+    for team_id, lead_id, listed, *values in rows:
+        leads[team_id].add(lead_id)
         verdict = in_under_represented_group(_answers(values), list(listed or []))
-        # With two current leads (a handover booked ahead), either one meets the rule.
+        # With two current leads (the membership rules allow one), either one meets the rule.
         if verdict is True or (verdict is False and verdicts[team_id] is None):
             verdicts[team_id] = verdict
-    return verdicts
+    if principal.is_admin:
+        return verdicts
+    # A lead sees the verdict only when it is about them alone.
+    return {
+        team_id: verdict
+        for team_id, verdict in verdicts.items()
+        if leads[team_id] == {principal.member_id}
+    }
 
 
 def population_summary(people: dict[uuid.UUID, Answers], threshold: int) -> PopulationSummary:

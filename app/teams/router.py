@@ -17,6 +17,7 @@ from app.auth.dependencies import (
     ReadableTeam,
     Reader,
 )
+from app.auth.principal import Principal
 from app.auth.reach import teams_condition
 from app.concurrency import require_current
 from app.deps import Cursor, IfMatch, Limit, SessionDep, audit_trail
@@ -36,13 +37,17 @@ router = APIRouter(prefix="/teams", tags=["teams"])
 PRIVILEGED_FIELDS = ("status", "coach_id", "organisation_ids")
 
 
-def _as_read(session: Session, teams: Sequence[Team]) -> list[TeamRead]:
-    """The teams as read, each with its lead rule verdict (one query for the lot); the
-    lead's equality profile itself never leaves app.equality."""
-    verdicts = equality_service.lead_criteria(session, [team.id for team in teams])
+def _as_read(session: Session, teams: Sequence[Team], principal: Principal) -> list[TeamRead]:
+    """The teams as read, with the lead rule verdict of those whose verdict the caller may
+    see (one query for the lot); on the others `lead_criterion_met` is left out altogether.
+    The lead's equality profile itself never leaves app.equality."""
+    verdicts = equality_service.lead_criteria(session, principal, [team.id for team in teams])
+    reads = [TeamRead.model_validate(team) for team in teams]
     return [
-        TeamRead.model_validate(team).model_copy(update={"lead_criterion_met": verdicts[team.id]})
-        for team in teams
+        read.model_copy(update={"lead_criterion_met": verdicts[read.id]})
+        if read.id in verdicts
+        else read
+        for read in reads
     ]
 
 
@@ -68,7 +73,7 @@ def list_teams(
         status=status,
         organisation_id=organisation_id,
     )
-    return Page[TeamRead](items=_as_read(session, items), next_cursor=next_cursor)
+    return Page[TeamRead](items=_as_read(session, items, principal), next_cursor=next_cursor)
 
 
 @router.post(
@@ -81,14 +86,15 @@ def list_teams(
 )
 def create_team(
     body: TeamCreate, session: SessionDep, request: Request, response: Response
-) -> Team:
+) -> TeamRead:
     """A team applying to a collaborative; it is selected later, once it has a lead."""
     team = service.create_team(session, body)
     audit_trail(request).record(
         AuditAction.TEAM_CREATED, "success", subject=str(team.id), reason=f"status {team.status}"
     )
     created(response, f"{request.url.path}/{team.id}", team)
-    return team
+    # Only admins create teams, and see every verdict; a new team's, with no lead, is unknown.
+    return TeamRead.model_validate(team).model_copy(update={"lead_criterion_met": None})
 
 
 @router.get(
@@ -97,9 +103,11 @@ def create_team(
     response_model=TeamRead,
     responses=READ_ONE,
 )
-def get_team(team: ReadableTeam, session: SessionDep, response: Response) -> TeamRead:
+def get_team(
+    team: ReadableTeam, session: SessionDep, response: Response, principal: Caller
+) -> TeamRead:
     with_etag(response, team)
-    return _as_read(session, [team])[0]
+    return _as_read(session, [team], principal)[0]
 
 
 @router.patch("/{team_id}", summary="Change a team", response_model=TeamRead, responses=UPDATE)
@@ -122,7 +130,7 @@ def update_team(
     service.update_team(session, team, changes)
     _record_changes(audit_trail(request), team, *before)
     with_etag(response, team)
-    return _as_read(session, [team])[0]
+    return _as_read(session, [team], principal)[0]
 
 
 def _record_changes(

@@ -3,7 +3,7 @@
 import uuid
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import MISSING, Field
 
 from app.schemas import InputModel, LongText, Name, ResourceRead, ShortText, patch_field
 from app.teams.models import TeamStatus
@@ -44,9 +44,12 @@ class TeamRead(ResourceRead):
     service_area: str | None
     status: TeamStatus
     coach_id: uuid.UUID | None
-    lead_criterion_met: bool | None = Field(
-        default=None,
-        description="Whether the team's current lead is in a group the collaborative names as"
-        " under-represented (`under_represented`); null when unknown: no lead, no profile, no"
-        " answer, or no characteristic named.",
+    # MISSING leaves the key out of the JSON: even null would tell a teammate something
+    # about the lead's answers.
+    lead_criterion_met: bool | MISSING | None = Field(
+        default=MISSING,
+        description="Shown only to admins and to the team's current lead; absent for everyone"
+        " else, since it says something about a named person. Whether that lead is in a group"
+        " the collaborative names as under-represented (`under_represented`); null when"
+        " unknown: no lead, no profile, no answer, or no characteristic named.",
     )
