@@ -15,6 +15,7 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.audit.actions import AuditAction
@@ -93,8 +94,17 @@ def create_account(
         member_id=member.id if member else None,
         must_change_password=temporary is not None,
     )
-    session.add(user)
-    session.flush()
+    try:
+        # Two requests for one person can pass the checks above together; the unique email
+        # and member keys then decide, and the loser hears why.
+        with session.begin_nested():
+            session.add(user)
+            session.flush()
+    except IntegrityError:
+        raise Conflict(
+            f"An account for {email} or its member record already exists.",
+            slug="duplicate-account",
+        ) from None
     trail.record(AuditAction.ACCOUNT_CREATED, "success", subject=str(user.id), reason=role.value)
     return user, temporary
 
