@@ -214,6 +214,16 @@ class TestErrors:
         response = http.post(TOKEN, json=body)
         description = assert_oauth_error(response, 400, "invalid_request")
         assert "application/x-www-form-urlencoded" in description
+        assert "JSON is not accepted" in description
+
+    @pytest.mark.parametrize("content_type", ["text/plain", "multipart/form-data; boundary=x"])
+    def test_any_other_body_is_invalid_request_too(
+        self, http: httpx.Client, person: str, content_type: str
+    ) -> None:
+        body = f"grant_type=password&username={person}&password=x"
+        response = http.post(TOKEN, content=body, headers={"Content-Type": content_type})
+        description = assert_oauth_error(response, 400, "invalid_request")
+        assert "application/x-www-form-urlencoded" in description
 
     @pytest.mark.parametrize(
         ("form", "missing"),
