@@ -9,7 +9,8 @@ AppError(detail)                     any failure a client can act on
 ├── PreconditionFailed        412    If-Match names a version that is no longer current
 ├── InvalidInput              422    well-formed but invalid; `errors` name each field
 ├── PreconditionRequired      428    a change without If-Match
-└── TooManyRequests           429    too many requests; `Retry-After` says when to retry
+├── TooManyRequests           429    too many requests; `Retry-After` says when to retry
+└── OAuthError         400/401/429    a refusal at the OAuth 2.0 endpoints, in RFC 6749's terms
 """
 
 from dataclasses import dataclass
@@ -118,3 +119,35 @@ class InvalidInput(AppError):
     def at(cls, loc: tuple[str | int, ...], message: str) -> "InvalidInput":
         """A single-field problem, the common case."""
         return cls(message, [FieldProblem(loc, message)])
+
+
+# The realm a client authenticates to at the token endpoint (WWW-Authenticate: Basic).
+OAUTH_REALM = "qi-collaborative"
+
+
+class OAuthError(AppError):
+    """A refusal at the token or revocation endpoint, as RFC 6749 5.2 words it: `error` is
+    the standard code, which also sets the status; it becomes JSON with `error` and
+    `error_description` beside the problem members."""
+
+    # error code -> (status, problem slug, title)
+    CODES: dict[str, tuple[int, str, str]] = {
+        "invalid_request": (400, "invalid-request", "Malformed token request"),
+        "invalid_client": (401, "invalid-client", "Client authentication failed"),
+        "invalid_grant": (400, "invalid-grant", "Grant refused"),
+        "unauthorized_client": (400, "unauthorized-client", "Grant not allowed for this client"),
+        "unsupported_grant_type": (400, "unsupported-grant-type", "Unsupported grant type"),
+        "invalid_scope": (400, "invalid-scope", "Scope not granted"),
+        # Only the sign-in limits answer with this; see app.auth.router.
+        "temporarily_unavailable": (429, "too-many-requests", "Too many requests"),
+    }
+
+    def __init__(self, error: str, detail: str, *, headers: dict[str, str] | None = None) -> None:
+        status, slug, title = self.CODES[error]
+        super().__init__(detail, slug=slug, title=title)
+        self.error = error
+        self.status_code = status
+        self.headers = dict(headers or {})
+        if status == 401:
+            # RFC 6749 5.2: a 401 names the scheme the client should authenticate with.
+            self.headers["WWW-Authenticate"] = f'Basic realm="{OAUTH_REALM}"'

@@ -46,7 +46,8 @@ Runs a regional NHS quality-improvement collaborative on staff wellbeing, mental
 retention: organisations, teams and their members, shared measures and their data, and the
 collaborative's meetings.
 
-Every `/api/v1` route except `POST /api/v1/auth/token` needs `Authorization: Bearer <token>`.
+Every `/api/v1` route except `POST /api/v1/auth/token` and `POST /api/v1/auth/revoke` (OAuth 2.0,
+form-encoded, with RFC 6749 errors) needs `Authorization: Bearer <token>`.
 Errors are RFC 9457 `application/problem+json`. Lists are cursor-paginated
 (`?limit=`, `?cursor=`). Every resource has a `version` and an `ETag`; `PATCH` and `DELETE`
 need `If-Match` (428 without it, 412 when stale). JSON bodies are limited to 1 MiB.
@@ -117,7 +118,7 @@ def create_app(
     app.add_middleware(
         JsonBodyGuard,
         max_body_bytes=settings.max_json_body_bytes,
-        form_paths=frozenset({f"{API_PREFIX}/auth/token"}),
+        form_paths=frozenset({f"{API_PREFIX}/auth/token", f"{API_PREFIX}/auth/revoke"}),
     )
     app.add_middleware(SecurityHeaders)
     if settings.cors_origins:

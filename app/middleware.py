@@ -20,7 +20,8 @@ def _is_json(content_type: str) -> bool:
 
 
 class JsonBodyGuard:
-    """Refuses bodies over the limit and bodies that are not JSON, as problem+json.
+    """Refuses bodies over the limit and bodies that are not JSON (but on `form_paths`), as
+    problem+json.
 
     The body is read here, up to one byte over the limit, and replayed to the app: a
     chunked upload without Content-Length cannot slip past the check.
@@ -37,7 +38,8 @@ class JsonBodyGuard:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.path_prefix = path_prefix
-        # OAuth 2.0 token requests are form-encoded (RFC 6749 4.3.2, 4.4.2).
+        # The OAuth 2.0 endpoints take forms (RFC 6749 3.2, RFC 7009 2.1) and read their own
+        # bodies, so that anything else is refused in OAuth's terms (400 invalid_request).
         self.form_paths = form_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -67,10 +69,7 @@ class JsonBodyGuard:
                 await self._too_large(scope, receive, send)
                 return
         content_type = headers.get("content-type", "")
-        form = scope["path"] in self.form_paths and content_type.lower().startswith(
-            "application/x-www-form-urlencoded"
-        )
-        if body and not form and not _is_json(content_type):
+        if body and scope["path"] not in self.form_paths and not _is_json(content_type):
             response = problem_response(
                 415,
                 "Send the body as JSON with `Content-Type: application/json`.",

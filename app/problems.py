@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, Match
 
 from app.db import Failure, classify
-from app.errors import AppError
+from app.errors import AppError, OAuthError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "urn:qi-collaborative:problem:"
@@ -66,6 +66,8 @@ def problem_response(
 
 def _app_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AppError)
+    if isinstance(exc, OAuthError):
+        return _oauth_error(request, exc)
     errors = [error.as_dict() for error in exc.errors] if hasattr(exc, "errors") else None
     return problem_response(
         exc.status_code,
@@ -76,6 +78,26 @@ def _app_error(request: Request, exc: Exception) -> JSONResponse:
         instance=request.url.path,
         headers=exc.headers or None,
     )
+
+
+# RFC 6749 5.1-5.2: token responses, refusals included, are never cached.
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+def _oauth_error(request: Request, exc: OAuthError) -> JSONResponse:
+    """RFC 6749 5.2's error body, as `application/json` as the RFC says, with the problem
+    members beside `error` and `error_description` so problem-aware clients read it too."""
+    body = {
+        "error": exc.error,
+        "error_description": exc.detail,
+        "type": PROBLEM_TYPE_BASE + exc.slug,
+        "title": exc.title,
+        "status": exc.status_code,
+        "detail": exc.detail,
+        "instance": request.url.path,
+    }
+    headers = exc.headers | NO_STORE
+    return JSONResponse(body, status_code=exc.status_code, headers=headers)
 
 
 def _validation_error(request: Request, exc: Exception) -> JSONResponse:

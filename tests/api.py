@@ -94,3 +94,21 @@ def assert_problem(response: Any, status: int) -> dict[str, Any]:
     assert problem["detail"]
     assert problem["type"]
     return problem
+
+
+def assert_oauth_error(response: Any, status: int, error: str) -> str:
+    """An RFC 6749 5.2 error with this status: JSON with `error` and `error_description`,
+    never cached, with the problem members beside them; returns the description."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/json"
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["pragma"] == "no-cache"
+    body: dict[str, Any] = response.json()
+    assert body["error"] == error, body
+    assert body["error_description"]
+    assert body["status"] == status
+    assert body["title"]
+    assert body["type"].startswith("urn:qi-collaborative:problem:")
+    assert body["detail"] == body["error_description"]
+    description: str = body["error_description"]
+    return description

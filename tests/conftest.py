@@ -131,7 +131,10 @@ def add_user(
 
 
 def token_for(app: FastAPI, subject: str, **claims: Any) -> str:
-    """An access token signed with the app's own key, as the token endpoint would issue it."""
+    """An access token signed with the app's own key, as the token endpoint would issue it: a
+    person's names its sign-in (`sid`; a new one unless given)."""
+    if subject.startswith("user:"):
+        claims.setdefault("sid", str(uuid.uuid4()))
     settings: Settings = app.state.settings
     key = app.state.keyring.signing
     token, _ = tokens.issue(

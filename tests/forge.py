@@ -32,6 +32,7 @@ def claims_for(subject: str, *, issuer: str, audience: str, **overrides: Any) ->
         "exp": now + 600,
         "jti": uuid.uuid4().hex,
         "role": "admin",
+        "sid": str(uuid.uuid4()),  # the sign-in a person's token belongs to
     }
     claims.update(overrides)
     return {key: value for key, value in claims.items() if value is not None}

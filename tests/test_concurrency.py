@@ -378,10 +378,47 @@ def test_a_refresh_token_works_once_however_fast_it_is_replayed(
         token = signed_in.json()["refresh_token"]
         responses = all_at_once([lambda: refresh(server, token) for _ in range(5)])
         problems: list[str] = []
-        expect(problems, "answers", statuses(responses), [200] + [401] * 4)
+        expect(problems, "answers", statuses(responses), [200] + [400] * 4)
         for winner in (r for r in responses if r.status_code == 200):
             again = refresh(server, winner.json()["refresh_token"])
-            expect(problems, "the winner's new token, refreshed", again.status_code, 401)
+            expect(problems, "the winner's new token, refreshed", again.status_code, 400)
+        return problems
+
+    run_rounds(one_round)
+
+
+def sign_out(server: LiveServer, token: str) -> httpx.Response:
+    with server.client() as client:
+        return client.post(f"{API}/auth/revoke", data={"token": token})
+
+
+def test_a_sign_out_racing_a_refresh_still_ends_the_sign_in(
+    server: LiveServer, password_user: str
+) -> None:
+    """A sign-out and a refresh of the same token at once: whichever runs first, nothing of
+    that sign-in works afterwards, including the tokens the refresh may have issued."""
+    addresses = iter(f"10.3.{index // 250}.{index % 250}" for index in range(10_000))
+
+    def one_round() -> list[str]:
+        signed_in = sign_in(server, password_user, TEST_PASSWORD, next(addresses))
+        assert signed_in.status_code == 200, signed_in.text
+        token = signed_in.json()["refresh_token"]
+        refreshed, signed_out = all_at_once(
+            [lambda: refresh(server, token), lambda: sign_out(server, token)]
+        )
+        problems: list[str] = []
+        expect(problems, "sign-out", signed_out.status_code, 200)
+        access_tokens = [signed_in.json()["access_token"]]
+        if refreshed.status_code == 200:
+            access_tokens.append(refreshed.json()["access_token"])
+            again = refresh(server, refreshed.json()["refresh_token"])
+            expect(problems, "the refresh's new token, refreshed", again.status_code, 400)
+        with server.client() as client:
+            for n, access_token in enumerate(access_tokens):
+                teams = client.get(
+                    f"{API}/teams", headers={"Authorization": f"Bearer {access_token}"}
+                )
+                expect(problems, f"access token {n}", teams.status_code, 401)
         return problems
 
     run_rounds(one_round)
@@ -390,7 +427,8 @@ def test_a_refresh_token_works_once_however_fast_it_is_replayed(
 def test_a_burst_of_wrong_passwords_gets_only_the_allowed_guesses(
     server: LiveServer, password_hash: str
 ) -> None:
-    """40 wrong passwords for one account at once: 5 are checked (401), the rest are 429."""
+    """40 wrong passwords for one account at once: 5 are checked (400 invalid_grant), the
+    rest are 429."""
     addresses = iter(f"10.2.{index}.1" for index in range(250))
 
     def one_round() -> list[str]:
@@ -401,7 +439,9 @@ def test_a_burst_of_wrong_passwords_gets_only_the_allowed_guesses(
             [lambda: sign_in(server, email, "wrong password", address) for _ in range(40)]
         )
         problems: list[str] = []
-        expect(problems, "answers", statuses(responses), [401] * 5 + [429] * 35)
+        expect(problems, "answers", statuses(responses), [400] * 5 + [429] * 35)
+        errors = {r.json()["error"] for r in responses}
+        expect(problems, "errors", errors, {"invalid_grant", "temporarily_unavailable"})
         waits = {r.headers.get("retry-after") for r in responses if r.status_code == 429}
         if not all(wait and wait.isdigit() and int(wait) >= 1 for wait in waits):
             problems.append(f"Retry-After: {waits}")

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.auth.models import Role
 from tests import api
-from tests.api import API, assert_problem
+from tests.api import API, assert_oauth_error, assert_problem
 from tests.conftest import add_user, token_for
 
 
@@ -231,10 +231,13 @@ def test_a_membership_far_from_its_collaborative_is_422(
         {"grant_type": "client_credentials", "client_id": "c\x00", "client_secret": "s"},
     ],
 )
-def test_nul_in_the_sign_in_form_is_422(anonymous: TestClient, form: dict[str, str]) -> None:
+def test_nul_in_the_sign_in_form_is_invalid_request_naming_the_field(
+    anonymous: TestClient, form: dict[str, str]
+) -> None:
     response = anonymous.post(f"{API}/auth/token", data=form)
     field = "username" if "username" in form else "client_id"
-    assert assert_problem(response, 422)["errors"][0]["loc"] == ["body", field]
+    description = assert_oauth_error(response, 400, "invalid_request")
+    assert description == f"`{field}` contains a NUL character."
 
 
 def audit(client: TestClient, **params: str) -> list[dict[str, Any]]:
@@ -274,12 +277,12 @@ def test_over_long_sign_in_names_are_refused_and_audited(
         f"{API}/auth/token",
         data={"grant_type": "password", "username": long_email, "password": "wrong"},
     )
-    assert_problem(response, 401)
+    assert_oauth_error(response, 400, "invalid_grant")
     client_response = anonymous.post(
         f"{API}/auth/token",
         data={"grant_type": "client_credentials", "client_id": "c" * 900, "client_secret": "s"},
     )
-    assert_problem(client_response, 401)
+    assert_oauth_error(client_response, 401, "invalid_client")
     (person,) = audit(client, action="sign_in")
     (machine,) = audit(client, action="client_sign_in")
     assert person["subject"] == long_email[:254]

@@ -10,6 +10,11 @@ from fastapi.testclient import TestClient
 
 SPEC_FILE = Path(__file__).resolve().parent.parent / "openapi" / "openapi.json"
 OPERATION_ID = re.compile(r"^[a-z_]+-[a-z_]+$")
+# RFC 6749 5.2: the OAuth endpoints' own refusals are JSON with `error`, not problem+json.
+OAUTH_ERRORS = {("/api/v1/auth/token", code) for code in ("400", "401", "429")} | {
+    ("/api/v1/auth/revoke", "400")
+}
+OAUTH_ERROR_BODY = {"application/json": {"schema": {"$ref": "#/components/schemas/OAuthError"}}}
 
 
 @pytest.fixture
@@ -45,7 +50,10 @@ def test_every_operation_has_id_summary_tag_and_problem_responses(served: dict[s
         if path.startswith("/api/"):
             assert errors, f"{where} declares no error responses"
         for code, body in errors.items():
-            assert list(body["content"]) == ["application/problem+json"], f"{where} {code}"
+            if (path, code) in OAUTH_ERRORS:
+                assert body["content"] == OAUTH_ERROR_BODY, f"{where} {code}"
+            else:
+                assert list(body["content"]) == ["application/problem+json"], f"{where} {code}"
 
 
 def test_changes_declare_precondition_statuses(served: dict[str, Any]) -> None:

@@ -16,7 +16,7 @@ from app.auth.models import Role, SignInAttempt
 from app.config import Settings
 from app.db import utc_now
 from app.main import create_app
-from tests.api import API, assert_problem
+from tests.api import API, assert_oauth_error
 from tests.conftest import TEST_PASSWORD, add_user
 
 PROXY = "10.9.9.9"
@@ -64,12 +64,14 @@ def test_an_address_over_its_limit_still_lets_a_correct_password_in(
     one who got it wrong once (below their own account's limit)."""
     clean, slipped = accounts(session_factory, password_hash, 2)
     for n in range(2):
-        assert_problem(sign_in(browser, f"nobody{n}@example.nhs.uk", "guess"), 401)
-    assert_problem(sign_in(browser, slipped, "typo"), 401)
+        assert_oauth_error(
+            sign_in(browser, f"nobody{n}@example.nhs.uk", "guess"), 400, "invalid_grant"
+        )
+    assert_oauth_error(sign_in(browser, slipped, "typo"), 400, "invalid_grant")
     over = sign_in(browser, "nobody9@example.nhs.uk", "guess")
-    assert_problem(over, 429)
+    assert "this address" in assert_oauth_error(over, 429, "temporarily_unavailable")
     assert 1 <= int(over.headers["retry-after"]) <= 15 * 60
-    assert_problem(sign_in(browser, slipped, "typo again"), 429)
+    assert_oauth_error(sign_in(browser, slipped, "typo again"), 429, "temporarily_unavailable")
     assert sign_in(browser, clean, TEST_PASSWORD).status_code == 200
     assert sign_in(browser, slipped, TEST_PASSWORD).status_code == 200
 
@@ -95,7 +97,7 @@ def test_retry_after_is_the_time_until_the_next_attempt_is_admitted(
                 )
             )
     refused = sign_in(browser, email, TEST_PASSWORD)
-    assert "this account" in assert_problem(refused, 429)["detail"]
+    assert "this account" in assert_oauth_error(refused, 429, "temporarily_unavailable")
     assert 5 * 60 - 5 <= int(refused.headers["retry-after"]) <= 5 * 60
     events = client.get(f"{API}/audit-events", params={"action": "sign_in"}).json()["items"]
     assert [(e["outcome"], e["subject"], e["reason"]) for e in events] == [

@@ -19,7 +19,7 @@ from app.auth.passwords import verify_secret
 from app.auth.principal import Principal
 from app.config import Settings
 from app.db import transaction, utc_now
-from app.errors import Forbidden, TooManyRequests, Unauthorized
+from app.errors import Forbidden, OAuthError, TooManyRequests, Unauthorized
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,9 @@ def _new_refresh_token(
 def _user_grant(
     session: Session, settings: Settings, keyring: Keyring, user: User, family: uuid.UUID
 ) -> TokenGrant:
-    access = _access_token(settings, keyring, f"user:{user.id}", {"role": user.role.value})
+    # `sid` names the sign-in, so ending it (reuse, sign-out) stops its access tokens too.
+    claims: dict[str, object] = {"role": user.role.value, "sid": str(family)}
+    access = _access_token(settings, keyring, f"user:{user.id}", claims)
     refresh = _new_refresh_token(session, settings, user, family)
     session.flush()
     return TokenGrant(access, settings.access_token_minutes * 60, refresh)
@@ -107,13 +109,14 @@ def _admit(
 
 
 def _refuse(attempt: limits.Attempt, detail: str, error: str) -> NoReturn:
-    """401, or 429 once the caller's address is over its limit (a wrong guess either way)."""
+    """The OAuth error, or 429 once the caller's address is over its limit (a wrong guess
+    either way)."""
     if attempt.address_wait is not None:
         raise TooManyRequests(
             "Too many failed sign-ins from this address; wait before trying again.",
             retry_after_seconds=attempt.address_wait,
         )
-    raise Unauthorized(detail, error=error)
+    raise OAuthError(error, detail)
 
 
 # Each grant runs in short transactions of its own, none of them open while a password hash
@@ -161,7 +164,7 @@ def refresh_grant(
         grant, actor, reason = _use_refresh_token(session, settings, keyring, refresh_token)
     if grant is None:
         trail.record(AuditAction.REFRESH, "failure", actor=actor, reason=reason)
-        raise Unauthorized("The refresh token is not valid.", error="invalid_grant")
+        raise OAuthError("invalid_grant", "The refresh token is not valid.")
     trail.record(AuditAction.REFRESH, "success", actor=actor)
     return grant
 
@@ -179,7 +182,12 @@ def _use_refresh_token(
     actor = f"user:{stored.user_id}"
     now = utc_now()
     user = session.get(User, stored.user_id)
-    if stored.used_at is None and stored.revoked_at is None:
+    if stored.used_at is None:
+        if stored.revoked_at is not None or _ended(session, stored.family_id):
+            # Signed out; or issued by a refresh that ran while the sign-in was being ended,
+            # which this revokes too (see _ended).
+            _end(session, stored.family_id)
+            return None, actor, "sign-in ended"
         if stored.expires_at <= now or user is None or user.disabled:
             return None, actor, "expired or disabled"
         claimed = session.execute(
@@ -197,13 +205,59 @@ def _use_refresh_token(
     # A used token presented again means it was copied: end the whole sign-in. A parallel
     # use that lost the UPDATE above is the same thing; the family then includes the
     # winner's new token, committed before this statement could see the row as used.
+    _end(session, stored.family_id)
+    return None, actor, "refresh token reused"
+
+
+def _end(session: Session, family: uuid.UUID) -> None:
+    """Revoke every refresh token of a sign-in; its access tokens stop with it (_ended)."""
     session.execute(
         update(RefreshToken)
-        .where(RefreshToken.family_id == stored.family_id, RefreshToken.revoked_at.is_(None))
-        .values(revoked_at=now)
+        .where(RefreshToken.family_id == family, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=utc_now())
         .execution_options(synchronize_session=False)
     )
-    return None, actor, "refresh token reused"
+
+
+def _ended(session: Session, family: uuid.UUID) -> bool:
+    """Whether the sign-in was ended: any of its tokens revoked, not all of them, because a
+    refresh that commits while a sign-out runs adds a token the sign-out's UPDATE could not
+    see. One look-up on the indexed family_id."""
+    revoked = select(RefreshToken.id).where(
+        RefreshToken.family_id == family, RefreshToken.revoked_at.is_not(None)
+    )
+    return session.scalar(revoked.limit(1)) is not None
+
+
+def _sign_in_of(claims: dict[str, object]) -> uuid.UUID | None:
+    sid = claims.get("sid")
+    try:
+        return uuid.UUID(sid) if isinstance(sid, str) else None
+    except ValueError:
+        return None
+
+
+def sign_out(
+    session: Session, trail: AuditTrail, *, token: str, claims: dict[str, object] | None
+) -> None:
+    """End the sign-in that a refresh token (or a verified access token's `claims`) belongs
+    to, and so its access tokens. An unknown token is no error (RFC 7009 2.2): it works no
+    more after this than before."""
+    family: uuid.UUID | None = None
+    actor = None
+    if claims is not None:
+        family, actor = _sign_in_of(claims), str(claims["sub"])
+    else:
+        stored = session.scalar(
+            select(RefreshToken).where(RefreshToken.token_hash == _digest(token))
+        )
+        if stored is not None:
+            family, actor = stored.family_id, f"user:{stored.user_id}"
+    if family is None:
+        trail.record(AuditAction.SIGN_OUT, "failure", reason="unknown token")
+        return
+    _end(session, family)
+    trail.record(AuditAction.SIGN_OUT, "success", actor=actor)
 
 
 def client_grant(
@@ -238,7 +292,7 @@ def client_grant(
         trail.record(
             AuditAction.CLIENT_SIGN_IN, "failure", subject=client_id, reason="scope not granted"
         )
-        raise Unauthorized("The client may not have the scopes asked for.", error="invalid_scope")
+        raise OAuthError("invalid_scope", "The client may not have the scopes asked for.")
     granted = " ".join(sorted(asked))
     trail.record(
         AuditAction.CLIENT_SIGN_IN, "success", subject=client_id, actor=f"client:{client.id}"
@@ -260,6 +314,13 @@ def principal_from_claims(session: Session, claims: dict[str, object]) -> Princi
         user = session.get(User, key)
         if user is None or user.disabled:
             raise Unauthorized("The account is disabled or no longer exists.")
+        # Checked on every request, not cached, so an ended sign-in stops at once.
+        family = _sign_in_of(claims)
+        if family is None or _ended(session, family):
+            raise Unauthorized(
+                "The sign-in this token belongs to has ended (signed out, a refresh token was"
+                " used twice, or the password was changed or reset); sign in again."
+            )
         return _person(user)
     if kind == "client":
         client = session.get(Client, key)
