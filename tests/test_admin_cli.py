@@ -67,7 +67,7 @@ def test_accounts_are_validated_listed_disabled_reset_and_deleted(
     assert disabled.stdout.startswith("Disabled lead@example.nhs.uk"), disabled.stderr
     assert "(disabled)" in run("users", "show", "lead@example.nhs.uk").stdout
     with _http(url, data_dir, engine) as http:
-        assert _sign_in(http, "lead@example.nhs.uk", PASSWORD) != 200
+        assert _sign_in(http, "lead@example.nhs.uk", PASSWORD) == 400
         assert run("users", "enable", "lead@example.nhs.uk").returncode == 0
         assert _sign_in(http, "lead@example.nhs.uk", PASSWORD) == 200
 
@@ -75,13 +75,13 @@ def test_accounts_are_validated_listed_disabled_reset_and_deleted(
         assert reset.returncode == 0, reset.stderr
         temporary = re.search(r"temporary_password: (\S+)", reset.stdout)
         assert temporary is not None
-        assert _sign_in(http, "lead@example.nhs.uk", PASSWORD) != 200
+        assert _sign_in(http, "lead@example.nhs.uk", PASSWORD) == 400
         assert _sign_in(http, "lead@example.nhs.uk", temporary.group(1)) == 200
         assert "must change password" in run("users", "show", "lead@example.nhs.uk").stdout
 
         deleted = run("users", "delete", "lead@example.nhs.uk")
         assert deleted.returncode == 0, deleted.stderr
-        assert _sign_in(http, "lead@example.nhs.uk", temporary.group(1)) != 200
+        assert _sign_in(http, "lead@example.nhs.uk", temporary.group(1)) == 400
     assert run("users", "list").stdout == ""
     missing = run("users", "show", "lead@example.nhs.uk")
     assert (missing.returncode, missing.stderr.strip()) == (

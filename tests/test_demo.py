@@ -196,3 +196,30 @@ def test_demo_is_the_same_every_time(demo_url: str, tmp_path: Path) -> None:
         assert series[0] == series[1]
     finally:
         drop_scratch_database(other)
+
+
+def test_the_demo_coach_reaches_their_teams_and_the_demo_member_can_be_erased(
+    demo_url: str, tmp_path: Path
+) -> None:
+    engine = make_engine(demo_url)
+    app = create_app(Settings(database_url=demo_url, data_dir=tmp_path), make_sessionmaker(engine))
+    with TestClient(app) as admin, TestClient(app) as person, TestClient(app) as coach:
+        signed_in(admin, "programme.lead@example.nhs.uk")
+        members = admin.get(f"{API}/accounts", params={"role": "member"}).json()["items"]
+        coaches = admin.get(f"{API}/accounts", params={"role": "coach"}).json()["items"]
+        (account,) = members
+        signed_in(person, account["email"])
+        signed_in(coach, coaches[0]["email"])
+        me = coach.get(f"{API}/me").json()
+        coached = [t["id"] for t in me["teams"] if t["relation"] == "coach"]
+        assert coached
+        assert sorted(t["id"] for t in coach.get(f"{API}/teams").json()["items"]) == sorted(coached)
+
+        path = f"{API}/members/{account['member_id']}"
+        etag = admin.get(path).headers["etag"]
+        erased = admin.delete(path, params={"erase": "true"}, headers={"If-Match": etag})
+
+        assert erased.status_code == 204, erased.text
+        assert person.get(f"{API}/me").status_code == 401
+        assert admin.get(f"{API}/accounts/{account['id']}").status_code == 404
+    engine.dispose()
