@@ -131,7 +131,7 @@ def add_user(
 def token_for(app: FastAPI, subject: str, **claims: Any) -> str:
     """An access token signed with the app's own key, as the token endpoint would issue it."""
     settings: Settings = app.state.settings
-    key = app.state.keyring.signing
+    key = app.state.key_store.current().signing
     token, _ = tokens.issue(
         private_pem=key.private_pem,
         kid=key.kid,

@@ -2,19 +2,24 @@
 signs with the new key and accepts its tokens, and tokens signed with the old key keep working."""
 
 import contextlib
+import json
+import logging
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import psutil
+import pytest
 from jose import jwt
 
 from app.auth import keys
@@ -29,6 +34,73 @@ SIGN_IN = {"grant_type": "password", "username": EMAIL, "password": PASSWORD}
 ROTATIONS = f"{API}/audit-events?action=signing_key_rotated"
 # The acceptance bound: a rotation reaches every worker within this many seconds.
 RELOAD_BOUND_SECONDS = 10
+
+
+LIFETIME = timedelta(minutes=15)
+
+
+def test_the_store_serves_a_rotated_keyring_and_the_old_key_still_verifies(
+    tmp_path: Path,
+) -> None:
+    store = keys.KeyStore(tmp_path, check_seconds=0)
+    old = store.current().signing
+    rotated = keys.rotate(tmp_path, LIFETIME)
+    now = keys.datetime.now(keys.UTC)
+    assert store.current().signing.kid == rotated.signing.kid != old.kid
+    assert set(store.current().verifying(now, LIFETIME)) == {old.kid, rotated.signing.kid}
+
+
+def test_the_store_reads_the_file_at_most_once_per_interval(tmp_path: Path) -> None:
+    store = keys.KeyStore(tmp_path, check_seconds=3600)
+    old = store.current().signing.kid
+    keys.rotate(tmp_path, LIFETIME)
+    assert store.current().signing.kid == old
+
+
+def _all_retired(path: Path) -> None:
+    document = json.loads(path.read_text())
+    for entry in document["keys"]:
+        entry["retired_at"] = entry["created_at"]
+    path.write_text(json.dumps(document))
+
+
+def _not_a_key(path: Path) -> None:
+    document = json.loads(path.read_text())
+    document["keys"][0]["private_pem"] = "-----BEGIN PRIVATE KEY-----\nAAAA\n"
+    path.write_text(json.dumps(document))
+
+
+DAMAGE: dict[str, Callable[[Path], object]] = {
+    "half written": lambda path: path.write_text(path.read_text()[:100]),
+    "not JSON": lambda path: path.write_bytes(b"\x00\xff"),
+    "no keys": lambda path: path.write_text('{"keys": []}'),
+    "every key retired": _all_retired,
+    "a damaged key": _not_a_key,
+    "no time zone": lambda path: path.write_text(path.read_text().replace("+00:00", "")),
+    "deleted": Path.unlink,
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGE.values(), ids=DAMAGE.keys())
+def test_a_damaged_file_keeps_the_last_good_keyring_until_a_good_one_replaces_it(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, damage: Callable[[Path], object]
+) -> None:
+    store = keys.KeyStore(tmp_path, check_seconds=0)
+    path = tmp_path / keys.KEYRING_FILE
+    good = store.current().signing.kid
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    shutil.copy(path, staging / keys.KEYRING_FILE)
+    damage(path)
+    with caplog.at_level(logging.WARNING, logger="app.auth.keys"):
+        assert store.current().signing.kid == good
+        assert store.current().signing.kid == good
+    (warning,) = caplog.records  # once, not once per check
+    assert "cannot read the signing keys" in warning.getMessage()
+    assert good in warning.getMessage()
+    replacement = keys.rotate(staging, LIFETIME).signing.kid
+    os.replace(staging / keys.KEYRING_FILE, path)
+    assert store.current().signing.kid == replacement
 
 
 @dataclass

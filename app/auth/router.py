@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Form, Request, Response
 
 from app.auth import service
+from app.auth.keys import KeyStore
 from app.auth.schemas import KeySet, TokenResponse
 from app.db import utc_now
 from app.deps import AuditDep
@@ -46,7 +47,7 @@ def create_token(
     `Retry-After` until an attempt ages out. After 20 failures from one address, failed
     attempts from it are 429 too, but a correct password is never refused for that."""
     settings = request.app.state.settings
-    keyring = request.app.state.keyring
+    keyring = _key_store(request).current()
     factory = request.app.state.sessionmaker
     response.headers["Cache-Control"] = "no-store"
     if grant_type == "password":
@@ -78,6 +79,11 @@ def create_token(
     )
 
 
+def _key_store(request: Request) -> KeyStore:
+    store: KeyStore = request.app.state.key_store
+    return store
+
+
 def _required(**fields: str | None) -> list[str]:
     missing = [name for name, value in fields.items() if not value]
     if missing:
@@ -94,5 +100,5 @@ def get_jwks(request: Request) -> KeySet:
     """The current key and any retired key whose tokens may still be alive (RFC 7517)."""
     settings = request.app.state.settings
     lifetime = timedelta(minutes=settings.access_token_minutes)
-    keys = request.app.state.keyring.verifying(utc_now(), lifetime)
+    keys = _key_store(request).current().verifying(utc_now(), lifetime)
     return KeySet.model_validate({"keys": [key.public_jwk() for key in keys.values()]})
