@@ -168,6 +168,7 @@ def serving(database_url: str, data_dir: Path, log: Path) -> Iterator[Server]:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+        print(log.read_text(errors="replace")[-5000:])  # pytest shows it when the test fails
 
 
 def both_workers(server: Server) -> set[int]:
