@@ -192,7 +192,7 @@ class KeyStore:
         self._signature = self._stat()
         self._keyring = _read(self._path)
         self._checked_at = time.monotonic()
-        self._failed: object = None
+        self._failed: tuple[str, str] | None = None
 
     def current(self) -> Keyring:
         """The keyring to sign and verify with now."""
