@@ -14,7 +14,7 @@ RUNTIME_DEPS := fastapi 'uvicorn[standard]' sqlalchemy alembic pydantic pydantic
 	python-multipart
 # pytest below 9.1: schemathesis's pytest plugin still sets Function._nodeid, gone in 9.2.
 DEV_DEPS := 'pytest<9.1' pytest-xdist hypothesis schemathesis httpx2 mypy ruff import-linter \
-	types-python-jose authlib
+	types-python-jose authlib psutil
 LOCK_VENV := /tmp/qi-collaborative-lockvenv
 
 .PHONY: install venv run test lint openapi bench lock clean

@@ -10,6 +10,7 @@ from datetime import timedelta
 import uvicorn
 
 from app import admin_cli
+from app.audit.actions import AuditAction
 from app.auth import keys
 from app.config import get_settings
 from app.demo import clear_database, create_demo_accounts, database_is_empty, load_demo
@@ -55,6 +56,8 @@ def _load_demo(*, force: bool, only_if_empty: bool = False) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     _migrate()
+    # Made here, before the workers start, so they cannot each make a key of their own.
+    keys.load_or_create(get_settings().data_dir)
     if args.demo:
         _load_demo(force=False, only_if_empty=True)
     uvicorn.run(
@@ -76,9 +79,23 @@ def _openapi() -> int:
 
 def _rotate_keys() -> int:
     settings = get_settings()
+    before = keys.load_or_create(settings.data_dir)
+    current_before = {key.kid for key in before.keys if key.retired_at is None}
     keyring = keys.rotate(settings.data_dir, timedelta(minutes=settings.access_token_minutes))
+    new_kid = keyring.signing.kid
+    retired = [
+        key.kid for key in keyring.keys if key.kid in current_before and key.retired_at is not None
+    ]
+    with admin_cli.cli_transaction() as (_, trail):
+        trail.record(
+            AuditAction.SIGNING_KEY_ROTATED,
+            "success",
+            subject=new_kid,
+            reason=f"retired {', '.join(retired)}",
+        )
     print(
-        f"New signing key {keyring.signing.kid}; older keys stay valid until their tokens expire."
+        f"New signing key {new_kid}; running servers sign with it within a few seconds."
+        " Older keys stay valid until their tokens expire."
     )
     return 0
 

@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     equality_threshold: int = Field(default=10, ge=5)
     # Where the signing keys live (created owner-only on first start).
     data_dir: Path = Path(".")
+    # How often each worker looks for a rotated key file (`qicollab keys rotate`), at most.
+    signing_keys_check_seconds: float = Field(default=1.0, gt=0, le=60)
     token_issuer: str = "qi-collaborative"
     token_audience: str = "qi-collaborative-api"
     access_token_minutes: int = Field(default=15, ge=1, le=15)

@@ -107,7 +107,7 @@ def create_app(
     app.state.engine = app_engine
     app.state.chart_limiter = RateLimiter(settings.chart_requests_per_minute)
     app.state.head_revision = head_revision()
-    app.state.keyring = keys.load_or_create(settings.data_dir)
+    app.state.key_store = keys.KeyStore(settings.data_dir, settings.signing_keys_check_seconds)
     app.state.trusted_issuers = {
         trusted.issuer: (trusted, JwksCache(trusted.jwks_url, trusted.algorithm, http_transport))
         for trusted in settings.trusted_issuers

@@ -136,7 +136,7 @@ def token_for(app: FastAPI, subject: str, **claims: Any) -> str:
     if subject.startswith("user:"):
         claims.setdefault("sid", str(uuid.uuid4()))
     settings: Settings = app.state.settings
-    key = app.state.keyring.signing
+    key = app.state.key_store.current().signing
     token, _ = tokens.issue(
         private_pem=key.private_pem,
         kid=key.kid,

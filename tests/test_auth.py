@@ -139,7 +139,7 @@ class TestKeys:
     def test_jwks_publishes_the_public_key_only(self, anonymous: TestClient, app: FastAPI) -> None:
         body = anonymous.get("/.well-known/jwks.json").json()
         (key,) = body["keys"]
-        assert key["kid"] == app.state.keyring.signing.kid
+        assert key["kid"] == app.state.key_store.current().signing.kid
         assert (key["kty"], key["crv"], key["alg"], key["use"]) == ("EC", "P-256", "ES256", "sig")
         assert "d" not in key
 
@@ -185,7 +185,7 @@ def _claims(app: FastAPI, subject: str, **overrides: Any) -> dict[str, Any]:
 
 
 def _key(app: FastAPI) -> keys.SigningKey:
-    signing: keys.SigningKey = app.state.keyring.signing
+    signing: keys.SigningKey = app.state.key_store.current().signing
     return signing
 
 

@@ -10,7 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from app.audit.actions import AuditAction
 from app.auth import reach, service, tokens
 from app.auth.jwks import JwksCache, KeyFetchFailed
-from app.auth.keys import Keyring
+from app.auth.keys import Keyring, KeyStore
 from app.auth.principal import (
     ADMINISTER,
     MANAGE_TEAM,
@@ -70,7 +70,8 @@ def _verify(request: Request, session: SessionDep, token: str) -> Principal:
     settings: Settings = request.app.state.settings
     issuer = tokens.unverified_issuer(token)
     if issuer == settings.token_issuer:
-        claims = tokens.verify(token, verifier_for(settings, request.app.state.keyring))
+        store: KeyStore = request.app.state.key_store
+        claims = tokens.verify(token, verifier_for(settings, store.current()))
         return service.principal_from_claims(session, claims)
     external = request.app.state.trusted_issuers.get(issuer)
     if external is None:

@@ -1,9 +1,13 @@
-"""The service's ES256 signing keys: made on first start, rotated on request, kept owner-only."""
+"""The service's ES256 signing keys: made on first start, rotated on request, kept owner-only,
+and re-read by every running worker within seconds of a rotation."""
 
 import base64
 import json
+import logging
 import os
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -14,6 +18,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 KEYRING_FILE = "signing-keys.json"
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -29,9 +35,7 @@ class SigningKey:
 
     def public_jwk(self) -> dict[str, str]:
         """RFC 7517 / 7518 form of the public key, for /.well-known/jwks.json."""
-        private = serialization.load_pem_private_key(self.private_pem.encode(), password=None)
-        assert isinstance(private, ec.EllipticCurvePrivateKey)
-        numbers = private.public_key().public_numbers()
+        numbers = _p256_private_key(self.private_pem).public_key().public_numbers()
         return {
             "kty": "EC",
             "crv": "P-256",
@@ -43,11 +47,18 @@ class SigningKey:
         }
 
 
+def _p256_private_key(private_pem: str) -> ec.EllipticCurvePrivateKey:
+    private = serialization.load_pem_private_key(private_pem.encode(), password=None)
+    if not isinstance(private, ec.EllipticCurvePrivateKey) or private.curve.name != "secp256r1":
+        raise ValueError("not a P-256 private key")
+    return private
+
+
 @lru_cache(maxsize=64)
 def _public_pem(private_pem: str) -> str:
-    private = serialization.load_pem_private_key(private_pem.encode(), password=None)
     return (
-        private.public_key()
+        _p256_private_key(private_pem)
+        .public_key()
         .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
         .decode()
     )
@@ -110,21 +121,33 @@ def _write(path: Path, keyring: Keyring) -> None:
     os.chmod(path, 0o600)
 
 
+def _instant(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise ValueError(f"{text!r} has no time zone")
+    return moment
+
+
 def _read(path: Path) -> Keyring:
+    """The keyring in the file; ValueError, KeyError or TypeError when it is not one that can
+    sign and verify (checked here, so a damaged file never gets as far as a request)."""
     document = json.loads(path.read_text())
-    return Keyring(
+    keyring = Keyring(
         tuple(
             SigningKey(
-                kid=entry["kid"],
-                private_pem=entry["private_pem"],
-                created_at=datetime.fromisoformat(entry["created_at"]),
-                retired_at=(
-                    datetime.fromisoformat(entry["retired_at"]) if entry["retired_at"] else None
-                ),
+                kid=str(entry["kid"]),
+                private_pem=str(entry["private_pem"]),
+                created_at=_instant(entry["created_at"]),
+                retired_at=_instant(entry["retired_at"]) if entry["retired_at"] else None,
             )
             for entry in document["keys"]
         )
     )
+    if all(key.retired_at is not None for key in keyring.keys):
+        raise ValueError("no current signing key")
+    for key in keyring.keys:
+        _public_pem(key.private_pem)
+    return keyring
 
 
 def load_or_create(data_dir: Path) -> Keyring:
@@ -151,3 +174,57 @@ def rotate(data_dir: Path, token_lifetime: timedelta) -> Keyring:
     keyring = Keyring((*kept, new_key(now)))
     _write(data_dir / KEYRING_FILE, keyring)
     return keyring
+
+
+class KeyStore:
+    """The keyring in the data directory, as each worker sees it: the file's identity (inode,
+    size, modification time) is checked at most once per `check_seconds` when the keyring is
+    asked for, and the file re-read when it has changed, so `qicollab keys rotate` reaches every
+    running worker within seconds. A file that cannot be read or is damaged leaves the last good
+    keyring in use (with a warning in the log) and is tried again at the next check."""
+
+    def __init__(self, data_dir: Path, check_seconds: float = 1.0) -> None:
+        self._path = data_dir / KEYRING_FILE
+        self._check_seconds = check_seconds
+        self._lock = threading.Lock()
+        load_or_create(data_dir)
+        # Identity first, then contents: a change in between is seen as a change next time.
+        self._signature = self._stat()
+        self._keyring = _read(self._path)
+        self._checked_at = time.monotonic()
+        self._failed: tuple[str, str] | None = None
+
+    def current(self) -> Keyring:
+        """The keyring to sign and verify with now."""
+        if time.monotonic() - self._checked_at >= self._check_seconds:
+            with self._lock:
+                if time.monotonic() - self._checked_at >= self._check_seconds:
+                    self._check()
+                    self._checked_at = time.monotonic()
+        return self._keyring
+
+    def _stat(self) -> tuple[int, int, int]:
+        status = self._path.stat()
+        return status.st_ino, status.st_size, status.st_mtime_ns
+
+    def _check(self) -> None:
+        try:
+            signature = self._stat()
+            if signature == self._signature:
+                return
+            keyring = _read(self._path)
+        except Exception as error:  # whatever is wrong with the file, requests go on
+            problem = (type(error).__name__, str(error))
+            if problem != self._failed:  # once per problem, not once a second
+                logger.warning(
+                    "cannot read the signing keys in %s (%s: %s); still using kid %s",
+                    self._path,
+                    *problem,
+                    self._keyring.signing.kid,
+                )
+                self._failed = problem
+            return
+        self._keyring, self._signature, self._failed = keyring, signature, None
+        logger.info(
+            "signing keys reloaded from %s; signing with kid %s", self._path, keyring.signing.kid
+        )

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from app.audit.service import AuditTrail
 from app.auth import forms, service, tokens
 from app.auth.dependencies import verifier_for
+from app.auth.keys import KeyStore
 from app.auth.schemas import (
     GRANT_TYPES,
     REVOKE_PARAMETERS,
@@ -137,6 +138,11 @@ def create_token(
     )
 
 
+def _key_store(request: Request) -> KeyStore:
+    store: KeyStore = request.app.state.key_store
+    return store
+
+
 def _grant(
     request: Request,
     trail: AuditTrail,
@@ -145,7 +151,8 @@ def _grant(
     client: forms.ClientAuth,
 ) -> service.TokenGrant:
     state = request.app.state
-    factory, settings, keyring = state.sessionmaker, state.settings, state.keyring
+    factory, settings = state.sessionmaker, state.settings
+    keyring = _key_store(request).current()
     if grant_type == "client_credentials":
         if client.client_id is None or client.client_secret is None:
             raise OAuthError(
@@ -221,7 +228,7 @@ def _our_claims(request: Request, token: str) -> dict[str, object] | None:
     are opaque, with no dots)."""
     if token.count(".") != 2:
         return None
-    verifier = verifier_for(request.app.state.settings, request.app.state.keyring)
+    verifier = verifier_for(request.app.state.settings, _key_store(request).current())
     try:
         return tokens.verify(token, verifier)
     except tokens.TokenRejected:
@@ -237,5 +244,5 @@ def get_jwks(request: Request) -> KeySet:
     """The current key and any retired key whose tokens may still be alive (RFC 7517)."""
     settings = request.app.state.settings
     lifetime = timedelta(minutes=settings.access_token_minutes)
-    keys = request.app.state.keyring.verifying(utc_now(), lifetime)
+    keys = _key_store(request).current().verifying(utc_now(), lifetime)
     return KeySet.model_validate({"keys": [key.public_jwk() for key in keys.values()]})
