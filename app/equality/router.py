@@ -4,8 +4,10 @@ disclosure-controlled equality summary of a collaborative."""
 import uuid
 
 from fastapi import APIRouter, Request, Response
+from sqlalchemy.orm import Session
 
 from app.auth.dependencies import CAN_ADMINISTER, ProfileOwner
+from app.auth.principal import Principal
 from app.collaboratives import service as collaboratives_service
 from app.concurrency import require_current
 from app.deps import IfMatch, SessionDep, audit_trail
@@ -51,6 +53,34 @@ def get_equality_profile(
     return profile
 
 
+def _save(
+    session: Session,
+    request: Request,
+    response: Response,
+    principal: Principal,
+    member_id: uuid.UUID,
+    body: EqualityProfileWrite,
+    if_match: str | None,
+    *,
+    replace: bool,
+) -> EqualityProfile:
+    """Create the profile (201, without If-Match), or change the one saved (If-Match): all
+    its fields (PUT) or the ones sent (PATCH)."""
+    trail = audit_trail(request)
+    service.ensure_may_see(principal, member_id, trail, action=service.PROFILE_CHANGED)
+    profile = service.get_profile(session, member_id)
+    if profile is None:
+        _new_profile_allowed(if_match)
+        profile = service.create_profile(session, member_id, body, trail)
+        response.status_code = 201
+    else:
+        require_current(profile, if_match)
+        change = service.replace_profile if replace else service.update_profile
+        change(session, profile, body, trail)
+    with_etag(response, profile)
+    return profile
+
+
 def _new_profile_allowed(if_match: str | None) -> None:
     if if_match is not None:
         raise PreconditionFailed("There is no profile yet; create it without If-Match.")
@@ -75,18 +105,7 @@ def put_equality_profile(
     required): a field left out is no longer answered; to change some answers and keep the
     rest, PATCH. Every field is optional and takes `prefer_not_to_say`. Only the person
     themself and admins; every change is audited."""
-    trail = audit_trail(request)
-    service.ensure_may_see(principal, member_id, trail, action=service.PROFILE_CHANGED)
-    profile = service.get_profile(session, member_id)
-    if profile is None:
-        _new_profile_allowed(if_match)
-        profile = service.create_profile(session, member_id, body, trail)
-        response.status_code = 201
-    else:
-        require_current(profile, if_match)
-        service.replace_profile(session, profile, body, trail)
-    with_etag(response, profile)
-    return profile
+    return _save(session, request, response, principal, member_id, body, if_match, replace=True)
 
 
 @router.patch(
@@ -108,18 +127,7 @@ def patch_equality_profile(
     field left out keeps its own. With no profile saved yet, creates one from the fields
     sent (201, without If-Match). Only the person themself and admins; every change is
     audited."""
-    trail = audit_trail(request)
-    service.ensure_may_see(principal, member_id, trail, action=service.PROFILE_CHANGED)
-    profile = service.get_profile(session, member_id)
-    if profile is None:
-        _new_profile_allowed(if_match)
-        profile = service.create_profile(session, member_id, body, trail)
-        response.status_code = 201
-    else:
-        require_current(profile, if_match)
-        service.update_profile(session, profile, body, trail)
-    with_etag(response, profile)
-    return profile
+    return _save(session, request, response, principal, member_id, body, if_match, replace=False)
 
 
 @router.delete(
