@@ -31,7 +31,7 @@ from app.measures.router import router as measures_router
 from app.meetings.router import router as meetings_router
 from app.members.router import router as members_router
 from app.memberships.router import router as memberships_router
-from app.middleware import CatchAll, JsonBodyGuard, SecurityHeaders
+from app.middleware import CatchAll, HeadAsGet, JsonBodyGuard, SecurityHeaders
 from app.migrate import head_revision
 from app.organisations.router import router as organisations_router
 from app.problems import Problem, install_problem_handlers
@@ -101,6 +101,8 @@ def create_app(
         generate_unique_id_function=operation_id,
         docs_url=None if production else "/docs",
         redoc_url=None if production else "/redoc",
+        # `/teams/` is 404, not a 307 to an absolute http:// URL (wrong behind TLS termination).
+        redirect_slashes=False,
     )
     app.state.settings = settings
     app.state.sessionmaker = session_factory
@@ -121,6 +123,7 @@ def create_app(
         form_paths=frozenset({f"{API_PREFIX}/auth/token", f"{API_PREFIX}/auth/revoke"}),
     )
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(HeadAsGet)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -110,8 +110,10 @@ SECURITY_HEADERS = [
     (b"cache-control", b"no-store"),
     # JSON and SVG only: nothing here should run scripts or load anything from elsewhere.
     (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"),
-    (b"strict-transport-security", b"max-age=31536000; includeSubDomains"),
 ]
+# Only over HTTPS (RFC 6797 7.2: a host must not send it over plain HTTP), so a development
+# server on http://127.0.0.1 does not pin a browser to HTTPS for that host.
+HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 DOCS_PATHS = ("/docs", "/redoc")
 
 
@@ -127,19 +129,41 @@ class SecurityHeaders:
             return
         # The interactive docs load their own scripts and styles; everything else is data.
         docs = scope["path"].startswith(DOCS_PATHS)
+        # Behind a trusted proxy, ProxyHeadersMiddleware has set the scheme from X-Forwarded-Proto.
+        headers = [*SECURITY_HEADERS, HSTS] if scope.get("scheme") == "https" else SECURITY_HEADERS
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {name.lower() for name, _ in message.get("headers", [])}
                 extra = [
                     (name, value)
-                    for name, value in SECURITY_HEADERS
+                    for name, value in headers
                     if name not in present and not (docs and name == b"content-security-policy")
                 ]
                 message = {**message, "headers": [*message.get("headers", []), *extra]}
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class HeadAsGet:
+    """HEAD wherever GET is served (RFC 9110 9.3.2): the GET runs, its status and headers are
+    sent, its body is not."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, without_body)
 
 
 class CatchAll:

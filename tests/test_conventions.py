@@ -2,6 +2,7 @@
 
 import http.client
 import json
+import uuid
 from typing import Any
 
 import pytest
@@ -187,7 +188,27 @@ class TestHardening:
             assert response.headers["x-content-type-options"] == "nosniff"
             assert response.headers["x-frame-options"] == "DENY"
             assert response.headers["content-security-policy"].startswith("default-src 'none'")
-            assert "max-age" in response.headers["strict-transport-security"]
+
+    def test_hsts_only_over_https(self, app: Any) -> None:
+        with TestClient(app, base_url="http://127.0.0.1:8000") as plain:
+            assert "strict-transport-security" not in plain.get("/livez").headers
+        with TestClient(app, base_url="https://qi.example.nhs.uk") as secure:
+            hsts = secure.get("/livez").headers["strict-transport-security"]
+            assert hsts == "max-age=31536000; includeSubDomains"
+
+    def test_no_slash_redirects(self, client: TestClient) -> None:
+        response = client.get(f"{API}/teams/", follow_redirects=False)
+        assert assert_problem(response, 404)["instance"] == f"{API}/teams/"
+        assert "location" not in response.headers
+
+    def test_head_wherever_get_is_served(self, client: TestClient) -> None:
+        api.organisation(client)
+        for path in ("/livez", f"{API}/organisations", f"{API}/me"):
+            got, head = client.get(path), client.head(path)
+            assert (head.status_code, head.content) == (200, b""), path
+            assert head.headers["content-type"] == got.headers["content-type"]
+            assert head.headers["content-length"] == got.headers["content-length"]
+        assert client.head(f"{API}/organisations/{uuid.uuid4()}").status_code == 404
 
     def test_docs_are_off_in_production(
         self, database_url: str, session_factory: Any, data_dir: Any
