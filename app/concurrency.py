@@ -1,9 +1,13 @@
 """Optimistic concurrency: ETags derived from a resource's version, and If-Match checks."""
 
+import re
 from typing import Protocol
 from uuid import UUID
 
-from app.errors import PreconditionFailed, PreconditionRequired
+from app.errors import BadRequest, PreconditionFailed, PreconditionRequired
+
+# RFC 9110 8.8.3: entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE.
+_ENTITY_TAG = re.compile(r'\s*(W/)?("[\x21\x23-\x7e\x80-\xff]*")\s*')
 
 
 class Versioned(Protocol):
@@ -28,9 +32,31 @@ def require_current(resource: Versioned, if_match: str | None) -> None:
         raise PreconditionRequired(
             "Send If-Match with the ETag you last read, so a concurrent change is not overwritten."
         )
-    candidates = {candidate.strip() for candidate in if_match.split(",")}
-    if "*" in candidates or etag(resource) in candidates:
+    if if_match.strip() == "*":
+        # RFC 9110 13.1.1: `*` matches whatever version is current; it skips the check.
         return
+    tags = _entity_tags(if_match)
+    current = etag(resource)
+    if any(tag == current and not weak for weak, tag in tags):
+        return
+    if any(tag == current for _, tag in tags):
+        raise PreconditionFailed(
+            "A weak ETag (W/...) never matches If-Match (RFC 9110 13.1.1); send the ETag as read."
+        )
     raise PreconditionFailed(
-        f"If-Match does not name the current version {etag(resource)}; read it again and retry."
+        f"If-Match does not name the current version {current}; read it again and retry."
     )
+
+
+def _entity_tags(header: str) -> list[tuple[bool, str]]:
+    """(weak, quoted tag) for each entity-tag of an If-Match list; 400 for anything else."""
+    tags = []
+    for part in header.split(","):
+        match = _ENTITY_TAG.fullmatch(part)
+        if match is None:
+            raise BadRequest(
+                "If-Match takes `*` or ETags as the ETag header gives them, quotes included,"
+                ' e.g. If-Match: "<etag>".'
+            )
+        tags.append((match.group(1) is not None, match.group(2)))
+    return tags

@@ -4,10 +4,13 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
 from app.audit.service import AuditTrail
 from app.db import transaction
+from app.errors import FieldProblem, InvalidInput
 from app.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
 
@@ -85,6 +88,43 @@ IfMatch = Annotated[
     str | None,
     Header(
         max_length=200,
-        description="Required: the ETag last read. Without it 428, when stale 412.",
+        description="Required: the ETag last read, quotes included. Without it 428; when stale,"
+        " or weak (W/), 412; unquoted 400. `*` matches whatever version is current, so it skips"
+        " the concurrency check: send it only to overwrite regardless.",
     ),
 ]
+
+
+_query_names: dict[int, frozenset[str]] = {}
+
+
+def _query_of(dependant: Dependant) -> set[str]:
+    names = {param.alias for param in dependant.query_params}
+    for child in dependant.dependencies:
+        names |= _query_of(child)
+    return names
+
+
+def _declared_query(route: APIRoute) -> frozenset[str]:
+    """The query parameters a route and its dependencies declare (worked out once a route)."""
+    names = _query_names.get(id(route))
+    if names is None:
+        names = _query_names[id(route)] = frozenset(_query_of(route.dependant))
+    return names
+
+
+async def known_query_only(request: Request) -> None:
+    """An unknown query parameter is 422, as an unknown body field is: `/teams?colour=red`
+    must not quietly list every team. Async, so it runs on the event loop (the probes too)."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    unknown = sorted(set(request.query_params) - _declared_query(route))
+    if unknown:
+        raise InvalidInput(
+            f"Unknown query parameter: {', '.join(unknown)}.",
+            [
+                FieldProblem(("query", name), "not a parameter of this operation")
+                for name in unknown
+            ],
+        )

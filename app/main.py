@@ -3,7 +3,7 @@
 from typing import Any
 
 import httpx
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
@@ -26,6 +26,7 @@ from app.collaboratives.router import router as collaboratives_router
 from app.config import Settings, get_settings
 from app.data_points.router import router as data_points_router
 from app.db import make_engine, make_sessionmaker
+from app.deps import known_query_only
 from app.equality.router import router as equality_router
 from app.measures.router import router as measures_router
 from app.meetings.router import router as meetings_router
@@ -103,6 +104,7 @@ def create_app(
         redoc_url=None if production else "/redoc",
         # `/teams/` is 404, not a 307 to an absolute http:// URL (wrong behind TLS termination).
         redirect_slashes=False,
+        dependencies=[Depends(known_query_only)],
     )
     app.state.settings = settings
     app.state.sessionmaker = session_factory

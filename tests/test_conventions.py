@@ -137,6 +137,30 @@ class TestConcurrency:
         star = client.patch(path, json={"name": "C"}, headers={"if-match": "*"})
         assert star.json()["name"] == "C"
 
+    def test_if_match_is_read_as_rfc_9110_says(self, client: TestClient) -> None:
+        organisation = api.organisation(client)
+        path = f"{API}/organisations/{organisation['id']}"
+        etag = client.get(path).headers["etag"]
+        unquoted = client.patch(path, json={"name": "B"}, headers={"if-match": etag.strip('"')})
+        assert "quotes included" in assert_problem(unquoted, 400)["detail"]
+        weak = client.patch(path, json={"name": "B"}, headers={"if-match": f"W/{etag}"})
+        assert "weak ETag" in assert_problem(weak, 412)["detail"]
+        assert client.get(path).json()["name"] == organisation["name"]
+        spaced = client.patch(path, json={"name": "B"}, headers={"if-match": f'  {etag} , "x"'})
+        assert spaced.json()["name"] == "B"
+
+
+class TestStrictQueries:
+    def test_an_unknown_query_parameter_is_422(self, client: TestClient) -> None:
+        api.team(client, api.collaborative(client)["id"], [api.organisation(client)["id"]])
+        response = client.get(f"{API}/teams", params={"colour": "red", "status": "active"})
+        problem = assert_problem(response, 422)
+        assert problem["errors"] == [
+            {"loc": ["query", "colour"], "message": "not a parameter of this operation"}
+        ]
+        assert client.get(f"{API}/teams", params={"status": "applied"}).json()["items"]
+        assert client.get("/livez", params={"probe": "1"}).status_code == 422
+
 
 class TestProbes:
     def test_livez(self, client: TestClient) -> None:
