@@ -312,7 +312,12 @@ def test_each_caller_may_post_a_limited_number_of_charts(
     allowance = app.state.settings.chart_requests_per_minute
     answers = [client.post(f"{API}/spc/charts", json=body).status_code for _ in range(allowance)]
     assert answers == [200] * allowance
-    refused = client.post(f"{API}/spc/charts", json=body)
+    # The bucket refills by one a second, so a slow machine may earn a few more; it runs dry
+    # long before the bound.
+    for _ in range(allowance):
+        refused = client.post(f"{API}/spc/charts", json=body)
+        if refused.status_code != 200:
+            break
     assert_problem(refused, 429)
     assert 1 <= int(refused.headers["retry-after"]) <= 60
     with session_factory.begin() as session:
@@ -382,6 +387,9 @@ def test_a_coach_sees_only_their_teams_people_in_a_register(
         team_path, json={"member_id": ours["id"], "role": "member", "joined_on": "2024-08-01"}
     )
     assert joined.status_code == 201, joined.text
+    # `theirs` is in another team of the same collaborative, which the coach does not coach.
+    other = api.team(client, series["collaborative"]["id"], [series["organisation"]["id"]])
+    assert api.membership(client, other["id"], theirs["id"]).status_code == 201
     meeting = client.post(
         f"{API}/meetings",
         json={

@@ -160,14 +160,49 @@ class TestList:
 
 
 class TestAttendance:
-    def _people(self, client: TestClient, count: int) -> list[str]:
+    def _people(self, client: TestClient, meeting: dict[str, Any], count: int) -> list[str]:
+        """Members of a team of the meeting's collaborative."""
         organisation = api.organisation(client)
-        return [api.member(client, organisation["id"])["id"] for _ in range(count)]
+        team = api.team(client, meeting["collaborative_id"], [organisation["id"]])
+        people = [api.member(client, organisation["id"])["id"] for _ in range(count)]
+        for person in people:
+            assert api.membership(client, team["id"], person).status_code == 201
+        return people
+
+    def test_only_people_of_the_collaborative_attend(self, client: TestClient) -> None:
+        meeting = _meeting(client, api.collaborative(client)["id"])
+        path = f"{MEETINGS}/{meeting['id']}/attendance"
+        (member,) = self._people(client, meeting, 1)
+        organisation = api.organisation(client)
+        elsewhere = api.team(client, api.collaborative(client)["id"], [organisation["id"]])
+        outsider = api.member(client, organisation["id"])["id"]
+        assert api.membership(client, elsewhere["id"], outsider).status_code == 201
+        own_team = api.team(client, meeting["collaborative_id"], [organisation["id"]])
+        coach = api.coach(client, organisation["id"], own_team["id"])["id"]
+        body = {
+            "attendance": [
+                {"member_id": member, "status": "present"},
+                {"member_id": outsider, "status": "present"},
+                {"member_id": coach, "status": "present"},
+            ]
+        }
+        problem = assert_problem(client.put(path, json=body), 422)
+        assert problem["errors"] == [
+            {
+                "loc": ["body", "attendance", 1, "member_id"],
+                "message": f"Member {outsider} is in no team of this meeting's collaborative,"
+                " nor coaches one.",
+            }
+        ]
+        assert client.get(path).json()["items"] == []
+        del body["attendance"][1]
+        stored = client.put(path, json=body)
+        assert {e["member_id"] for e in stored.json()["items"]} == {member, coach}
 
     def test_put_replaces_the_whole_list(self, client: TestClient) -> None:
         meeting = _meeting(client, api.collaborative(client)["id"])
         path = f"{MEETINGS}/{meeting['id']}/attendance"
-        a, b, c = self._people(client, 3)
+        a, b, c = self._people(client, meeting, 3)
         first = [
             {"member_id": a, "status": "present"},
             {"member_id": b, "status": "apologies"},
@@ -189,7 +224,7 @@ class TestAttendance:
     def test_unknown_member_is_422_at_its_index(self, client: TestClient) -> None:
         meeting = _meeting(client, api.collaborative(client)["id"])
         path = f"{MEETINGS}/{meeting['id']}/attendance"
-        (known,) = self._people(client, 1)
+        (known,) = self._people(client, meeting, 1)
         assert client.put(path, json={"attendance": [{"member_id": known, "status": "present"}]})
         body = {
             "attendance": [
@@ -205,7 +240,7 @@ class TestAttendance:
     def test_duplicate_member_is_422(self, client: TestClient) -> None:
         meeting = _meeting(client, api.collaborative(client)["id"])
         path = f"{MEETINGS}/{meeting['id']}/attendance"
-        (person,) = self._people(client, 1)
+        (person,) = self._people(client, meeting, 1)
         body = {
             "attendance": [
                 {"member_id": person, "status": "present"},
@@ -219,14 +254,14 @@ class TestAttendance:
     def test_missing_meeting_is_404(self, client: TestClient) -> None:
         path = f"{MEETINGS}/{MISSING}/attendance"
         assert_problem(client.get(path), 404)
-        (person,) = self._people(client, 1)
+        (person,) = self._people(client, _meeting(client, api.collaborative(client)["id"]), 1)
         body = {"attendance": [{"member_id": person, "status": "present"}]}
         assert_problem(client.put(path, json=body), 404)
 
     def test_deleting_a_meeting_removes_its_attendance(self, client: TestClient) -> None:
         meeting = _meeting(client, api.collaborative(client)["id"])
         path = f"{MEETINGS}/{meeting['id']}"
-        people = self._people(client, 2)
+        people = self._people(client, meeting, 2)
         register = [{"member_id": person, "status": "present"} for person in people]
         assert client.put(f"{path}/attendance", json={"attendance": register}).status_code == 200
         response = client.delete(path, headers={"If-Match": _etag(client, path)})

@@ -8,18 +8,44 @@ from app.attendance.schemas import AttendanceList
 from app.errors import FieldProblem, InvalidInput
 from app.meetings.models import Meeting
 from app.members.models import Member
+from app.memberships.models import Membership
 from app.pagination import paginate
+from app.teams.models import Team
 
 
-def _check_members(session: Session, data: AttendanceList) -> None:
+def _check_members(session: Session, meeting: Meeting, data: AttendanceList) -> None:
+    """Each person exists, is listed once, and belongs to the meeting's collaborative: a member
+    (now or before) of one of its teams, or the coach of one."""
     wanted = [entry.member_id for entry in data.attendance]
     known = set(session.scalars(select(Member.id).where(Member.id.in_(wanted))))
+    teams = select(Team.id).where(Team.collaborative_id == meeting.collaborative_id)
+    taking_part = set(
+        session.scalars(
+            select(Membership.member_id).where(
+                Membership.member_id.in_(wanted), Membership.team_id.in_(teams)
+            )
+        )
+    ) | set(
+        session.scalars(
+            select(Team.coach_id).where(
+                Team.coach_id.in_(wanted), Team.collaborative_id == meeting.collaborative_id
+            )
+        )
+    )
     errors: list[FieldProblem] = []
     seen: set[object] = set()
     for index, member_id in enumerate(wanted):
         loc = ("body", "attendance", index, "member_id")
         if member_id not in known:
             errors.append(FieldProblem(loc, f"No member with id {member_id}."))
+        elif member_id not in taking_part:
+            errors.append(
+                FieldProblem(
+                    loc,
+                    f"Member {member_id} is in no team of this meeting's collaborative, nor"
+                    " coaches one.",
+                )
+            )
         elif member_id in seen:
             errors.append(FieldProblem(loc, "This member is listed more than once."))
         seen.add(member_id)
@@ -30,7 +56,7 @@ def _check_members(session: Session, data: AttendanceList) -> None:
 def replace_attendance(
     session: Session, meeting: Meeting, data: AttendanceList
 ) -> list[Attendance]:
-    _check_members(session, data)
+    _check_members(session, meeting, data)
     session.execute(delete(Attendance).where(Attendance.meeting_id == meeting.id))
     rows = [
         Attendance(meeting_id=meeting.id, member_id=entry.member_id, status=entry.status)
