@@ -5,7 +5,6 @@ from typing import Any
 import httpx
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -34,8 +33,9 @@ from app.members.router import router as members_router
 from app.memberships.router import router as memberships_router
 from app.middleware import CatchAll, HeadAsGet, JsonBodyGuard, SecurityHeaders
 from app.migrate import head_revision
+from app.openapi import build_openapi
 from app.organisations.router import router as organisations_router
-from app.problems import Problem, install_problem_handlers
+from app.problems import install_problem_handlers
 from app.ratelimit import RateLimiter
 from app.rebases.router import router as rebases_router
 from app.teams.router import router as teams_router
@@ -142,23 +142,11 @@ def create_app(
     app.include_router(keys_router)
     for router in API_ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
-    app.openapi = lambda: _openapi_with_problem(app)  # type: ignore[method-assign]
+    app.openapi = lambda: _cached_openapi(app)  # type: ignore[method-assign]
     return app
 
 
-def _openapi_with_problem(app: FastAPI) -> dict[str, Any]:
-    """The generated spec, plus the Problem schema that error responses refer to by name."""
-    if app.openapi_schema is not None:
-        return app.openapi_schema
-    schema = get_openapi(
-        title=app.title,
-        version=app.version,
-        description=app.description,
-        routes=app.routes,
-    )
-    components = schema.setdefault("components", {}).setdefault("schemas", {})
-    problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
-    components.update(problem_schema.pop("$defs", {}))
-    components["Problem"] = problem_schema
-    app.openapi_schema = schema
-    return schema
+def _cached_openapi(app: FastAPI) -> dict[str, Any]:
+    if app.openapi_schema is None:
+        app.openapi_schema = build_openapi(app)
+    return app.openapi_schema

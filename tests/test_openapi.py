@@ -60,3 +60,42 @@ def test_changes_declare_precondition_statuses(served: dict[str, Any]) -> None:
     for path, method, operation in _operations(served):
         if method in ("patch", "delete"):
             assert {"412", "428"} <= set(operation["responses"]), f"{method} {path}"
+
+
+def test_if_match_is_required_where_the_server_demands_it(
+    served: dict[str, Any], client: TestClient
+) -> None:
+    """A generated client must not compile a change the server will answer with 428."""
+    declared = {}
+    for path, method, operation in _operations(served):
+        for parameter in operation.get("parameters", []):
+            if parameter["name"].lower() == "if-match":
+                declared[method.upper(), path] = parameter["required"]
+    assert len(declared) >= 20
+    optional = sorted(where for where, required in declared.items() if not required)
+    assert optional == [
+        ("PATCH", "/api/v1/members/{member_id}/equality-profile"),
+        ("PUT", "/api/v1/members/{member_id}/equality-profile"),
+    ]
+    # The server's side of it: a required If-Match left out is 428.
+    organisation = client.post(
+        "/api/v1/organisations", json={"ods_code": "RQM01", "name": "T", "kind": "trust"}
+    ).json()
+    refused = client.patch(f"/api/v1/organisations/{organisation['id']}", json={"name": "U"})
+    assert refused.status_code == 428
+
+
+def test_etag_and_location_headers_are_declared(served: dict[str, Any]) -> None:
+    created = etagged = 0
+    for path, method, operation in _operations(served):
+        for status, response in operation["responses"].items():
+            headers = response.get("headers", {})
+            if status == "201":
+                assert "Location" in headers, f"{method.upper()} {path}"
+                created += 1
+            if "ETag" in headers:
+                etagged += 1
+    assert created >= 8
+    get_team = served["paths"]["/api/v1/teams/{team_id}"]["get"]["responses"]["200"]
+    assert get_team["headers"]["ETag"]["schema"] == {"type": "string"}
+    assert etagged >= 20

@@ -99,7 +99,7 @@ def update_account(
     "/{account_id}/password-reset",
     summary="Reset an account's password",
     response_model=AccountWithPassword,
-    responses=guarded(404, 412, 422, 428),
+    responses=guarded(400, 404, 412, 422, 428),
 )
 def reset_password(
     account_id: uuid.UUID,

@@ -94,7 +94,7 @@ def update_client(
     "/{client_id}/secret",
     summary="Rotate a machine client's secret",
     response_model=ClientWithSecret,
-    responses=guarded(404, 412, 422, 428),
+    responses=guarded(400, 404, 412, 422, 428),
 )
 def rotate_secret(
     client_id: uuid.UUID,

@@ -1,0 +1,72 @@
+"""The OpenAPI document as clients need it: the Problem schema, If-Match marked required where
+the server answers 428 without it, and the ETag and Location headers each response carries."""
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from app.problems import Problem
+
+# Creating an equality profile needs no If-Match (there is no version to name yet).
+IF_MATCH_OPTIONAL = {
+    ("/api/v1/members/{member_id}/equality-profile", "put"),
+    ("/api/v1/members/{member_id}/equality-profile", "patch"),
+}
+ETAG_HEADER = {
+    "description": "The resource's current version, for If-Match on a later change.",
+    "schema": {"type": "string"},
+}
+LOCATION_HEADER = {
+    "description": "The URL of the resource created.",
+    "schema": {"type": "string", "format": "uri-reference"},
+}
+
+
+def build_openapi(app: FastAPI) -> dict[str, Any]:
+    """The generated spec, with the Problem schema that error responses refer to by name."""
+    schema = get_openapi(
+        title=app.title,
+        version=app.version,
+        description=app.description,
+        routes=app.routes,
+    )
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    components.update(problem_schema.pop("$defs", {}))
+    components["Problem"] = problem_schema
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            _require_if_match(path, method, operation)
+            _declare_headers(operation, components)
+    return schema
+
+
+def _require_if_match(path: str, method: str, operation: dict[str, Any]) -> None:
+    """The server answers 428 without If-Match, so a generated client must not compile a
+    call without it."""
+    for parameter in operation.get("parameters", []):
+        if parameter["in"] == "header" and parameter["name"].lower() == "if-match":
+            parameter["required"] = (path, method) not in IF_MATCH_OPTIONAL
+
+
+def _versioned(body: dict[str, Any], components: dict[str, Any]) -> bool:
+    """Whether a response body is a single resource with a `version` (it then has an ETag)."""
+    reference = body.get("content", {}).get("application/json", {}).get("schema", {}).get("$ref")
+    if not isinstance(reference, str):
+        return False
+    component = components.get(reference.rsplit("/", 1)[-1], {})
+    return "version" in component.get("properties", {})
+
+
+def _declare_headers(operation: dict[str, Any], components: dict[str, Any]) -> None:
+    for status, body in operation.get("responses", {}).items():
+        headers = body.setdefault("headers", {}) if status in ("200", "201") else None
+        if headers is None:
+            continue
+        if _versioned(body, components):
+            headers["ETag"] = ETAG_HEADER
+        if status == "201":
+            headers["Location"] = LOCATION_HEADER
+        if not headers:
+            del body["headers"]
