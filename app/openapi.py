@@ -1,6 +1,9 @@
 """The OpenAPI document as clients need it: the Problem schema, If-Match marked required where
-the server answers 428 without it, and the ETag and Location headers each response carries."""
+the server answers 428 without it, the ETag and Location headers each response carries, and
+`security: []` on the public operations."""
 
+import json
+import re
 from typing import Any
 
 from fastapi import FastAPI
@@ -30,6 +33,8 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
         version=app.version,
         description=app.description,
         routes=app.routes,
+        servers=app.servers,
+        license_info=app.license_info,
     )
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
@@ -39,7 +44,31 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
         for method, operation in item.items():
             _require_if_match(path, method, operation)
             _declare_headers(operation, components)
-    return schema
+            # Public operations say so, rather than leave a linter to guess.
+            operation.setdefault("security", [])
+    return _readable_names(schema)
+
+
+# Generic pages come out as `Page_TeamRead_`; clients generated from the spec get `TeamPage`.
+_PAGE = re.compile(r"^Page_([A-Za-z0-9]+?)(?:Read)?_$")
+
+
+def _readable_names(schema: dict[str, Any]) -> dict[str, Any]:
+    components = schema["components"]["schemas"]
+    renames = {
+        name: f"{match.group(1)}Page"
+        for name in components
+        if (match := _PAGE.match(name)) is not None
+    }
+    text = json.dumps(schema)
+    for old, new in renames.items():
+        text = text.replace(f'"#/components/schemas/{old}"', f'"#/components/schemas/{new}"')
+    renamed: dict[str, Any] = json.loads(text)
+    schemas = renamed["components"]["schemas"]
+    for old, new in renames.items():
+        schemas[new] = schemas.pop(old)
+    renamed["components"]["schemas"] = dict(sorted(schemas.items()))
+    return renamed
 
 
 def _require_if_match(path: str, method: str, operation: dict[str, Any]) -> None:

@@ -112,6 +112,7 @@ class ResourceRead(ReadModel):
 
 class Page(BaseModel, Generic[T]):
     items: list[T]
+
     next_cursor: str | None = Field(
         description="Pass as `?cursor=` to get the next page; null on the last page."
     )

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 SPEC_FILE = Path(__file__).resolve().parent.parent / "openapi" / "openapi.json"
-OPERATION_ID = re.compile(r"^[a-z_]+-[a-z_]+$")
+OPERATION_ID = re.compile(r"^[a-z][a-z_]+$")
 # RFC 6749 5.2: the OAuth endpoints' own refusals are JSON with `error`, not problem+json.
 OAUTH_ERRORS = {("/api/v1/auth/token", code) for code in ("400", "401", "429")} | {
     ("/api/v1/auth/revoke", "400")
@@ -99,3 +99,17 @@ def test_etag_and_location_headers_are_declared(served: dict[str, Any]) -> None:
     get_team = served["paths"]["/api/v1/teams/{team_id}"]["get"]["responses"]["200"]
     assert get_team["headers"]["ETag"]["schema"] == {"type": "string"}
     assert etagged >= 20
+
+
+def test_the_spec_names_things_as_a_client_would(served: dict[str, Any]) -> None:
+    assert served["servers"] == [
+        {"url": "/", "description": "This service (paths are relative to it)"}
+    ]
+    assert served["info"]["license"] == {"name": "MIT", "identifier": "MIT"}
+    token = served["paths"]["/api/v1/auth/token"]["post"]
+    assert (token["operationId"], token["security"]) == ("create_token", [])
+    assert served["paths"]["/livez"]["get"]["security"] == []
+    assert served["paths"]["/api/v1/teams"]["get"]["security"] == [{"HTTPBearer": []}]
+    names = set(served["components"]["schemas"])
+    assert "TeamPage" in names
+    assert [name for name in names if not re.fullmatch(r"[A-Za-z0-9]+", name)] == []
