@@ -2,21 +2,27 @@
 
 import argparse
 import json
+import os
+import re
 import secrets
 import sys
 from collections.abc import Sequence
 from datetime import timedelta
 
 import uvicorn
+from pydantic import ValidationError
+from pydantic_settings import SettingsError
+from sqlalchemy.exc import ArgumentError
 
 from app import admin_cli
+from app.accounts.service import MIN_PASSWORD_LENGTH
 from app.audit.actions import AuditAction
 from app.auth import keys
 from app.config import get_settings
 from app.demo import clear_database, create_demo_accounts, database_is_empty, load_demo
-from app.errors import AppError
+from app.errors import AppError, InvalidInput
 from app.main import create_app
-from app.migrate import upgrade
+from app.migrate import not_ready, upgrade
 
 
 def _migrate() -> None:
@@ -25,7 +31,15 @@ def _migrate() -> None:
 
 def _demo_password(email: str) -> str:
     configured = get_settings().demo_password
-    return configured.get_secret_value() if configured else secrets.token_urlsafe(12)
+    if configured is None:
+        return secrets.token_urlsafe(12)
+    password = configured.get_secret_value()
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput.at(
+            ("QI_DEMO_PASSWORD",),
+            f"configuration: QI_DEMO_PASSWORD: use at least {MIN_PASSWORD_LENGTH} characters",
+        )
+    return password
 
 
 def _load_demo(*, force: bool, only_if_empty: bool = False) -> int:
@@ -127,24 +141,57 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Runs a command; an expected failure is one line on stderr, never a traceback."""
     args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except (ValidationError, SettingsError) as error:
+        print(f"qicollab: configuration: {_setting_problem(error)}", file=sys.stderr)
+    except ArgumentError as error:
+        print(
+            f"qicollab: configuration: QI_DATABASE_URL is not a database URL this service"
+            f" can use ({error}); for PostgreSQL write postgresql+psycopg://...",
+            file=sys.stderr,
+        )
+    except AppError as error:
+        print(f"qicollab: {error.detail}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        # `qicollab openapi | head`: the reader has gone, which is no error of ours.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    return 2
+
+
+def _setting_problem(error: ValidationError | SettingsError) -> str:
+    """`QI_NAME: what is wrong`, for the first setting at fault."""
+    if isinstance(error, SettingsError):
+        field = re.search(r'field "(\w+)"', str(error))
+        name = f"QI_{field.group(1).upper()}" if field else "a QI_ variable"
+        return f"{name} could not be read (lists and objects are written as JSON)"
+    first = error.errors()[0]
+    name = "QI_" + "_".join(str(part) for part in first["loc"][:1]).upper()
+    return f"{name}: {first['msg']}"
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.command == "serve":
         return _serve(args)
     if args.command == "migrate":
         _migrate()
         print("The database schema is at the latest migration.")
         return 0
-    try:
-        if args.command == "demo":
-            _migrate()
-            return _load_demo(force=args.force)
-        if args.command in ("users", "clients"):
-            return admin_cli.run(args)
-        if args.command == "keys":
-            return _rotate_keys()
-    except AppError as error:
-        print(f"qicollab: {error.detail}", file=sys.stderr)
-        return 1
+    if args.command == "demo":
+        _migrate()
+        return _load_demo(force=args.force)
+    if args.command in ("users", "clients"):
+        problem = not_ready(get_settings().database_url)
+        if problem is not None:
+            print(f"qicollab: {problem}", file=sys.stderr)
+            return 1
+        return admin_cli.run(args)
+    if args.command == "keys":
+        return _rotate_keys()
     return _openapi()
 
 
