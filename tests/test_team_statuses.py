@@ -192,3 +192,12 @@ class TestChangingTheCollaborative:
         response = _patch(client, team, {"status": "active"})
         assert response.status_code == 200, response.text
         assert response.json()["status"] == "active"
+
+
+def test_the_api_description_gives_the_table(client: TestClient) -> None:
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    description = schemas["TeamUpdate"]["properties"]["status"]["description"]
+    assert description.startswith("Admins only. Allowed changes: `applied` -> `selected`,")
+    assert "`withdrawn` -> `applied`; `declined` -> `applied`; `completed` is final." in description
+    assert "`active` only while the collaborative is `running`;" in description
+    assert "team-statuses" in schemas["CollaborativeUpdate"]["properties"]["status"]["description"]
