@@ -166,7 +166,7 @@ class TestSvg:
 def team_series(client: TestClient) -> dict[str, Any]:
     """A team with a p measure (percent, target 60) shared by its collaborative, 20 points."""
     organisation = api.organisation(client)
-    collaborative = api.collaborative(client)
+    collaborative = api.collaborative(client, status="running")
     team = api.team(client, collaborative["id"], [organisation["id"]], name="Ward 4")
     measure = api.measure(
         client,
@@ -269,11 +269,10 @@ class TestDashboard:
         lead = api.member(client, api.organisation(client)["id"])
         assert api.membership(client, team_id, lead["id"], "lead").status_code == 201
         path = f"{API}/teams/{team_id}"
-        etag = client.get(path).headers["etag"]
-        assert (
-            client.patch(path, json={"status": "active"}, headers={"if-match": etag}).status_code
-            == 200
-        )
+        for status in ("selected", "active"):  # a team is selected before it starts
+            etag = client.get(path).headers["etag"]
+            response = client.patch(path, json={"status": status}, headers={"if-match": etag})
+            assert response.status_code == 200, response.text
 
     def test_one_cell_per_team_and_shared_measure(
         self, client: TestClient, team_series: dict[str, Any], statements: list[str]

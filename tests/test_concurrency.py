@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.attendance.models import Attendance
 from app.auth.models import Role
-from app.collaboratives.models import Collaborative
+from app.collaboratives.models import Collaborative, CollaborativeStatus
 from app.data_points.models import DataPoint
 from app.db import transaction
 from app.measures.models import ChartType, Frequency, ImprovementDirection, Measure, MeasureKind
@@ -67,9 +67,16 @@ class World:
         session.add(self.organisation)
         session.flush()
 
-    def collaborative(self, *, max_teams: int = 6, max_team_size: int = 5) -> Collaborative:
+    def collaborative(
+        self,
+        *,
+        max_teams: int = 6,
+        max_team_size: int = 5,
+        status: CollaborativeStatus = CollaborativeStatus.PLANNING,
+    ) -> Collaborative:
         collaborative = Collaborative(
             name="Race collaborative",
+            status=status,
             starts_on=TODAY - timedelta(days=200),
             ends_on=TODAY + timedelta(days=165),
             max_teams=max_teams,
@@ -181,6 +188,65 @@ def test_parallel_joins_never_overfill_a_team(server: LiveServer, admin: httpx.C
             expect(problems, "current members", current(session, team_id), 5)
         expect(problems, "answers", statuses(responses), [201] * 2 + [409] * 18)
         expect(problems, "problem types", slugs(responses), {"team-full"})
+        return problems
+
+    run_rounds(one_round)
+
+
+def test_teams_starting_while_the_collaborative_goes_back_to_planning(
+    server: LiveServer, admin: httpx.Client
+) -> None:
+    """Five selected teams start while the collaborative is set back to planning: either it
+    goes back and none started, or it stays running and refuses; never an active team in a
+    collaborative that is planning."""
+
+    def one_round() -> list[str]:
+        with server.factory.begin() as session:
+            world = World(session)
+            collaborative = world.collaborative(status=CollaborativeStatus.RUNNING)
+            teams = [world.team(collaborative, TeamStatus.SELECTED) for _ in range(5)]
+            collaborative_id, team_ids = collaborative.id, [team.id for team in teams]
+        collaborative_path = f"{API}/collaboratives/{collaborative_id}"
+        etags = {team_id: etag_of(admin, f"{API}/teams/{team_id}") for team_id in team_ids}
+        collaborative_etag = etag_of(admin, collaborative_path)
+        starts = [
+            lambda team_id=team_id: admin.patch(
+                f"{API}/teams/{team_id}",
+                json={"status": "active"},
+                headers={"If-Match": etags[team_id]},
+            )
+            for team_id in team_ids
+        ]
+        back = [
+            lambda: admin.patch(
+                collaborative_path,
+                json={"status": "planning"},
+                headers={"If-Match": collaborative_etag},
+            )
+        ]
+        *started, went_back = all_at_once(starts + back)
+        problems: list[str] = []
+        with server.factory() as session:
+            status = session.get_one(Collaborative, collaborative_id).status
+            active = session.scalar(
+                select(func.count(Team.id)).where(
+                    Team.collaborative_id == collaborative_id, Team.status == TeamStatus.ACTIVE
+                )
+            )
+        expect(problems, "teams started", active, statuses(started).count(200))
+        if went_back.status_code == 200:
+            expect(problems, "collaborative status", status, CollaborativeStatus.PLANNING)
+            expect(problems, "active teams in a planned collaborative", active, 0)
+        else:
+            expect(problems, "collaborative status", status, CollaborativeStatus.RUNNING)
+            expect(problems, "its refusal", went_back.status_code, 409)
+            expect(problems, "active teams", active and active > 0, True)
+        expect(
+            problems,
+            "problem types",
+            slugs([*started, went_back]) <= {"collaborative-status", "team-statuses"},
+            True,
+        )
         return problems
 
     run_rounds(one_round)

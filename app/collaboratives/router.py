@@ -83,7 +83,8 @@ def update_collaborative(
     response: Response,
     if_match: IfMatch = None,
 ) -> Collaborative:
-    """Changes only the fields sent; `max_teams` cannot drop below the teams already selected."""
+    """Changes only the fields sent; `max_teams` cannot drop below the teams already selected,
+    and `status` cannot change to one some of its teams do not suit (409 `team-statuses`)."""
     collaborative = service.get_collaborative_for_change(session, collaborative_id)
     require_current(collaborative, if_match)
     service.update_collaborative(session, collaborative, body.model_dump(exclude_unset=True))

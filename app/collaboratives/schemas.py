@@ -57,7 +57,11 @@ class CollaborativeUpdate(InputModel):
     region: ShortText | None = patch_field()
     max_teams: TeamLimit = patch_field()
     max_team_size: TeamLimit = patch_field()
-    status: CollaborativeStatus = patch_field()
+    status: CollaborativeStatus = patch_field(
+        description="Refused (409 `team-statuses`) while any of its teams has a status the new"
+        " one does not allow: no `active` or `completed` team while `planning` or `recruiting`,"
+        " and only `completed`, `withdrawn` or `declined` teams once `completed`."
+    )
     under_represented: UnderRepresented = patch_field()
 
 

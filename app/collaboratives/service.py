@@ -12,7 +12,8 @@ from app.db import apply_changes, delete_unless_referenced, get_or_404, lock
 from app.errors import Conflict
 from app.memberships.models import Membership
 from app.pagination import paginate
-from app.teams.models import PLACE_TAKING_STATUSES, Team
+from app.teams.models import PLACE_TAKING_STATUSES, Team, TeamStatus
+from app.teams.statuses import ALLOWED_IN, names
 
 
 def create_collaborative(session: Session, data: CollaborativeCreate) -> Collaborative:
@@ -100,9 +101,36 @@ def update_collaborative(
                 f"{taken} teams are already selected; max_teams cannot go below that.",
                 slug="max-teams",
             )
+    if "status" in changes and changes["status"] != collaborative.status:
+        _check_teams_allow(session, collaborative, changes["status"])
     apply_changes(collaborative, changes)
     session.flush()
     return collaborative
+
+
+def _check_teams_allow(
+    session: Session, collaborative: Collaborative, status: CollaborativeStatus
+) -> None:
+    """Every team's status must be one the new collaborative status allows (the caller holds
+    the rule lock, so no team changes status meanwhile)."""
+    allowed = ALLOWED_IN[status]
+    statement = (
+        select(Team.status, func.count(Team.id))
+        .where(Team.collaborative_id == collaborative.id, Team.status.not_in(allowed))
+        .group_by(Team.status)
+    )
+    counts: dict[TeamStatus, int] = dict(session.execute(statement).all())
+    if counts:
+        teams = ", ".join(
+            f"{counts[s]} {'team is' if counts[s] == 1 else 'teams are'} `{s}`"
+            for s in TeamStatus
+            if s in counts
+        )
+        raise Conflict(
+            f"The collaborative cannot become `{status}`: {teams}; while it is `{status}` its"
+            f" teams may only be {names(allowed)}. Change those teams first.",
+            slug="team-statuses",
+        )
 
 
 def delete_collaborative(session: Session, collaborative: Collaborative) -> None:

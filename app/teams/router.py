@@ -120,8 +120,9 @@ def update_team(
     principal: Caller,
     if_match: IfMatch = None,
 ) -> TeamRead:
-    """Changes only the fields sent. Selecting a team (status `selected`, `active` or
-    `completed`) needs exactly one current lead and a free place in the collaborative."""
+    """Changes only the fields sent. `status` moves only along the allowed steps (see the
+    field) and must suit the collaborative's status; selecting a team (status `selected`,
+    `active` or `completed`) needs exactly one current lead and a free place."""
     team = service.get_team_for_change(session, team.id)
     changes = body.model_dump(exclude_unset=True)
     ensure_may_set(principal, changes, PRIVILEGED_FIELDS)

@@ -7,6 +7,7 @@ from pydantic import MISSING, Field
 
 from app.schemas import InputModel, LongText, Name, ResourceRead, ShortText, patch_field
 from app.teams.models import TeamStatus
+from app.teams.statuses import describe
 
 OrganisationIds = Annotated[
     list[uuid.UUID],
@@ -22,7 +23,8 @@ class TeamCreate(InputModel):
     service_area: ShortText | None = None
     status: TeamStatus = Field(
         default=TeamStatus.APPLIED,
-        description="New teams apply; selecting one needs a lead, so do it with PATCH later.",
+        description="New teams apply; selecting one needs a lead, so do it with PATCH later."
+        " A completed collaborative takes no new teams (409 `collaborative-status`).",
     )
     coach_id: uuid.UUID | None = Field(default=None, description="The member who coaches the team.")
 
@@ -32,7 +34,7 @@ class TeamUpdate(InputModel):
     organisation_ids: OrganisationIds = patch_field()
     aim: LongText | None = patch_field()
     service_area: ShortText | None = patch_field()
-    status: TeamStatus = patch_field()
+    status: TeamStatus = patch_field(description=describe())
     coach_id: uuid.UUID | None = patch_field()
 
 

@@ -16,6 +16,7 @@ from app.organisations.models import Organisation
 from app.pagination import paginate
 from app.teams.models import PLACE_TAKING_STATUSES, Team, TeamStatus, team_organisations
 from app.teams.schemas import TeamCreate
+from app.teams.statuses import ALLOWED_IN, TRANSITIONS, allowed_in, names
 
 
 def _organisations(session: Session, organisation_ids: list[uuid.UUID]) -> list[Organisation]:
@@ -53,12 +54,32 @@ def _check_can_take_place(session: Session, team: Team, collaborative: Collabora
         )
 
 
+def _check_transition(team: Team, new_status: TeamStatus) -> None:
+    allowed = TRANSITIONS[team.status]
+    if new_status not in allowed:
+        raise Conflict(
+            f"A team cannot go from `{team.status}` to `{new_status}`; from `{team.status}` it"
+            f" may go to {names(allowed)}.",
+            slug="invalid-status-transition",
+        )
+
+
+def _check_collaborative_allows(collaborative: Collaborative, status: TeamStatus) -> None:
+    if status not in ALLOWED_IN[collaborative.status]:
+        raise Conflict(
+            f"The collaborative is `{collaborative.status}`; a team may be `{status}` only while"
+            f" it is {names(allowed_in(status))}.",
+            slug="collaborative-status",
+        )
+
+
 def create_team(session: Session, data: TeamCreate) -> Team:
-    collaborative = session.get(Collaborative, data.collaborative_id)
-    if collaborative is None:
+    if session.get(Collaborative, data.collaborative_id) is None:
         raise InvalidInput.at(
             ("body", "collaborative_id"), f"No collaborative with id {data.collaborative_id}."
         )
+    # Under the rule lock, so the collaborative cannot change status while this checks it.
+    collaborative = collaboratives_service.lock_rules(session, data.collaborative_id)
     _check_coach(session, data.coach_id)
     if data.status in PLACE_TAKING_STATUSES:
         raise Conflict(
@@ -66,6 +87,7 @@ def create_team(session: Session, data: TeamCreate) -> Team:
             " lead, then change its status.",
             slug="team-lead-required",
         )
+    _check_collaborative_allows(collaborative, data.status)
     _ensure_name_free(session, data.collaborative_id, data.name, None)
     team = Team(
         **data.model_dump(exclude={"organisation_ids"}),
@@ -137,6 +159,8 @@ def list_teams(
 
 
 def update_team(session: Session, team: Team, changes: dict[str, Any]) -> Team:
+    """Change a team; take it with get_team_for_change, so status checks run under the rule
+    lock."""
     if "coach_id" in changes:
         _check_coach(session, changes["coach_id"])
     if "name" in changes:
@@ -146,9 +170,12 @@ def update_team(session: Session, team: Team, changes: dict[str, Any]) -> Team:
         # A link-table change alone does not touch the row; bump it so the ETag moves.
         team.updated_at = utc_now()
     new_status = changes.get("status", team.status)
-    if new_status in PLACE_TAKING_STATUSES and team.status not in PLACE_TAKING_STATUSES:
+    if new_status != team.status:
+        _check_transition(team, new_status)
         collaborative = collaboratives_service.get_collaborative(session, team.collaborative_id)
-        _check_can_take_place(session, team, collaborative)
+        _check_collaborative_allows(collaborative, new_status)
+        if new_status in PLACE_TAKING_STATUSES and team.status not in PLACE_TAKING_STATUSES:
+            _check_can_take_place(session, team, collaborative)
     apply_changes(team, changes)
     session.flush()
     return team
