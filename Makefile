@@ -47,7 +47,8 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-# The engine alone, then the dashboard on PostgreSQL (TEST_DATABASE_URL or the local server).
+# The engine, then the dashboard on PostgreSQL (BENCH_DATABASE_URL, TEST_DATABASE_URL or the
+# local server).
 bench: install
 	$(BIN)/python benchmarks/spc_bench.py
 
