@@ -1,5 +1,6 @@
 # qi-collaborative: `make run` serves the API with the demo loaded, `make test` runs the suite.
-# Everything installs into .venv from the pinned lock files; `make lock` re-pins them.
+# Everything installs into .venv from the pinned lock files; `make lock` re-pins them. `make run`
+# installs only the runtime lock; test, lint, openapi and bench add the dev lock.
 
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || echo python3)
 VENV := .venv
@@ -17,18 +18,24 @@ DEV_DEPS := 'pytest<9.1' pytest-xdist hypothesis schemathesis httpx2 mypy ruff i
 	types-python-jose authlib psutil
 LOCK_VENV := /tmp/qi-collaborative-lockvenv
 
-.PHONY: install venv run test lint openapi bench lock clean
+.PHONY: install install-runtime venv run test lint openapi bench bench-smoke lock clean
 
-install venv: $(VENV)/.installed
+install venv: $(VENV)/.dev-installed
+install-runtime: $(VENV)/.runtime-installed
 
-# A stamp file, so repeated runs are fast; it is redone when a lock file or pyproject.toml changes.
-$(VENV)/.installed: requirements.lock requirements-dev.lock pyproject.toml
+# Stamp files, so repeated runs are fast; each is redone when its lock file or pyproject.toml
+# changes. The runtime one is what the server needs; the dev one adds the test and lint tools.
+$(VENV)/.runtime-installed: requirements.lock pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -r requirements.lock -r requirements-dev.lock
+	$(BIN)/pip install -r requirements.lock
 	$(BIN)/pip install --no-deps -e .
 	touch $@
 
-run: install
+$(VENV)/.dev-installed: $(VENV)/.runtime-installed requirements-dev.lock
+	$(BIN)/pip install -r requirements.lock -r requirements-dev.lock
+	touch $@
+
+run: install-runtime
 	$(BIN)/qicollab serve --demo --host $(HOST) --port $(PORT)
 
 test: install
@@ -40,9 +47,14 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-# The engine alone, then the dashboard on PostgreSQL (TEST_DATABASE_URL or the local server).
+# The engine, then the dashboard on PostgreSQL (BENCH_DATABASE_URL, TEST_DATABASE_URL or the
+# local server).
 bench: install
 	$(BIN)/python benchmarks/spc_bench.py
+
+# Every benchmark once on a tiny workload: it fails when a benchmark breaks, times nothing.
+bench-smoke: install
+	$(BIN)/python benchmarks/spc_bench.py --size tiny
 
 openapi: install
 	$(BIN)/qicollab openapi > openapi/openapi.json.tmp

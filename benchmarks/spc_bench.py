@@ -1,11 +1,14 @@
 """Times the chart engine (1,000 XmR series x 104 weeks) and the dashboard on PostgreSQL.
 
-Run: .venv/bin/python benchmarks/spc_bench.py [--engine-only]
+Run: .venv/bin/python benchmarks/spc_bench.py [--engine-only] [--size tiny]
 The dashboard part builds 200 teams x 12 shared measures x 104 weekly points in a scratch
-database on the server named by TEST_DATABASE_URL (default: the local PostgreSQL), times the
-dashboard, compares it with charting the same series one query per series, and drops the database.
+database on the server named by BENCH_DATABASE_URL or TEST_DATABASE_URL (default: the local
+PostgreSQL; a SQLite URL works too), times the dashboard, compares it with charting the same
+series one query per series, and drops the database. `--size tiny` (or BENCH_SIZE=tiny) runs
+every step once on a few series: a smoke run that fails when a benchmark breaks.
 """
 
+import argparse
 import random
 import sys
 import time
@@ -17,9 +20,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from app.spc import ChartOptions, ChartType, Direction, SeriesPoint, compute_chart
 
 SEED = 20240601
-N_SERIES = 1_000
+SERIES = {"full": 1_000, "tiny": 10}  # `tiny` runs each step once
 N_POINTS = 104
-REPEATS = 5
+REPEATS = {"full": 5, "tiny": 1}
 R_REFERENCE_SECONDS = 5.8  # NHSRplotthedots on the same workload (external comparison)
 START = date(2023, 1, 2)
 WEEKS = [START + timedelta(weeks=i) for i in range(N_POINTS)]
@@ -64,9 +67,10 @@ def best_of(repeats: int, action: object) -> float:
     return best
 
 
-def engine_benchmark() -> None:
+def engine_benchmark(size: str = "full") -> None:
+    n_series, repeats = SERIES[size], REPEATS[size]
     rng = random.Random(SEED)
-    all_values = [make_values(rng) for _ in range(N_SERIES)]
+    all_values = [make_values(rng) for _ in range(n_series)]
     inputs = build_inputs(all_values)
 
     def run_all() -> None:
@@ -79,14 +83,16 @@ def engine_benchmark() -> None:
         for point in compute_chart(points, OPTIONS).points
         if point.special_cause != "common_cause"
     )
-    floor = best_of(REPEATS, lambda: build_inputs(all_values))
-    total = best_of(REPEATS, run_all)
-    print(f"series: {N_SERIES} x {N_POINTS} weekly points, XmR, all rules, target and direction")
-    print(f"special-cause points in the set: {special} of {N_SERIES * N_POINTS}")
+    floor = best_of(repeats, lambda: build_inputs(all_values))
+    total = best_of(repeats, run_all)
+    print(f"series: {n_series} x {N_POINTS} weekly points, XmR, all rules, target and direction")
+    print(f"special-cause points in the set: {special} of {n_series * N_POINTS}")
     print(
-        f"compute_chart: {total:.3f} s total (best of {REPEATS}), {N_SERIES / total:,.0f} series/s"
+        f"compute_chart: {total:.3f} s total (best of {repeats}), {n_series / total:,.0f} series/s"
     )
     print(f"floor, building the input SeriesPoint objects only: {floor:.3f} s")
+    if size != "full":
+        return  # the external comparison and the target are for the full workload
     print(
         f"external comparison: R reference (NHSRplotthedots) ~{R_REFERENCE_SECONDS} s, "
         f"{R_REFERENCE_SECONDS / total:.0f}x slower"
@@ -95,8 +101,12 @@ def engine_benchmark() -> None:
 
 
 if __name__ == "__main__":
-    engine_benchmark()
-    if "--engine-only" not in sys.argv:
-        from benchmarks.dashboard_bench import dashboard_benchmark
+    from benchmarks.dashboard_bench import SIZES, dashboard_benchmark, size_argument
 
-        dashboard_benchmark()
+    parser = argparse.ArgumentParser(description="Times the chart engine and the dashboard.")
+    parser.add_argument("--engine-only", action="store_true", help="skip the dashboard")
+    size_argument(parser)
+    arguments = parser.parse_args()
+    engine_benchmark(arguments.size)
+    if not arguments.engine_only:
+        dashboard_benchmark(SIZES[arguments.size])
