@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -189,6 +190,17 @@ def both_workers(server: Server) -> set[int]:
     return workers
 
 
+def key_sets(server: Server, connections: int) -> list[tuple[httpx.Response, int]]:
+    """/.well-known/jwks.json over several new connections opened at the same moment."""
+
+    def one(_: int) -> tuple[httpx.Response, int]:
+        with server.client() as client:
+            return server.call(client, "GET", "/.well-known/jwks.json")
+
+    with ThreadPoolExecutor(max_workers=connections) as pool:
+        return list(pool.map(one, range(connections)))
+
+
 def kid(token: str) -> str:
     header: dict[str, str] = jwt.get_unverified_header(token)
     return header["kid"]
@@ -223,7 +235,9 @@ def test_a_rotation_reaches_every_worker_and_old_tokens_keep_working(tmp_path: P
             assert new_kid in rotated.stdout
             assert "running servers" in rotated.stdout
 
-            # Until a fresh token carries the new kid and each worker publishes both keys.
+            # Until a fresh token carries the new kid and each worker publishes both keys. Each
+            # round asks for the key set over several connections at once, so that both
+            # workers are asked even when the kernel favours one of them.
             deadline = time.monotonic() + RELOAD_BOUND_SECONDS
             new_token: str | None = None
             publishing_both: set[int] = set()
@@ -233,19 +247,19 @@ def test_a_rotation_reaches_every_worker_and_old_tokens_keep_working(tmp_path: P
                     f"{'issued' if new_token else 'not issued'}; workers publishing both keys "
                     f"{publishing_both} of {workers}"
                 )
-                with server.client() as client:
-                    fresh, _ = sign_in(server, client)
-                    published, pid = server.call(client, "GET", "/.well-known/jwks.json")
-                if kid(fresh) == new_kid:
-                    new_token = fresh
-                if {key["kid"] for key in published.json()["keys"]} == {old_kid, new_kid}:
-                    publishing_both.add(pid)
+                if new_token is None:
+                    with server.client() as client:
+                        fresh, _ = sign_in(server, client)
+                    if kid(fresh) == new_kid:
+                        new_token = fresh
+                for published, pid in key_sets(server, connections=6):
+                    if {key["kid"] for key in published.json()["keys"]} == {old_kid, new_kid}:
+                        publishing_both.add(pid)
                 time.sleep(0.1)
 
-            # Each worker, over many connections: signs with the new key, accepts both tokens.
-            answered: dict[int, int] = {}
-            while len(answered) < len(workers) or sum(answered.values()) < 16:
-                assert sum(answered.values()) < 64, f"connections per worker: {answered}"
+            # Each worker, over many connections (four opened at once a round): signs with the
+            # new key and accepts both tokens.
+            def over_one_connection(_: int) -> int:
                 with server.client() as client:
                     fresh, pid = sign_in(server, client)
                     assert kid(fresh) == new_kid
@@ -261,7 +275,14 @@ def test_a_rotation_reaches_every_worker_and_old_tokens_keep_working(tmp_path: P
                             new_kid,
                         )
                         assert old_kid in event["reason"]
-                answered[pid] = answered.get(pid, 0) + 1
+                return pid
+
+            answered: dict[int, int] = {}
+            while len(answered) < len(workers) or sum(answered.values()) < 16:
+                assert sum(answered.values()) < 64, f"connections per worker: {answered}"
+                with ThreadPoolExecutor(max_workers=4) as pool:
+                    for pid in pool.map(over_one_connection, range(4)):
+                        answered[pid] = answered.get(pid, 0) + 1
             # The same two processes as before the rotation: nothing was restarted.
             assert set(answered) == workers
     finally:
