@@ -286,6 +286,10 @@ TEAM_WRITE_BODIES: dict[tuple[str, str], Any] = {
     ("PUT", "/api/v1/teams/{team_id}/measures/{measure_id}/data"): {
         "points": [{"period_start": "2025-01-06", "value": 1.0}]
     },
+    ("DELETE", "/api/v1/teams/{team_id}/measures/{measure_id}/data/{period_start}"): None,
+    ("POST", "/api/v1/teams/{team_id}/measures/{measure_id}/data/delete"): {
+        "period_starts": ["2025-01-06"]
+    },
     ("PUT", "/api/v1/teams/{team_id}/measures/{measure_id}/rebases"): {"rebases": []},
 }
 
@@ -302,7 +306,10 @@ def test_cross_team_writes_are_404(
     assert sorted(writes) == sorted(TEAM_WRITE_BODIES)
     newcomer = api.member(client, a["organisation"]["id"])
     for (method, path), body in TEAM_WRITE_BODIES.items():
-        url = _fill(path.replace("{member_id}", a["lead"]["id"]), world)
+        url = _fill(
+            path.replace("{member_id}", a["lead"]["id"]).replace("{period_start}", "2025-01-06"),
+            world,
+        )
         payload = {"member_id": newcomer["id"], "role": "member"} if body == "new_member" else body
         (permission,) = _permissions(writes[method, path].dependant)
         for caller in ("coach_b", "lead_b", "member_b", "client_b"):
