@@ -4,6 +4,7 @@ import uuid
 from datetime import date
 
 from fastapi import APIRouter
+from starlette.convertors import StringConvertor, register_url_convertor
 
 from app.auth.dependencies import ReadableTeam, RecordableTeam
 from app.data_points import service
@@ -21,6 +22,16 @@ from app.problems import CREATE, LIST, UPDATE, guarded
 from app.responses import page_of
 from app.schemas import Page
 from app.teams import service as teams_service
+
+
+class _IsoDateConvertor(StringConvertor):
+    """Matches only YYYY-MM-DD, so `.../data/delete` is never taken for a period: each path
+    has one meaning and advertises only its own methods. The date itself is checked later."""
+
+    regex = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+
+
+register_url_convertor("isodate", _IsoDateConvertor())
 
 router = APIRouter(prefix="/teams/{team_id}/measures/{measure_id}/data", tags=["data"])
 
@@ -70,7 +81,7 @@ def upsert_points(
 
 
 @router.delete(
-    "/{period_start}",
+    "/{period_start:isodate}",
     status_code=204,
     summary="Delete one data point",
     responses=guarded(404, 409, 422),
