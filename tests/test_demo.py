@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.data_points.models import DataPoint
+from app.data_points.service import period_containing
 from app.db import make_engine, make_sessionmaker
 from app.main import create_app
-from app.measures.models import Measure
+from app.measures.models import Frequency, Measure
 from app.teams.models import Team
 from tests.api import API
 from tests.conftest import create_scratch_database, drop_scratch_database
@@ -223,3 +224,21 @@ def test_the_demo_coach_reaches_their_teams_and_the_demo_member_can_be_erased(
         assert person.get(f"{API}/me").status_code == 401
         assert admin.get(f"{API}/accounts/{account['id']}").status_code == 404
     engine.dispose()
+
+
+def test_every_demo_point_starts_its_period(demo_url: str) -> None:
+    """The demo's data passes the rule new writes must pass: one point per week or month."""
+    engine = make_engine(demo_url)
+    with make_sessionmaker(engine)() as session:
+        rows = session.execute(
+            select(Measure.frequency, DataPoint.period_start).join(
+                Measure, Measure.id == DataPoint.measure_id
+            )
+        ).all()
+    engine.dispose()
+    assert len(rows) > 1000
+    frequencies = {frequency for frequency, _ in rows}
+    assert frequencies == {Frequency.WEEKLY, Frequency.MONTHLY}
+    assert [
+        (frequency, day) for frequency, day in rows if period_containing(frequency, day) != day
+    ] == []

@@ -406,3 +406,25 @@ def test_a_coach_sees_only_their_teams_people_in_a_register(
     assert len(client.get(register).json()["items"]) == 2
     seen = [entry["member_id"] for entry in coach.get(register).json()["items"]]
     assert seen == [ours["id"]]
+
+
+@pytest.mark.parametrize(
+    ("period", "status"),
+    [
+        ("0001-01-01", 404),
+        ("9999-12-31", 404),
+        ("2025-1-6", 404),
+        ("2025-02-29", 422),
+        ("1e308", 404),
+    ],
+)
+def test_deleting_a_point_by_any_date_is_a_problem_not_a_crash(
+    client: TestClient, series: dict[str, Any], period: str, status: int
+) -> None:
+    measure = api.measure(client, team_id=series["team"]["id"])
+    path = f"{API}/teams/{series['team']['id']}/measures/{measure['id']}/data"
+    problem = assert_problem(client.delete(f"{path}/{period}"), status)
+    if status == 422:  # shaped like a date, but not one
+        assert problem["errors"][0]["loc"] == ["path", "period_start"]
+    bad_batch = client.post(f"{path}/delete", json={"period_starts": [period]})
+    assert_problem(bad_batch, 422)

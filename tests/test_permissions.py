@@ -129,8 +129,10 @@ def _fill(path: str, world: dict[str, Any]) -> str:
         "measure_id": world["a"]["measure"]["id"],
         "organisation_id": world["a"]["organisation"]["id"],
         "collaborative_id": world["a"]["team"]["collaborative_id"],
+        "period_start": "2025-01-06",
     }
-    return re.sub(r"\{(\w+)\}", lambda m: ids.get(m.group(1), str(uuid.uuid4())), path)
+    # A parameter may name a path convertor, e.g. {period_start:isodate}.
+    return re.sub(r"\{(\w+)(?::\w+)?\}", lambda m: ids.get(m.group(1), str(uuid.uuid4())), path)
 
 
 def test_function_level_matrix(app: FastAPI, anonymous: TestClient, world: dict[str, Any]) -> None:
@@ -286,6 +288,10 @@ TEAM_WRITE_BODIES: dict[tuple[str, str], Any] = {
     ("PUT", "/api/v1/teams/{team_id}/measures/{measure_id}/data"): {
         "points": [{"period_start": "2025-01-06", "value": 1.0}]
     },
+    ("DELETE", "/api/v1/teams/{team_id}/measures/{measure_id}/data/{period_start:isodate}"): None,
+    ("POST", "/api/v1/teams/{team_id}/measures/{measure_id}/data/delete"): {
+        "period_starts": ["2025-01-06"]
+    },
     ("PUT", "/api/v1/teams/{team_id}/measures/{measure_id}/rebases"): {"rebases": []},
 }
 
@@ -302,7 +308,12 @@ def test_cross_team_writes_are_404(
     assert sorted(writes) == sorted(TEAM_WRITE_BODIES)
     newcomer = api.member(client, a["organisation"]["id"])
     for (method, path), body in TEAM_WRITE_BODIES.items():
-        url = _fill(path.replace("{member_id}", a["lead"]["id"]), world)
+        url = _fill(
+            path.replace("{member_id}", a["lead"]["id"]).replace(
+                "{period_start:isodate}", "2025-01-06"
+            ),
+            world,
+        )
         payload = {"member_id": newcomer["id"], "role": "member"} if body == "new_member" else body
         (permission,) = _permissions(writes[method, path].dependant)
         for caller in ("coach_b", "lead_b", "member_b", "client_b"):

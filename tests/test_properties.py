@@ -104,3 +104,48 @@ def test_a_p_point_is_stored_exactly_when_it_is_a_proportion(
             numerator,
             denominator,
         )
+
+
+def _period_start(frequency: str, day: date) -> date:
+    """The oracle, written apart from the service: the latest period start on or before `day`."""
+    if frequency == "weekly":
+        return next(
+            day - timedelta(days=k) for k in range(7) if (day - timedelta(days=k)).isoweekday() == 1
+        )
+    months = range(1, 13) if frequency == "monthly" else (1, 4, 7, 10)
+    return max(date(day.year, month, 1) for month in months if date(day.year, month, 1) <= day)
+
+
+@pytest.fixture
+def series_by_frequency(client: TestClient) -> dict[str, str]:
+    organisation = api.organisation(client)
+    team = api.team(client, api.collaborative(client)["id"], [organisation["id"]])
+    paths = {}
+    for frequency in ("weekly", "monthly", "quarterly"):
+        measure = api.measure(client, team_id=team["id"], frequency=frequency)
+        paths[frequency] = f"{API}/teams/{team['id']}/measures/{measure['id']}/data"
+    return paths
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    frequency=st.sampled_from(["weekly", "monthly", "quarterly"]),
+    day=st.dates(min_value=date(2024, 1, 1), max_value=date(2025, 12, 31)),
+)
+def test_a_point_is_stored_exactly_when_it_starts_its_period_and_can_be_deleted(
+    client: TestClient, series_by_frequency: dict[str, str], frequency: str, day: date
+) -> None:
+    path = series_by_frequency[frequency]
+    response = client.put(path, json={"points": [{"period_start": str(day), "value": 1.0}]})
+    expected = _period_start(frequency, day)
+    if day == expected:
+        assert response.status_code == 200, response.text
+        assert client.delete(f"{path}/{day}").status_code == 204
+    else:
+        assert response.status_code == 422, response.text
+        (error,) = response.json()["errors"]
+        assert error["loc"] == ["body", "points", 0, "period_start"]
+        assert error["message"].endswith(f": {expected}")
+    assert client.get(path).json()["items"] == []

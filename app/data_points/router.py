@@ -1,19 +1,37 @@
 """HTTP endpoints for /teams/{team_id}/measures/{measure_id}/data."""
 
 import uuid
+from datetime import date
 
 from fastapi import APIRouter
+from starlette.convertors import StringConvertor, register_url_convertor
 
 from app.auth.dependencies import ReadableTeam, RecordableTeam
 from app.data_points import service
-from app.data_points.schemas import DataPointBatch, DataPointBatchResult, DataPointRead
+from app.data_points.schemas import (
+    DataPointBatch,
+    DataPointBatchResult,
+    DataPointDeletion,
+    DataPointDeletionResult,
+    DataPointRead,
+)
 from app.deps import Cursor, Limit, SessionDep
 from app.measures import service as measures_service
 from app.pagination import DEFAULT_LIMIT
-from app.problems import LIST, UPDATE, guarded
+from app.problems import CREATE, LIST, UPDATE, guarded
 from app.responses import page_of
 from app.schemas import Page
 from app.teams import service as teams_service
+
+
+class _IsoDateConvertor(StringConvertor):
+    """Matches only YYYY-MM-DD, so `.../data/delete` is never taken for a period: each path
+    has one meaning and advertises only its own methods. The date itself is checked later."""
+
+    regex = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+
+
+register_url_convertor("isodate", _IsoDateConvertor())
 
 router = APIRouter(prefix="/teams/{team_id}/measures/{measure_id}/data", tags=["data"])
 
@@ -49,6 +67,9 @@ def upsert_points(
     """Creates or replaces points keyed by `period_start`, all or nothing: one bad point and
     nothing is stored, and the 422 names every bad field by its index in `points`.
 
+    `period_start` is the first day of its period: a Monday for a weekly measure, the 1st for
+    a monthly one, 1 January, 1 April, 1 July or 1 October for a quarterly one.
+
     `p` and `u` measures take `numerator` and `denominator` (for `p`, numerator <=
     denominator); `xmr` and `run` take a finite `value`; `c` a whole count of 0 or more."""
     team = teams_service.get_team_for_data(session, team.id)
@@ -57,3 +78,40 @@ def upsert_points(
     return DataPointBatchResult.model_validate(
         {"created": created, "updated": updated, "items": points}, from_attributes=True
     )
+
+
+@router.delete(
+    "/{period_start:isodate}",
+    status_code=204,
+    summary="Delete one data point",
+    responses=guarded(404, 409, 422),
+)
+def delete_point(
+    team: RecordableTeam, measure_id: uuid.UUID, period_start: date, session: SessionDep
+) -> None:
+    """Deletes the team's point for the period starting `period_start` (YYYY-MM-DD): 204 when
+    deleted, 404 when there is no such point, so repeating a delete is harmless. Points carry
+    no ETag: a point is identified by its period, and a delete removes whatever that period
+    holds. 409 when a rebase starts on the point, or would start on the series' first point
+    once it is gone: remove the rebase first. The chart and dashboard no longer show it."""
+    team = teams_service.get_team_for_data(session, team.id)
+    measure = measures_service.get_team_measure(session, team, measure_id)
+    service.delete_point(session, team, measure, period_start)
+
+
+@router.post(
+    "/delete",
+    summary="Delete a batch of data points",
+    response_model=DataPointDeletionResult,
+    responses=CREATE,
+)
+def delete_points(
+    team: RecordableTeam, measure_id: uuid.UUID, body: DataPointDeletion, session: SessionDep
+) -> DataPointDeletionResult:
+    """Deletes the points for every listed `period_start`, all or nothing: a date listed twice
+    or with no point is a 422 naming its index in `period_starts`, and nothing is deleted.
+    409 as for deleting one point, when a rebase would be left without its point."""
+    team = teams_service.get_team_for_data(session, team.id)
+    measure = measures_service.get_team_measure(session, team, measure_id)
+    deleted = service.delete_points(session, team, measure, body)
+    return DataPointDeletionResult(deleted=len(deleted), period_starts=deleted)

@@ -28,6 +28,14 @@ class DataPointBatch(InputModel):
     points: list[DataPointIn] = Field(min_length=1, max_length=MAX_POINTS_PER_BATCH)
 
 
+class DataPointDeletion(InputModel):
+    period_starts: list[JsonDate] = Field(
+        min_length=1,
+        max_length=MAX_POINTS_PER_BATCH,
+        description="The period_start of every point to delete.",
+    )
+
+
 class DataPointRead(ResourceRead):
     team_id: uuid.UUID
     measure_id: uuid.UUID
@@ -43,3 +51,8 @@ class DataPointBatchResult(ReadModel):
     created: int
     updated: int
     items: list[DataPointRead] = Field(description="The points written, by period_start.")
+
+
+class DataPointDeletionResult(ReadModel):
+    deleted: int
+    period_starts: list[date] = Field(description="The periods deleted, in order.")

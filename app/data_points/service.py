@@ -1,22 +1,42 @@
-"""Reading a team's series for a measure and writing batches of points all-or-nothing."""
+"""Reading a team's series for a measure, and writing or deleting batches of points
+all-or-nothing."""
 
-from datetime import date
+from collections.abc import Collection
+from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.clock import today
 from app.collaboratives.models import Collaborative
 from app.data_points.models import DataPoint
-from app.data_points.schemas import DataPointBatch, DataPointIn
+from app.data_points.schemas import DataPointBatch, DataPointDeletion, DataPointIn
 from app.db import with_retries
-from app.errors import FieldProblem, InvalidInput
-from app.measures.models import ChartType, Measure
+from app.errors import Conflict, FieldProblem, InvalidInput, NotFound
+from app.measures.models import ChartType, Frequency, Measure
 from app.pagination import paginate
+from app.rebases.models import Rebase
 from app.spc.validation import MIN_DENOMINATOR
 from app.teams.models import Team
 
 FRACTION_FIELDS = ("numerator", "denominator")
+
+PERIOD_RULES = {
+    Frequency.WEEKLY: "a weekly measure's period starts on a Monday",
+    Frequency.MONTHLY: "a monthly measure's period starts on the 1st",
+    Frequency.QUARTERLY: (
+        "a quarterly measure's period starts on 1 January, 1 April, 1 July or 1 October"
+    ),
+}
+
+
+def period_containing(frequency: Frequency, day: date) -> date:
+    """The first day of the week, month or quarter that `day` falls in."""
+    if frequency == Frequency.WEEKLY:
+        return day - timedelta(days=day.weekday())
+    if frequency == Frequency.MONTHLY:
+        return day.replace(day=1)
+    return date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
 
 
 def _point_problems(measure: Measure, point: DataPointIn) -> list[tuple[str, str]]:
@@ -75,6 +95,15 @@ def validate_batch(
                 )
             )
         seen.add(point.period_start)
+        expected = period_containing(measure.frequency, point.period_start)
+        if expected != point.period_start:
+            # One point per period: a second date inside a period would chart it twice.
+            errors.append(
+                FieldProblem(
+                    ("body", "points", index, "period_start"),
+                    f"{PERIOD_RULES[Frequency(measure.frequency)]}: {expected}",
+                )
+            )
         for field, message in _point_problems(measure, point):
             errors.append(FieldProblem(("body", "points", index, field), message))
     if errors:
@@ -137,3 +166,85 @@ def list_points(
         limit=limit,
         cursor=cursor,
     )
+
+
+def delete_point(session: Session, team: Team, measure: Measure, period_start: date) -> None:
+    """Delete the point starting `period_start`, or raise NotFound if there is none."""
+    point = session.scalar(
+        select(DataPoint).where(
+            DataPoint.team_id == team.id,
+            DataPoint.measure_id == measure.id,
+            DataPoint.period_start == period_start,
+        )
+    )
+    if point is None:
+        raise NotFound(f"No data point of this series starts on {period_start}.")
+    _refuse_if_rebase_left_behind(session, team, measure, {period_start})
+    session.delete(point)
+    session.flush()
+
+
+def delete_points(
+    session: Session, team: Team, measure: Measure, batch: DataPointDeletion
+) -> list[date]:
+    """Delete every listed point or none; the periods deleted, in order."""
+    stored = {
+        point.period_start: point
+        for point in session.scalars(
+            select(DataPoint).where(
+                DataPoint.team_id == team.id,
+                DataPoint.measure_id == measure.id,
+                DataPoint.period_start.in_(batch.period_starts),
+            )
+        )
+    }
+    errors: list[FieldProblem] = []
+    seen: set[date] = set()
+    for index, period_start in enumerate(batch.period_starts):
+        loc = ("body", "period_starts", index)
+        if period_start in seen:
+            errors.append(FieldProblem(loc, f"{period_start} appears more than once in this batch"))
+        elif period_start not in stored:
+            errors.append(FieldProblem(loc, "no data point of this series starts on this date"))
+        seen.add(period_start)
+    if errors:
+        raise InvalidInput(f"{len(errors)} problem(s) in the batch; nothing was deleted.", errors)
+    _refuse_if_rebase_left_behind(session, team, measure, seen)
+    for point in stored.values():
+        session.delete(point)
+    session.flush()
+    return sorted(stored)
+
+
+def _refuse_if_rebase_left_behind(
+    session: Session, team: Team, measure: Measure, deleting: Collection[date]
+) -> None:
+    """A rebase must start on a stored point that is not the series' first: refuse a deletion
+    that would break that rather than drop the rebase, which the team chose and may want."""
+    rebases = list(
+        session.scalars(
+            select(Rebase.starts_on)
+            .where(Rebase.team_id == team.id, Rebase.measure_id == measure.id)
+            .order_by(Rebase.starts_on)
+        )
+    )
+    if not rebases:
+        return
+    first_left = session.scalar(
+        select(func.min(DataPoint.period_start)).where(
+            DataPoint.team_id == team.id,
+            DataPoint.measure_id == measure.id,
+            DataPoint.period_start.not_in(deleting),
+        )
+    )
+    for starts_on in rebases:
+        if starts_on in deleting:
+            problem = f"the rebase starting on {starts_on} starts on that point"
+        elif starts_on == first_left:
+            problem = f"the rebase starting on {starts_on} would start on the series' first point"
+        else:
+            continue
+        raise Conflict(
+            f"Cannot delete: {problem}. Remove that rebase first (PUT .../rebases).",
+            slug="point-starts-rebase",
+        )
