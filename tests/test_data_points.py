@@ -17,18 +17,18 @@ def week(n: int) -> str:
 
 
 def _select(client: TestClient, team_id: str) -> None:
-    """Make the team an active one, so the dashboard shows it."""
+    """Select the team, so the dashboard shows it."""
     lead = api.member(client, api.organisation(client)["id"])
     assert api.membership(client, team_id, lead["id"], "lead").status_code == 201
     path = f"{API}/teams/{team_id}"
     etag = client.get(path).headers["etag"]
-    response = client.patch(path, json={"status": "active"}, headers={"if-match": etag})
+    response = client.patch(path, json={"status": "selected"}, headers={"if-match": etag})
     assert response.status_code == 200, response.text
 
 
 @pytest.fixture
 def series(client: TestClient) -> dict[str, Any]:
-    """An active team's weekly XmR series of 8 points, on a measure its collaborative shares."""
+    """A selected team's weekly XmR series of 8 points, on a measure its collaborative shares."""
     organisation = api.organisation(client)
     collaborative = api.collaborative(client)
     team = api.team(client, collaborative["id"], [organisation["id"]])

@@ -57,9 +57,17 @@ def test_every_operation_has_id_summary_tag_and_problem_responses(served: dict[s
 
 
 def test_changes_declare_precondition_statuses(served: dict[str, Any]) -> None:
+    """Every change that takes If-Match declares 412 and 428; a data point, which has no ETag,
+    is deleted by its period alone."""
+    checked = 0
     for path, method, operation in _operations(served):
-        if method in ("patch", "delete"):
+        names = {parameter["name"].lower() for parameter in operation.get("parameters", [])}
+        if method in ("patch", "delete") and "if-match" in names:
             assert {"412", "428"} <= set(operation["responses"]), f"{method} {path}"
+            checked += 1
+        elif method in ("patch", "delete"):
+            assert path.endswith("/data/{period_start}"), f"{method} {path} takes no If-Match"
+    assert checked >= 20
 
 
 def test_if_match_is_required_where_the_server_demands_it(
