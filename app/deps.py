@@ -95,7 +95,9 @@ IfMatch = Annotated[
 ]
 
 
-_query_names: dict[int, frozenset[str]] = {}
+# Kept on the route itself: a cache keyed by id() could hand a later app's route the names
+# of a route that has gone (tests build many apps), and APIRoute is not hashable.
+_QUERY_NAMES = "_qi_query_names"
 
 
 def _query_of(dependant: Dependant) -> set[str]:
@@ -107,9 +109,10 @@ def _query_of(dependant: Dependant) -> set[str]:
 
 def _declared_query(route: APIRoute) -> frozenset[str]:
     """The query parameters a route and its dependencies declare (worked out once a route)."""
-    names = _query_names.get(id(route))
+    names: frozenset[str] | None = getattr(route, _QUERY_NAMES, None)
     if names is None:
-        names = _query_names[id(route)] = frozenset(_query_of(route.dependant))
+        names = frozenset(_query_of(route.dependant))
+        setattr(route, _QUERY_NAMES, names)
     return names
 
 
