@@ -161,6 +161,16 @@ class TestAccounts:
         fresh = bearer(sign_in(anonymous, account["email"], temporary))
         assert anonymous.get(f"{API}/me", headers=fresh).json()["must_change_password"] is True
 
+    def test_a_role_with_teams_needs_a_member_record(self, client: TestClient) -> None:
+        email = f"panel.{uuid.uuid4().hex[:6]}@example.nhs.uk"
+        made = client.post(ACCOUNTS, json={"email": email, "role": "admin"}).json()["account"]
+        path = f"{ACCOUNTS}/{made['id']}"
+        refused = client.patch(path, json={"role": "coach"}, headers=with_etag(client, path))
+        problem = assert_problem(refused, 422)
+        assert problem["errors"][0]["loc"] == ["body", "role"]
+        assert "member record with the same email" in problem["errors"][0]["message"]
+        assert client.get(path).json()["role"] == "admin"
+
     def test_lists_filter_by_role_and_email(self, client: TestClient) -> None:
         coach = new_account(client, "coach")["account"]
         member = new_account(client, "member")["account"]

@@ -46,12 +46,13 @@ def _valid_email(email: str) -> str:
     return checked.normalized.lower()
 
 
-def _member_for(session: Session, email: str, role: Role) -> Member | None:
-    """The member record an account with this email and role is linked to."""
+def _member_for(session: Session, email: str, role: Role, field: str = "email") -> Member | None:
+    """The member record an account with this email and role is linked to; `field` is the
+    one the caller sent that makes the record necessary (the email, or a new role)."""
     member = session.scalar(select(Member).where(Member.email == email))
     if member is None and role in ROLES_WITH_TEAMS:
         raise InvalidInput.at(
-            ("body", "email"),
+            ("body", field),
             f"a {role.value} account needs a member record with the same email; add the person"
             " as a member first",
         )
@@ -158,7 +159,7 @@ def update_account(
         _refuse_own(user, trail.actor, "change the role of")
         role = changes["role"]
         if role in ROLES_WITH_TEAMS and user.member_id is None:
-            member = _member_for(session, user.email, role)
+            member = _member_for(session, user.email, role, field="role")
             user.member_id = member.id if member else None
         trail.record(
             AuditAction.ACCOUNT_CHANGED,
