@@ -167,7 +167,7 @@ def test_the_walk_through_runs_as_written(tmp_path: Path) -> None:
         pytest.skip(f"the walk-through needs {' and '.join(missing)}")
     server_env, blocks = readme_blocks()
     assert "QI_DEMO_PASSWORD" in server_env, "the README exports the demo password for make run"
-    assert len(blocks) >= 10, "the walk-through's blocks were not found"
+    assert blocks, "the walk-through's blocks were not found"
     port = free_port()
     reader = tmp_path / "reader"
     reader.mkdir()
