@@ -2,10 +2,15 @@
 on a database of its own (a SQLite file, or a fresh PostgreSQL database), with a session
 factory on that database for setting up and checking state."""
 
+import contextlib
+import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +29,7 @@ from app.migrate import upgrade
 from tests.conftest import create_scratch_database, drop_scratch_database
 
 T = TypeVar("T")
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass
@@ -79,6 +85,42 @@ def live_server(
         app.state.engine.dispose()
         if database_url is None:
             drop_scratch_database(url)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def qicollab_serve(
+    args: Sequence[str], env: Mapping[str, str], log: Path
+) -> Iterator["subprocess.Popen[bytes]"]:
+    """`python -m app serve ARGS` from this checkout, in a process group of its own (so its
+    workers stop with it), its output in `log`, which is printed when the block ends."""
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "app", "serve", *args],
+            cwd=ROOT,
+            env=dict(env),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        yield process
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        print(log.read_text(errors="replace")[-5000:])  # pytest shows it when the test fails
 
 
 def all_at_once(calls: Sequence[Callable[[], T]]) -> list[T]:

@@ -6,10 +6,7 @@ import json
 import logging
 import os
 import shutil
-import signal
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -26,7 +23,8 @@ from jose import jwt
 from app.auth import keys
 from tests.api import API
 from tests.conftest import create_scratch_database, drop_scratch_database
-from tests.test_cli import ROOT, qicollab
+from tests.live import free_port, qicollab_serve
+from tests.test_cli import qicollab
 
 EMAIL = "lead@example.nhs.uk"
 PASSWORD = "a long enough password"
@@ -137,39 +135,12 @@ class Server:
         return response, pid
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @contextlib.contextmanager
 def serving(database_url: str, data_dir: Path, log: Path) -> Iterator[Server]:
     env = os.environ | {"QI_DATABASE_URL": database_url, "QI_DATA_DIR": str(data_dir)}
-    port = _free_port()
-    command = [sys.executable, "-m", "app", "serve", "--workers", "2", "--port", str(port)]
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
+    port = free_port()
+    with qicollab_serve(["--workers", "2", "--port", str(port)], env, log) as process:
         yield Server(port, process, log)
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-        print(log.read_text(errors="replace")[-5000:])  # pytest shows it when the test fails
 
 
 def both_workers(server: Server) -> set[int]:
