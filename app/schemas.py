@@ -14,6 +14,7 @@ from pydantic import (
     EmailStr,
     Field,
     StringConstraints,
+    WithJsonSchema,
 )
 
 from app.spc.validation import MAX_MAGNITUDE  # finite and never large enough to overflow
@@ -92,7 +93,13 @@ JsonInstant = Annotated[
 ]
 # Filters on instants (`since`, `starts_after`): a day is what people usually mean.
 DateOrInstant = Annotated[
-    AwareDatetime, BeforeValidator(_date_or_instant_text), AfterValidator(_utc_within_calendar)
+    AwareDatetime,
+    BeforeValidator(_date_or_instant_text),
+    AfterValidator(_utc_within_calendar),
+    WithJsonSchema(
+        {"anyOf": [{"type": "string", "format": f} for f in ("date", "date-time")]},
+        mode="validation",
+    ),
 ]
 DATE_OR_INSTANT = (
     "YYYY-MM-DD for midnight UTC at the start of that day, or an ISO 8601 instant with an"
