@@ -182,6 +182,10 @@ def make_engine(
     return engine
 
 
+def _lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
 def _sqlite_engine(url: str, *, foreign_keys: bool, limits: DatabaseLimits) -> Engine:
     engine = create_engine(
         url,
@@ -196,6 +200,9 @@ def _sqlite_engine(url: str, *, foreign_keys: bool, limits: DatabaseLimits) -> E
         dbapi_connection.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         dbapi_connection.execute("PRAGMA journal_mode=WAL")
         dbapi_connection.execute(f"PRAGMA busy_timeout={int(limits.lock_timeout * 1000)}")
+        # SQLite's lower() folds ASCII only; PostgreSQL's folds every letter, so a
+        # case-insensitive search for "émile" finds "Émile" on both.
+        dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _sqlite_begin(connection: Connection) -> None:

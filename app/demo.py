@@ -33,6 +33,7 @@ from app.demo_data import (
     ORGANISATIONS,
     SEED,
     SOURCE,
+    TEAM_STATUS,
     TEAMS,
     TIME_ZONE,
     MeasureSpec,
@@ -46,7 +47,7 @@ from app.meetings.models import Meeting
 from app.members.models import Member
 from app.memberships.models import Membership, MembershipRole
 from app.organisations.models import Organisation
-from app.teams.models import Team, TeamStatus
+from app.teams.models import Team
 
 # The characteristics the demo collaborative counts for its lead rule.
 UNDER_REPRESENTED = ("ethnic_category", "disability", "sexual_orientation", "gender_identity")
@@ -195,7 +196,7 @@ def _team(
         name=spec.name,
         aim=spec.aim,
         service_area=spec.service_area,
-        status=TeamStatus.ACTIVE,
+        status=TEAM_STATUS,
         coach_id=coaches[spec.coach].id,
         organisations=[organisations[spec.ods_code]],
     )

@@ -10,6 +10,7 @@ from app.meetings.models import MeetingKind
 from app.members.models import Band, StaffGroup
 from app.memberships.models import MembershipRole
 from app.organisations.models import OrganisationKind
+from app.teams.models import TeamStatus
 
 SEED = 20240731
 EMAIL_DOMAIN = "example.nhs.uk"
@@ -33,6 +34,9 @@ ORGANISATIONS: tuple[tuple[str, str, OrganisationKind], ...] = (
     ("QF7", "NHS South Yorkshire Integrated Care Board", ICB),
 )
 COACH_ORGANISATION = "QF7"
+# All six teams saw the collaborative through to its showcase. Their memberships stay open:
+# the people are still the team, and still reach its data and charts.
+TEAM_STATUS = TeamStatus.COMPLETED
 
 
 @dataclass(frozen=True)
@@ -54,7 +58,9 @@ COLLABORATIVE = CollaborativeSpec(
     ends_on=date(2025, 9, 22),
     max_teams=6,
     max_team_size=5,
-    status=CollaborativeStatus.RUNNING,
+    # It ended with the showcase on 22 September 2025, so it is completed, and so is every
+    # team (a completed collaborative allows only completed, withdrawn or declined teams).
+    status=CollaborativeStatus.COMPLETED,
     aim=(
         "By September 2025, six frontline teams from across South Yorkshire's NHS trusts will "
         "increase the proportion of staff who frequently enjoy being at work from about 40% to "

@@ -2,7 +2,7 @@
 
 import re
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import (
@@ -14,6 +14,7 @@ from pydantic import (
     EmailStr,
     Field,
     StringConstraints,
+    WithJsonSchema,
 )
 
 from app.spc.validation import MAX_MAGNITUDE  # finite and never large enough to overflow
@@ -51,6 +52,13 @@ def _instant_text(value: object) -> object:
     raise ValueError("an instant must be ISO 8601 text with an offset")
 
 
+def _date_or_instant_text(value: object) -> object:
+    """A plain date stands for midnight UTC at its start; anything else must be an instant."""
+    if isinstance(value, str) and ISO_DATE.fullmatch(value):
+        return datetime.combine(date.fromisoformat(value), time(0), UTC)
+    return _instant_text(value)
+
+
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 ISO_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 
@@ -83,6 +91,20 @@ JsonDate = Annotated[date, BeforeValidator(_iso_date_text), AfterValidator(_with
 JsonInstant = Annotated[
     AwareDatetime, BeforeValidator(_instant_text), AfterValidator(_utc_within_calendar)
 ]
+# Filters on instants (`since`, `starts_after`): a day is what people usually mean.
+DateOrInstant = Annotated[
+    AwareDatetime,
+    BeforeValidator(_date_or_instant_text),
+    AfterValidator(_utc_within_calendar),
+    WithJsonSchema(
+        {"anyOf": [{"type": "string", "format": f} for f in ("date", "date-time")]},
+        mode="validation",
+    ),
+]
+DATE_OR_INSTANT = (
+    "YYYY-MM-DD for midnight UTC at the start of that day, or an ISO 8601 instant with an"
+    " offset (`2026-01-01T09:00:00+00:00`); between 1900 and 2999 in UTC."
+)
 WholeNumber = Annotated[int, Field(strict=True)]
 Number = Annotated[
     float, Field(strict=True, allow_inf_nan=False, ge=-MAX_MAGNITUDE, le=MAX_MAGNITUDE)

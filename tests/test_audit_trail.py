@@ -1,8 +1,10 @@
 """Business changes leave a trace: who changed a team's status, coach, organisations or members,
 who changed an account or a client; the action filter knows its actions; newest first."""
 
+from datetime import date, timedelta
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from app.clock import today
@@ -98,3 +100,24 @@ def test_newest_first_pages_through_every_event_once(client: TestClient) -> None
         cursor = page.json()["next_cursor"]
     assert seen == list(reversed(oldest_first))
     assert len(seen) >= 3
+
+
+def test_since_takes_a_plain_date_as_midnight_utc(client: TestClient) -> None:
+    api.team(client, api.collaborative(client)["id"], [api.organisation(client)["id"]])
+    (created,) = events(client, action="team_created")
+    day = date.fromisoformat(created["occurred_at"][:10])  # the UTC date, as stored
+    midnight = f"{day}T00:00:00+00:00"
+
+    assert events(client, action="team_created", since=str(day)) == [created]
+    assert events(client, since=str(day)) == events(client, since=midnight)
+    assert events(client, action="team_created", since=str(day + timedelta(days=1))) == []
+
+
+@pytest.mark.parametrize(
+    "since", ["2026-1-1", "2026-02-30", "yesterday", "0999-12-31", "3000-01-01", "20260101"]
+)
+def test_since_refuses_what_is_neither_a_date_nor_an_instant(
+    client: TestClient, since: str
+) -> None:
+    problem = assert_problem(client.get(EVENTS, params={"since": since}), 422)
+    assert [error["loc"] for error in problem["errors"]] == [["query", "since"]]

@@ -1,5 +1,6 @@
 """The chart endpoints over HTTP: the worked examples, 422s, SVG, stored series, dashboard."""
 
+import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -7,9 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, event
+from sqlalchemy.orm import Session, sessionmaker
 
+from app.auth.models import Role, Scope
 from app.spc import (
     Assurance,
     ChartOptions,
@@ -25,6 +29,7 @@ from app.spc import (
 )
 from tests import api
 from tests.api import API, assert_problem
+from tests.conftest import add_client, add_user, client_token, person_token
 from tests.spc.test_examples import EXAMPLE_FILES, Charter, check_example
 
 CHARTS = f"{API}/spc/charts"
@@ -290,7 +295,23 @@ class TestDashboard:
             [s for s in statements if s.lstrip().upper().startswith("SELECT")]
         )
 
-        assert dashboard["teams"] == [team_series["team"]["id"], quiet["id"]]
+        assert dashboard["teams"] == [
+            {"id": team_series["team"]["id"], "name": "Ward 4", "status": "active"},
+            {"id": quiet["id"], "name": quiet["name"], "status": "active"},
+        ]
+        measure = team_series["measure"]
+        assert dashboard["measures"] == [
+            {
+                "id": measure["id"],
+                "code": measure["code"],
+                "name": "Staff enjoying work",
+                "unit": "%",
+                "improvement_direction": "increase",
+                "chart": "p",
+                "frequency": "weekly",
+                "target": 60.0,
+            }
+        ]
         cells = {cell["team_id"]: cell for cell in dashboard["cells"]}
         busy = cells[team_series["team"]["id"]]
         assert busy["n_points"] == 20
@@ -326,6 +347,64 @@ class TestDashboard:
     def test_unknown_collaborative_is_404(self, client: TestClient) -> None:
         missing = "00000000-0000-4000-8000-000000000000"
         assert_problem(client.get(f"{API}/collaboratives/{missing}/dashboard"), 404)
+
+
+def test_dashboard_shows_each_caller_the_teams_they_can_open(
+    client: TestClient,
+    anonymous: TestClient,
+    app: FastAPI,
+    session_factory: sessionmaker[Session],
+    password_hash: str,
+    team_series: dict[str, Any],
+) -> None:
+    """Admins see every team; a coach the teams they coach; a member their own team; a
+    trust's client its organisations' teams; a person with no team none. Everyone sees the
+    shared measures, and no cell of a team they cannot open."""
+    collaborative_id = team_series["collaborative"]["id"]
+    ward = team_series["team"]
+    other_trust = api.organisation(client)
+    clinic = api.team(client, collaborative_id, [other_trust["id"]], name="Clinic 2")
+    for team in (ward, clinic):
+        TestDashboard().select(client, team["id"])
+    icb = api.organisation(client, kind="icb")
+    coach = api.coach(client, icb["id"], ward["id"])
+    idle_coach = api.coach(client, icb["id"])
+    member = api.member(client, other_trust["id"])
+    assert api.membership(client, clinic["id"], member["id"]).status_code == 201
+    with session_factory.begin() as session:
+        users = {
+            name: add_user(
+                session, password_hash, role, person["email"], member_id=uuid.UUID(person["id"])
+            )
+            for name, role, person in (
+                ("coach", Role.COACH, coach),
+                ("idle coach", Role.COACH, idle_coach),
+                ("member", Role.MEMBER, member),
+            )
+        }
+        trust_client = add_client(session, [Scope.READ], [other_trust["ods_code"]])
+    tokens = {name: person_token(app, user) for name, user in users.items()}
+    tokens["trust client"] = client_token(app, trust_client)
+    path = f"{API}/collaboratives/{collaborative_id}/dashboard"
+
+    def seen(name: str) -> tuple[list[str], list[tuple[str, str]], list[str]]:
+        response = anonymous.get(path, headers={"Authorization": f"Bearer {tokens[name]}"})
+        assert response.status_code == 200, response.text
+        body = response.json()
+        return (
+            [team["name"] for team in body["teams"]],
+            [(cell["team_id"], cell["measure_id"]) for cell in body["cells"]],
+            [measure["name"] for measure in body["measures"]],
+        )
+
+    measure_id = team_series["measure"]["id"]
+    everything = client.get(path).json()
+    assert [team["name"] for team in everything["teams"]] == ["Ward 4", "Clinic 2"]
+    assert [cell["n_points"] for cell in everything["cells"]] == [20, 0]
+    assert seen("coach") == (["Ward 4"], [(ward["id"], measure_id)], ["Staff enjoying work"])
+    assert seen("member") == (["Clinic 2"], [(clinic["id"], measure_id)], ["Staff enjoying work"])
+    assert seen("trust client") == seen("member")
+    assert seen("idle coach") == ([], [], ["Staff enjoying work"])
 
 
 def test_dashboard_agrees_with_the_series_chart_after_a_rebase(

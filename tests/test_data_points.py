@@ -174,3 +174,46 @@ def test_a_measure_can_be_deleted_once_its_data_is(
     assert client.post(f"{base}/data/delete", json=every).json()["deleted"] == 8
     assert client.delete(measure_path, headers={"if-match": etag}).status_code == 204
     assert_problem(client.get(measure_path), 404)
+
+
+def test_a_date_range_narrows_the_list_and_pages_within_it(
+    client: TestClient, series: dict[str, Any]
+) -> None:
+    data = f"{series['base']}/data"
+    both = {"period_start_from": week(2), "period_start_to": week(6)}
+
+    first = client.get(data, params=both | {"limit": 3}).json()
+    assert [p["period_start"] for p in first["items"]] == [week(2), week(3), week(4)]
+    rest = client.get(data, params=both | {"limit": 3, "cursor": first["next_cursor"]}).json()
+    # Both ends inclusive; the next page keeps the range.
+    assert [p["period_start"] for p in rest["items"]] == [week(5), week(6)]
+    assert rest["next_cursor"] is None
+
+    # Bounds between period starts, and either bound alone.
+    between = {"period_start_from": "2024-08-13", "period_start_to": "2024-08-27"}
+    assert [p["period_start"] for p in client.get(data, params=between).json()["items"]] == [
+        week(2),
+        week(3),
+    ]
+    late = client.get(data, params={"period_start_from": week(7)}).json()["items"]
+    assert [(p["period_start"], p["value"]) for p in late] == [(week(7), 7.0)]
+    early = client.get(data, params={"period_start_to": week(0)}).json()["items"]
+    assert [p["period_start"] for p in early] == [week(0)]
+    assert client.get(data, params={"period_start_from": week(8)}).json()["items"] == []
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"period_start_from": week(5), "period_start_to": week(4)}, "period_start_to"),
+        ({"period_start_from": "2024-08-05T00:00:00Z"}, "period_start_from"),
+        ({"period_start_to": "5 Aug 2024"}, "period_start_to"),
+        ({"period_start_from": "2024-02-30"}, "period_start_from"),
+        ({"period_start_to": "0999-01-01"}, "period_start_to"),
+    ],
+)
+def test_a_bad_date_range_is_422_naming_the_field(
+    client: TestClient, series: dict[str, Any], params: dict[str, str], field: str
+) -> None:
+    problem = assert_problem(client.get(f"{series['base']}/data", params=params), 422)
+    assert [error["loc"] for error in problem["errors"]] == [["query", field]]

@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.clock import today
+from app.collaboratives.models import CollaborativeStatus
 from app.config import Settings
 from app.data_points.models import DataPoint
 from app.data_points.service import period_containing
@@ -19,6 +22,7 @@ from app.db import make_engine, make_sessionmaker
 from app.main import create_app
 from app.measures.models import Frequency, Measure
 from app.teams.models import Team
+from app.teams.statuses import ALLOWED_IN
 from tests.api import API
 from tests.conftest import create_scratch_database, drop_scratch_database
 
@@ -131,6 +135,30 @@ def test_demo_keeps_the_collaborative_rules(demo_client: TestClient) -> None:
                 assert all(0 <= p["numerator"] <= p["denominator"] for p in points)
             else:
                 assert all(p["value"] is not None for p in points)
+
+
+def _status_for_dates(starts_on: date, ends_on: date, on: date) -> set[str]:
+    """The collaborative statuses its dates allow on a given day."""
+    if on > ends_on:
+        return {"completed"}
+    if on < starts_on:
+        return {"planning", "recruiting"}
+    return {"running"}
+
+
+def test_the_demo_collaborative_status_agrees_with_its_dates(demo_client: TestClient) -> None:
+    """It ended on 22 September 2025 with the showcase, so it is completed, and its teams are
+    in the statuses a completed collaborative allows (all six completed)."""
+    (collaborative,) = _all(demo_client, "/collaboratives")
+    starts_on, ends_on = (date.fromisoformat(collaborative[k]) for k in ("starts_on", "ends_on"))
+    assert collaborative["status"] in _status_for_dates(starts_on, ends_on, today())
+    assert collaborative["status"] == "completed"
+    teams = _all(demo_client, "/teams")
+    assert {team["status"] for team in teams} == {"completed"}
+    assert all(team["status"] in ALLOWED_IN[CollaborativeStatus.COMPLETED] for team in teams)
+    dashboard = demo_client.get(f"{API}/collaboratives/{collaborative['id']}/dashboard").json()
+    assert [team["status"] for team in dashboard["teams"]] == ["completed"] * 6
+    assert len(dashboard["cells"]) == 6 * len(dashboard["measures"])
 
 
 def test_demo_refuses_a_database_with_data_unless_forced(demo_url: str, tmp_path: Path) -> None:

@@ -273,3 +273,44 @@ class TestAttendance:
             assert client.get(f"{API}/members/{person}").json()["id"] == person
         again = _meeting(client, meeting["collaborative_id"])
         assert client.get(f"{MEETINGS}/{again['id']}/attendance").json()["items"] == []
+
+
+class TestStartsAfter:
+    def _titles(self, client: TestClient, collaborative_id: str, starts_after: str) -> list[str]:
+        params = {"collaborative_id": collaborative_id, "starts_after": starts_after}
+        response = client.get(MEETINGS, params=params)
+        assert response.status_code == 200, response.text
+        return [meeting["title"] for meeting in response.json()["items"]]
+
+    def test_a_plain_date_means_midnight_utc(self, client: TestClient) -> None:
+        collaborative = api.collaborative(client)["id"]
+        for title, starts_at in (
+            ("late on the 4th", "2024-09-04T23:59:00+00:00"),
+            ("midnight", "2024-09-05T00:00:00+00:00"),
+            ("just after midnight in London", "2024-09-05T00:30:00+01:00"),
+            ("morning", "2024-09-05T09:30:00+01:00"),
+        ):
+            _meeting(
+                client,
+                collaborative,
+                title=title,
+                starts_at=starts_at,
+                ends_at="2024-09-05T16:00:00+01:00",
+            )
+        assert self._titles(client, collaborative, "2024-09-05") == ["midnight", "morning"]
+        assert self._titles(client, collaborative, "2024-09-05T00:00:00Z") == [
+            "midnight",
+            "morning",
+        ]
+        assert self._titles(client, collaborative, "2024-09-04T23:00:00Z") == [
+            "just after midnight in London",
+            "late on the 4th",
+            "midnight",
+            "morning",
+        ]
+        assert self._titles(client, collaborative, "2024-09-06") == []
+
+    def test_junk_is_422(self, client: TestClient) -> None:
+        for junk in ("2024-9-5", "2024-02-30", "today", "1899-12-31", "3000-01-01"):
+            problem = assert_problem(client.get(MEETINGS, params={"starts_after": junk}), 422)
+            assert _locs(problem) == [["query", "starts_after"]], junk

@@ -233,3 +233,49 @@ def test_erasure_works_for_someone_who_can_sign_in(
     assert client.get(f"{API}/teams/{team['id']}/members").json()["items"] == []
     gone = client.get(f"{API}/accounts", params={"email": person["email"]}).json()
     assert gone["items"] == []
+
+
+class TestNameFilter:
+    def _names(self, client: TestClient, organisation_id: str, name: str) -> list[str]:
+        response = client.get(MEMBERS, params={"organisation_id": organisation_id, "name": name})
+        assert response.status_code == 200, response.text
+        return [item["name"] for item in response.json()["items"]]
+
+    def test_part_of_a_name_ignoring_case(self, client: TestClient) -> None:
+        organisation = api.organisation(client)["id"]
+        for name in ("Sam Patel", "Samira O'Neill", "Émile Zola", "Chris Sampson", "Jo Bloggs"):
+            api.member(client, organisation, name=name)
+        assert self._names(client, organisation, "sam") == [
+            "Sam Patel",
+            "Samira O'Neill",
+            "Chris Sampson",
+        ]
+        assert self._names(client, organisation, "PATEL") == ["Sam Patel"]
+        assert self._names(client, organisation, "o'n") == ["Samira O'Neill"]
+        assert self._names(client, organisation, "émile") == ["Émile Zola"]
+        assert self._names(client, organisation, "nobody") == []
+
+    def test_wildcards_match_themselves(self, client: TestClient) -> None:
+        organisation = api.organisation(client)["id"]
+        for name in ("Ann 100% Smith", "Ann 1000 Smith", "Bo_Li", "Bo Li", "Back\\slash /x"):
+            api.member(client, organisation, name=name)
+        assert self._names(client, organisation, "100%") == ["Ann 100% Smith"]
+        assert self._names(client, organisation, "%") == ["Ann 100% Smith"]
+        assert self._names(client, organisation, "bo_") == ["Bo_Li"]
+        assert self._names(client, organisation, "_") == ["Bo_Li"]
+        assert self._names(client, organisation, "\\s") == ["Back\\slash /x"]
+        assert self._names(client, organisation, "/x") == ["Back\\slash /x"]
+
+    def test_pages_keep_the_filter(self, client: TestClient) -> None:
+        organisation = api.organisation(client)["id"]
+        for name in ("Kim A", "Lee B", "Kim C", "Kim D"):
+            api.member(client, organisation, name=name)
+        query = {"organisation_id": organisation, "name": "kim", "limit": 2}
+        first = client.get(MEMBERS, params=query).json()
+        second = client.get(MEMBERS, params=query | {"cursor": first["next_cursor"]}).json()
+        assert [m["name"] for m in first["items"] + second["items"]] == ["Kim A", "Kim C", "Kim D"]
+        assert second["next_cursor"] is None
+
+    def test_an_empty_name_is_422(self, client: TestClient) -> None:
+        problem = assert_problem(client.get(MEMBERS, params={"name": ""}), 422)
+        assert [error["loc"] for error in problem["errors"]] == [["query", "name"]]

@@ -13,7 +13,7 @@ from app.deps import Cursor, Limit, SessionDep
 from app.pagination import DEFAULT_LIMIT
 from app.problems import guarded
 from app.responses import page_of
-from app.schemas import JsonInstant, Page
+from app.schemas import DATE_OR_INSTANT, DateOrInstant, Page
 
 router = APIRouter(prefix="/audit-events", tags=["audit"])
 
@@ -34,7 +34,10 @@ def list_audit_events(
     action: AuditAction | None = None,
     outcome: Annotated[Literal["success", "failure", "denied"] | None, Query()] = None,
     actor: Text = None,
-    since: JsonInstant | None = None,
+    since: Annotated[
+        DateOrInstant | None,
+        Query(description=f"Only events at or after this: {DATE_OR_INSTANT}"),
+    ] = None,
     order: Annotated[
         Literal["oldest", "newest"], Query(description="`newest` for the latest events first.")
     ] = "oldest",

@@ -5,7 +5,8 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from app.auth.dependencies import CAN_READ, Allow, ReadableTeam
+from app.auth import reach
+from app.auth.dependencies import Allow, ReadableTeam, Reader
 from app.auth.principal import CHART, Principal
 from app.charts import service
 from app.charts.schemas import ChartRead, ChartRequest, DashboardRead, SeriesChartRead
@@ -114,13 +115,20 @@ def get_series_chart(
 
 @router.get(
     "/collaboratives/{collaborative_id}/dashboard",
-    dependencies=[CAN_READ],
     summary="Every team's latest position on every shared measure",
     response_model=DashboardRead,
     responses=guarded(404, 422),
 )
-def get_dashboard(collaborative_id: uuid.UUID, session: SessionDep) -> DashboardRead:
-    """For each selected team and shared measure: the latest value and date, the variation
-    icon, the assurance and the number of points."""
+def get_dashboard(
+    collaborative_id: uuid.UUID, session: SessionDep, principal: Reader
+) -> DashboardRead:
+    """For each selected, active or completed team and each shared measure: the latest value
+    and date, the variation icon, the assurance and the number of points. Each team (id,
+    name, status) and each measure (code, name, unit, direction, chart type, frequency,
+    target) is listed once beside the cells, so no further call is needed to label them.
+
+    Only the teams the caller can open are shown: admins see every team; coaches and members
+    the teams they coach or currently belong to; a trust's client its organisations' teams.
+    The measures are shown to everyone who can read the collaborative."""
     collaborative = collaboratives_service.get_collaborative(session, collaborative_id)
-    return service.dashboard(session, collaborative)
+    return service.dashboard(session, collaborative, reach.teams_condition(principal))

@@ -6,6 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from app.measures.models import ChartType as MeasureChart
+from app.measures.models import Frequency, ImprovementDirection
 from app.schemas import InputModel, JsonDate, Number, ReadModel, WholeNumber
 from app.spc import (
     Assurance,
@@ -17,6 +19,7 @@ from app.spc import (
     SpecialCause,
     VariationIcon,
 )
+from app.teams.models import TeamStatus
 
 # Enough for forty years of weekly data; a bound on the work one request can ask for.
 MAX_POINTS = 2_000
@@ -124,8 +127,34 @@ class DashboardCell(ReadModel):
     assurance: Assurance | None
 
 
+class DashboardTeam(ReadModel):
+    id: uuid.UUID
+    name: str
+    status: TeamStatus
+
+
+class DashboardMeasure(ReadModel):
+    id: uuid.UUID
+    code: str
+    name: str
+    unit: str | None
+    improvement_direction: ImprovementDirection
+    chart: MeasureChart
+    frequency: Frequency
+    target: float | None
+
+
 class DashboardRead(ReadModel):
     collaborative_id: uuid.UUID
-    teams: list[uuid.UUID]
-    measures: list[uuid.UUID]
-    cells: list[DashboardCell] = Field(description="One per team and shared measure.")
+    teams: list[DashboardTeam] = Field(
+        description="Each team shown once, in the order of the cells: the selected, active and"
+        " completed teams the caller reaches (admins every one; coaches and members the teams"
+        " they coach or belong to; a trust's client its organisations' teams)."
+    )
+    measures: list[DashboardMeasure] = Field(
+        description="Each shared measure of the collaborative once, with what a chart needs."
+    )
+    cells: list[DashboardCell] = Field(
+        description="One per team and measure listed, team by team: join on `team_id` and"
+        " `measure_id`."
+    )

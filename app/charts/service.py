@@ -6,11 +6,17 @@ from collections.abc import Sequence
 from datetime import date
 from typing import NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
-from app.charts.schemas import Annotation, DashboardCell, DashboardRead
+from app.charts.schemas import (
+    Annotation,
+    DashboardCell,
+    DashboardMeasure,
+    DashboardRead,
+    DashboardTeam,
+)
 from app.collaboratives.models import Collaborative
 from app.data_points.models import DataPoint
 from app.errors import FieldProblem, InvalidInput, NotFound
@@ -78,21 +84,26 @@ def series_chart(
     return compute_chart(points, options_for(measure, rebase)), annotations
 
 
-def dashboard(session: Session, collaborative: Collaborative) -> DashboardRead:
+def dashboard(
+    session: Session, collaborative: Collaborative, reached: ColumnElement[bool] | None = None
+) -> DashboardRead:
     """Every selected team x shared measure, in four queries whatever the number of series.
+    `reached` narrows the teams to the caller's reach (app.auth.reach.teams_condition); None
+    shows them all.
 
     Only the last period of each series is charted: the icon and assurance depend on the
     last point, and every rule is evaluated within a period (spc-rules.md 2.2)."""
-    teams = list(
-        session.scalars(
-            select(Team.id)
-            .where(
-                Team.collaborative_id == collaborative.id,
-                Team.status.in_(PLACE_TAKING_STATUSES),
-            )
-            .order_by(Team.created_at, Team.id)
-        )
+    statement = select(Team.id, Team.name, Team.status).where(
+        Team.collaborative_id == collaborative.id,
+        Team.status.in_(PLACE_TAKING_STATUSES),
     )
+    if reached is not None:
+        statement = statement.where(reached)
+    teams = [
+        DashboardTeam(id=team_id, name=name, status=status)
+        for team_id, name, status in session.execute(statement.order_by(Team.created_at, Team.id))
+    ]
+    team_ids = [team.id for team in teams]
     measures = list(
         session.scalars(
             select(Measure)
@@ -101,22 +112,25 @@ def dashboard(session: Session, collaborative: Collaborative) -> DashboardRead:
         )
     )
     measure_ids = [measure.id for measure in measures]
-    series = _read_series(session, teams, measure_ids) if teams and measures else {}
+    series = _read_series(session, team_ids, measure_ids) if teams and measures else {}
     last_rebase: dict[tuple[uuid.UUID, uuid.UUID], date] = {}
     if teams:
         for team_id, measure_id, starts_on in session.execute(
             select(Rebase.team_id, Rebase.measure_id, func.max(Rebase.starts_on))
-            .where(Rebase.team_id.in_(teams))
+            .where(Rebase.team_id.in_(team_ids))
             .group_by(Rebase.team_id, Rebase.measure_id)
         ):
             last_rebase[team_id, measure_id] = starts_on
     cells = [
         _cell(team_id, measure, series.get((team_id, measure.id)), last_rebase)
-        for team_id in teams
+        for team_id in team_ids
         for measure in measures
     ]
     return DashboardRead(
-        collaborative_id=collaborative.id, teams=teams, measures=measure_ids, cells=cells
+        collaborative_id=collaborative.id,
+        teams=teams,
+        measures=[DashboardMeasure.model_validate(measure) for measure in measures],
+        cells=cells,
     )
 
 

@@ -2,8 +2,9 @@
 
 import uuid
 from datetime import date
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from starlette.convertors import StringConvertor, register_url_convertor
 
 from app.auth.dependencies import ReadableTeam, RecordableTeam
@@ -16,11 +17,12 @@ from app.data_points.schemas import (
     DataPointRead,
 )
 from app.deps import Cursor, Limit, SessionDep
+from app.errors import FieldProblem, InvalidInput
 from app.measures import service as measures_service
 from app.pagination import DEFAULT_LIMIT
 from app.problems import CREATE, LIST, UPDATE, guarded
 from app.responses import page_of
-from app.schemas import Page
+from app.schemas import JsonDate, Page
 from app.teams import service as teams_service
 
 
@@ -48,10 +50,39 @@ def list_points(
     session: SessionDep,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
+    period_start_from: Annotated[
+        JsonDate | None,
+        Query(description="Only points whose `period_start` is on or after this date, YYYY-MM-DD."),
+    ] = None,
+    period_start_to: Annotated[
+        JsonDate | None,
+        Query(
+            description="Only points whose `period_start` is on or before this date (YYYY-MM-DD);"
+            " 422 when it is before `period_start_from`."
+        ),
+    ] = None,
 ) -> Page[DataPointRead]:
-    """The team's points for a shared or own measure, ordered by `period_start`."""
+    """The team's points for a shared or own measure, ordered by `period_start`; a date range
+    keeps its filters from page to page (send them again with `cursor`)."""
+    if (
+        period_start_from is not None
+        and period_start_to is not None
+        and period_start_from > period_start_to
+    ):
+        raise InvalidInput(
+            "The date range is empty: `period_start_to` is before `period_start_from`.",
+            [FieldProblem(("query", "period_start_to"), "must not be before period_start_from")],
+        )
     measure = measures_service.get_team_measure(session, team, measure_id)
-    items, next_cursor = service.list_points(session, team, measure, limit=limit, cursor=cursor)
+    items, next_cursor = service.list_points(
+        session,
+        team,
+        measure,
+        limit=limit,
+        cursor=cursor,
+        period_start_from=period_start_from,
+        period_start_to=period_start_to,
+    )
     return page_of(DataPointRead, items, next_cursor)
 
 

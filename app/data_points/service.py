@@ -153,11 +153,23 @@ def _write(
 
 
 def list_points(
-    session: Session, team: Team, measure: Measure, *, limit: int, cursor: str | None
+    session: Session,
+    team: Team,
+    measure: Measure,
+    *,
+    limit: int,
+    cursor: str | None,
+    period_start_from: date | None = None,
+    period_start_to: date | None = None,
 ) -> tuple[list[DataPoint], str | None]:
+    """One page of the series, from and to the given period starts (both inclusive)."""
     statement = select(DataPoint).where(
         DataPoint.team_id == team.id, DataPoint.measure_id == measure.id
     )
+    if period_start_from is not None:
+        statement = statement.where(DataPoint.period_start >= period_start_from)
+    if period_start_to is not None:
+        statement = statement.where(DataPoint.period_start <= period_start_to)
     return paginate(
         session,
         statement,

@@ -14,7 +14,7 @@ from app.meetings.schemas import MeetingCreate, MeetingRead, MeetingUpdate
 from app.pagination import DEFAULT_LIMIT
 from app.problems import CREATE, DELETE, LIST, READ_ONE, UPDATE
 from app.responses import created, page_of, with_etag
-from app.schemas import JsonInstant, Page
+from app.schemas import DATE_OR_INSTANT, DateOrInstant, Page
 
 router = APIRouter(prefix="/meetings", tags=["meetings"])
 
@@ -33,7 +33,8 @@ def list_meetings(
     collaborative_id: uuid.UUID | None = None,
     kind: MeetingKind | None = None,
     starts_after: Annotated[
-        JsonInstant | None, Query(description="Only meetings starting at or after this instant.")
+        DateOrInstant | None,
+        Query(description=f"Only meetings starting at or after this: {DATE_OR_INSTANT}"),
     ] = None,
 ) -> Page[MeetingRead]:
     """Meetings in the order they happen (by `starts_at`)."""

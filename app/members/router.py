@@ -35,17 +35,28 @@ def list_members(
     cursor: Cursor = None,
     organisation_id: uuid.UUID | None = None,
     email: Annotated[str | None, Query(max_length=254, pattern=NO_NUL)] = None,
+    name: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=200,
+            pattern=NO_NUL,
+            description="People whose name contains this text, ignoring case (`%` and `_` are"
+            " matched as themselves).",
+        ),
+    ] = None,
     *,
     principal: Reader,
 ) -> Page[MemberRead]:
-    """People, oldest first; filter by organisation or (case-insensitive) email. Coaches and
-    members see the people of their own teams (and themselves)."""
+    """People, oldest first; filter by organisation, (case-insensitive) email or part of the
+    name. Coaches and members see the people of their own teams (and themselves)."""
     items, next_cursor = service.list_members(
         session,
         limit=limit,
         cursor=cursor,
         organisation_id=organisation_id,
         email=email,
+        name=name,
         visible=members_condition(principal),
     )
     return page_of(MemberRead, items, next_cursor)

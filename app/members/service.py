@@ -51,9 +51,14 @@ def list_members(
     cursor: str | None,
     organisation_id: uuid.UUID | None = None,
     email: str | None = None,
+    name: str | None = None,
     visible: ColumnElement[bool] | None = None,
 ) -> tuple[list[Member], str | None]:
+    """A page of people; `name` matches any part of the name, ignoring case, with `%` and
+    `_` taken literally."""
     statement = select(Member) if visible is None else select(Member).where(visible)
+    if name is not None:
+        statement = statement.where(Member.name.icontains(name, autoescape=True))
     if organisation_id is not None:
         statement = statement.where(Member.organisation_id == organisation_id)
     if email is not None:
