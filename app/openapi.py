@@ -99,7 +99,8 @@ def _readable_names(schema: dict[str, Any]) -> dict[str, Any]:
     renamed: dict[str, Any] = json.loads(text)
     schemas = renamed["components"]["schemas"]
     for old, new in renames.items():
-        schemas[new] = schemas.pop(old)
+        # The title too, or docs and generators that read it still show `Page[TeamRead]`.
+        schemas[new] = {**schemas.pop(old), "title": new}
     renamed["components"]["schemas"] = dict(sorted(schemas.items()))
     return renamed
 

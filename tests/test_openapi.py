@@ -131,6 +131,7 @@ def test_the_spec_names_things_as_a_client_would(served: dict[str, Any]) -> None
     assert served["paths"]["/api/v1/teams"]["get"]["security"] == [{"HTTPBearer": []}]
     names = set(served["components"]["schemas"])
     assert "TeamPage" in names
+    assert served["components"]["schemas"]["TeamPage"]["title"] == "TeamPage"
     assert [name for name in names if not re.fullmatch(r"[A-Za-z0-9]+", name)] == []
 
 
