@@ -18,7 +18,7 @@ DEV_DEPS := 'pytest<9.1' pytest-xdist hypothesis schemathesis httpx2 mypy ruff i
 	types-python-jose authlib psutil
 LOCK_VENV := /tmp/qi-collaborative-lockvenv
 
-.PHONY: install install-runtime venv run test lint openapi bench bench-smoke lock clean
+.PHONY: install install-runtime venv run test lint openapi spec-check bench bench-smoke lock clean
 
 install venv: $(VENV)/.dev-installed
 install-runtime: $(VENV)/.runtime-installed
@@ -59,6 +59,11 @@ bench-smoke: install
 openapi: install
 	$(BIN)/qicollab openapi > openapi/openapi.json.tmp
 	mv openapi/openapi.json.tmp openapi/openapi.json
+
+# The spec as clients meet it: Redocly lint, a strict TypeScript client (Node.js and npm; the
+# tools are pinned in openapi/checks/package-lock.json). Reads openapi/openapi.json only.
+spec-check:
+	openapi/checks/run.sh
 
 # Resolves the newest versions in a throwaway venv; dev tools may not move a runtime pin.
 lock:

@@ -1,6 +1,6 @@
 """The OpenAPI document as clients need it: the Problem schema, If-Match marked required where
-the server answers 428 without it, the ETag and Location headers each response carries, and
-`security: []` on the public operations."""
+the server answers 428 without it, the ETag and Location headers each response carries,
+`security: []` on the public operations and the tags declared (openapi/checks lints the result)."""
 
 import json
 import re
@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from app.problems import Problem
+from app.problems import Problem, problems
 
 # Creating an equality profile needs no If-Match (there is no version to name yet).
 IF_MATCH_OPTIONAL = {
@@ -20,6 +20,34 @@ ETAG_HEADER = {
     "description": "The resource's current version, for If-Match on a later change.",
     "schema": {"type": "string"},
 }
+# Every tag an operation uses, in the order the docs list them (a test and the Redocly lint
+# check that none is missing).
+TAGS = [
+    {
+        "name": "auth",
+        "description": "Signing in and out (OAuth 2.0) and the keys that sign tokens.",
+    },
+    {"name": "me", "description": "The signed-in account: who it is, and its password."},
+    {"name": "accounts", "description": "Sign-in accounts and their roles (programme leads only)."},
+    {"name": "clients", "description": "Trusts' machine clients (programme leads only)."},
+    {"name": "organisations", "description": "The NHS organisations teams come from."},
+    {"name": "collaboratives", "description": "Improvement collaboratives and their phases."},
+    {"name": "teams", "description": "Teams taking part in a collaborative, and their status."},
+    {"name": "members", "description": "People: team members, leads, coaches."},
+    {"name": "memberships", "description": "Who is in a team, in which role, from when."},
+    {"name": "measures", "description": "What teams measure, and how it is charted."},
+    {"name": "data", "description": "A team's data points for a measure, one per period."},
+    {"name": "rebases", "description": "Where a team's chart recalculates its limits, and why."},
+    {"name": "charts", "description": "SPC charts of stored or posted series, and the dashboard."},
+    {"name": "meetings", "description": "The collaborative's learning sessions and meetings."},
+    {"name": "attendance", "description": "Who attended a meeting."},
+    {
+        "name": "equality",
+        "description": "Members' equality profiles, and a disclosure-controlled summary.",
+    },
+    {"name": "audit", "description": "The audit trail of changes (programme leads only)."},
+    {"name": "health", "description": "Liveness and readiness probes for the orchestrator."},
+]
 LOCATION_HEADER = {
     "description": "The URL of the resource created.",
     "schema": {"type": "string", "format": "uri-reference"},
@@ -35,6 +63,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
         routes=app.routes,
         servers=app.servers,
         license_info=app.license_info,
+        tags=TAGS,
     )
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
@@ -44,8 +73,12 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
         for method, operation in item.items():
             _require_if_match(path, method, operation)
             _declare_headers(operation, components)
+            # app.deps.known_query_only refuses unknown query parameters on every route, so
+            # even an operation with no parameters of its own can answer 422.
+            operation["responses"].setdefault("422", problems(422)[422])
             # Public operations say so, rather than leave a linter to guess.
             operation.setdefault("security", [])
+    _one_bound_each_side(schema)
     return _readable_names(schema)
 
 
@@ -66,7 +99,8 @@ def _readable_names(schema: dict[str, Any]) -> dict[str, Any]:
     renamed: dict[str, Any] = json.loads(text)
     schemas = renamed["components"]["schemas"]
     for old, new in renames.items():
-        schemas[new] = schemas.pop(old)
+        # The title too, or docs and generators that read it still show `Page[TeamRead]`.
+        schemas[new] = {**schemas.pop(old), "title": new}
     renamed["components"]["schemas"] = dict(sorted(schemas.items()))
     return renamed
 
@@ -76,7 +110,46 @@ def _require_if_match(path: str, method: str, operation: dict[str, Any]) -> None
     call without it."""
     for parameter in operation.get("parameters", []):
         if parameter["in"] == "header" and parameter["name"].lower() == "if-match":
-            parameter["required"] = (path, method) not in IF_MATCH_OPTIONAL
+            required = (path, method) not in IF_MATCH_OPTIONAL
+            parameter["required"] = required
+            if required:
+                # A header is sent or not, never null: `string | null` would let a typed
+                # client send nothing.
+                parameter["schema"] = _without_null(parameter["schema"])
+
+
+def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
+    alternatives = [option for option in schema.get("anyOf", []) if option.get("type") != "null"]
+    if len(alternatives) != 1:
+        return schema
+    rest = {key: value for key, value in schema.items() if key != "anyOf"}
+    return {**alternatives[0], **rest}
+
+
+def _number(value: Any) -> float | None:
+    """A bound's value; None for anything else (a property may be named `minimum`)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return None
+
+
+def _one_bound_each_side(node: Any) -> None:
+    """`gt=0` on a type that already has `ge=-1e12` gives both `exclusiveMinimum: 0` and
+    `minimum: -1e12`; the tighter bound alone says the same, and linters flag the pair."""
+    if isinstance(node, list):
+        for item in node:
+            _one_bound_each_side(item)
+        return
+    if not isinstance(node, dict):
+        return
+    low, exclusive_low = _number(node.get("minimum")), _number(node.get("exclusiveMinimum"))
+    if low is not None and exclusive_low is not None:
+        del node["minimum" if exclusive_low >= low else "exclusiveMinimum"]
+    high, exclusive_high = _number(node.get("maximum")), _number(node.get("exclusiveMaximum"))
+    if high is not None and exclusive_high is not None:
+        del node["maximum" if exclusive_high <= high else "exclusiveMaximum"]
+    for value in node.values():
+        _one_bound_each_side(value)
 
 
 def _versioned(body: dict[str, Any], components: dict[str, Any]) -> bool:

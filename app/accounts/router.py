@@ -71,6 +71,7 @@ def create_account(
     "/{account_id}", summary="Get an account", response_model=AccountRead, responses=READ_ONE
 )
 def get_account(account_id: uuid.UUID, session: SessionDep, response: Response) -> User:
+    """The account with its role, and its ETag for If-Match on a later change."""
     user = service.get_account(session, account_id)
     with_etag(response, user)
     return user

@@ -64,6 +64,7 @@ def create_client(
     "/{client_id}", summary="Get a machine client", response_model=ClientRead, responses=READ_ONE
 )
 def get_client(client_id: uuid.UUID, session: SessionDep, response: Response) -> Client:
+    """The client with its scopes and organisations (never its secret), and its ETag."""
     client = service.get_client(session, client_id)
     with_etag(response, client)
     return client

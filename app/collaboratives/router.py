@@ -31,6 +31,7 @@ def list_collaboratives(
     cursor: Cursor = None,
     status: CollaborativeStatus | None = None,
 ) -> Page[CollaborativeRead]:
+    """Every collaborative, optionally those in one `status`, a page at a time."""
     items, next_cursor = service.list_collaboratives(
         session, limit=limit, cursor=cursor, status=status
     )
@@ -64,6 +65,7 @@ def create_collaborative(
 def get_collaborative(
     collaborative_id: uuid.UUID, session: SessionDep, response: Response
 ) -> Collaborative:
+    """The collaborative, with its ETag for If-Match on a later change."""
     collaborative = service.get_collaborative(session, collaborative_id)
     with_etag(response, collaborative)
     return collaborative

@@ -96,6 +96,8 @@ def create_measure(
 def get_measure(
     measure_id: uuid.UUID, session: SessionDep, response: Response, principal: Reader
 ) -> Measure:
+    """A shared measure, or a team's own measure if the caller may see the team (404
+    otherwise), with its ETag."""
     measure = service.get_measure(session, measure_id)
     ensure_measure_in_reach(session, principal, measure)
     with_etag(response, measure)

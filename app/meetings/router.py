@@ -74,6 +74,7 @@ def create_meeting(
     responses=READ_ONE,
 )
 def get_meeting(meeting_id: uuid.UUID, session: SessionDep, response: Response) -> Meeting:
+    """The meeting, with its ETag for If-Match on a later change."""
     meeting = service.get_meeting(session, meeting_id)
     with_etag(response, meeting)
     return meeting
@@ -93,6 +94,7 @@ def update_meeting(
     response: Response,
     if_match: IfMatch = None,
 ) -> Meeting:
+    """Changes only the fields sent; If-Match names the version the change was made to."""
     meeting = service.get_meeting(session, meeting_id)
     require_current(meeting, if_match)
     service.update_meeting(session, meeting, body.model_dump(exclude_unset=True))

@@ -89,6 +89,7 @@ def create_member(
 def get_member(
     member_id: uuid.UUID, session: SessionDep, response: Response, principal: Reader
 ) -> Member:
+    """A member the caller may see (404 otherwise), with its ETag."""
     member = service.get_member(session, member_id)
     ensure_member_in_reach(session, principal, member)
     with_etag(response, member)
@@ -109,6 +110,7 @@ def update_member(
     response: Response,
     if_match: IfMatch = None,
 ) -> Member:
+    """Changes only the fields sent; a linked account takes a new email as its sign-in name."""
     member = service.get_member(session, member_id)
     require_current(member, if_match)
     service.update_member(session, member, body.model_dump(exclude_unset=True))

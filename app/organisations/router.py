@@ -67,6 +67,7 @@ def create_organisation(
 def get_organisation(
     organisation_id: uuid.UUID, session: SessionDep, response: Response
 ) -> Organisation:
+    """The organisation, with its ETag for If-Match on a later change."""
     organisation = service.get_organisation(session, organisation_id)
     with_etag(response, organisation)
     return organisation

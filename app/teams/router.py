@@ -106,6 +106,8 @@ def create_team(
 def get_team(
     team: ReadableTeam, session: SessionDep, response: Response, principal: Caller
 ) -> TeamRead:
+    """A team the caller may see (404 otherwise), with its ETag; `lead_criterion_met` only
+    for those who may see the verdict."""
     with_etag(response, team)
     return _as_read(session, [team], principal)[0]
 
