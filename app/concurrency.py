@@ -1,6 +1,8 @@
 """Optimistic concurrency: ETags derived from a resource's version, and If-Match checks."""
 
+import hashlib
 import re
+from collections.abc import Iterable
 from typing import Protocol
 from uuid import UUID
 
@@ -26,8 +28,24 @@ def etag(resource: Versioned) -> str:
     return f'"{prefix}{resource.id}-{resource.version}"'
 
 
+def list_etag(kind: str, owner: Iterable[UUID], rows: Iterable[tuple[UUID, int]]) -> str:
+    """A strong ETag for a whole list that a PUT replaces, `"<kind>-<owner ids>-<digest>"`: the
+    digest covers every row's (id, version), whatever page or part of the list a caller is
+    shown, and a replacement makes new rows, so it changes with every PUT. `kind` keeps it
+    apart from the owner's own tag (a meeting's register is not the meeting)."""
+    digest = hashlib.sha256(
+        ";".join(f"{ident}:{version}" for ident, version in sorted(rows)).encode()
+    ).hexdigest()
+    return f'"{kind}-{"-".join(str(ident) for ident in owner)}-{digest[:24]}"'
+
+
 def require_current(resource: Versioned, if_match: str | None) -> None:
     """Refuse a change unless If-Match names the resource's current version (RFC 9110 13.1.1)."""
+    require_tag(etag(resource), if_match)
+
+
+def require_tag(current: str, if_match: str | None) -> None:
+    """Refuse a change unless If-Match names `current`, the ETag the resource has now."""
     if if_match is None:
         raise PreconditionRequired(
             "Send If-Match with the ETag you last read, so a concurrent change is not overwritten."
@@ -36,7 +54,6 @@ def require_current(resource: Versioned, if_match: str | None) -> None:
         # RFC 9110 13.1.1: `*` matches whatever version is current; it skips the check.
         return
     tags = _entity_tags(if_match)
-    current = etag(resource)
     if any(tag == current and not weak for weak, tag in tags):
         return
     if any(tag == current for _, tag in tags):

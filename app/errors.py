@@ -93,6 +93,19 @@ class Conflict(AppError):
     slug = "conflict"
     title = "Conflict with the current state"
 
+    def __init__(
+        self,
+        detail: str,
+        *,
+        slug: str | None = None,
+        title: str | None = None,
+        errors: list[FieldProblem] | None = None,
+    ) -> None:
+        super().__init__(detail, slug=slug, title=title)
+        if errors is not None:
+            # Named like InvalidInput's: the problem lists each field that conflicts.
+            self.errors = errors
+
 
 class PreconditionFailed(AppError):
     status_code = 412

@@ -48,6 +48,11 @@ TAGS = [
     {"name": "audit", "description": "The audit trail of changes (programme leads only)."},
     {"name": "health", "description": "Liveness and readiness probes for the orchestrator."},
 ]
+LIST_ETAG_HEADER = {
+    "description": "The version of the whole list (not just this page), for If-Match on the PUT"
+    " that replaces it.",
+    "schema": {"type": "string"},
+}
 LOCATION_HEADER = {
     "description": "The URL of the resource created.",
     "schema": {"type": "string", "format": "uri-reference"},
@@ -70,9 +75,12 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     components.update(problem_schema.pop("$defs", {}))
     components["Problem"] = problem_schema
     for path, item in schema["paths"].items():
+        # A PUT that takes If-Match replaces what the path's GET serves, with its ETag, even
+        # when that is a list with no version of its own (a meeting's register); both say so.
+        replaced = "put" in item and _takes_if_match(item["put"])
         for method, operation in item.items():
             _require_if_match(path, method, operation)
-            _declare_headers(operation, components)
+            _declare_headers(operation, components, list_etag=replaced and method in ("get", "put"))
             # app.deps.known_query_only refuses unknown query parameters on every route, so
             # even an operation with no parameters of its own can answer 422.
             operation["responses"].setdefault("422", problems(422)[422])
@@ -105,17 +113,28 @@ def _readable_names(schema: dict[str, Any]) -> dict[str, Any]:
     return renamed
 
 
+def _if_match_parameters(operation: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        parameter
+        for parameter in operation.get("parameters", [])
+        if parameter["in"] == "header" and parameter["name"].lower() == "if-match"
+    ]
+
+
+def _takes_if_match(operation: dict[str, Any]) -> bool:
+    return bool(_if_match_parameters(operation))
+
+
 def _require_if_match(path: str, method: str, operation: dict[str, Any]) -> None:
     """The server answers 428 without If-Match, so a generated client must not compile a
     call without it."""
-    for parameter in operation.get("parameters", []):
-        if parameter["in"] == "header" and parameter["name"].lower() == "if-match":
-            required = (path, method) not in IF_MATCH_OPTIONAL
-            parameter["required"] = required
-            if required:
-                # A header is sent or not, never null: `string | null` would let a typed
-                # client send nothing.
-                parameter["schema"] = _without_null(parameter["schema"])
+    for parameter in _if_match_parameters(operation):
+        required = (path, method) not in IF_MATCH_OPTIONAL
+        parameter["required"] = required
+        if required:
+            # A header is sent or not, never null: `string | null` would let a typed
+            # client send nothing.
+            parameter["schema"] = _without_null(parameter["schema"])
 
 
 def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
@@ -161,13 +180,17 @@ def _versioned(body: dict[str, Any], components: dict[str, Any]) -> bool:
     return "version" in component.get("properties", {})
 
 
-def _declare_headers(operation: dict[str, Any], components: dict[str, Any]) -> None:
+def _declare_headers(
+    operation: dict[str, Any], components: dict[str, Any], *, list_etag: bool
+) -> None:
     for status, body in operation.get("responses", {}).items():
         headers = body.setdefault("headers", {}) if status in ("200", "201") else None
         if headers is None:
             continue
         if _versioned(body, components):
             headers["ETag"] = ETAG_HEADER
+        elif list_etag and status == "200":
+            headers["ETag"] = LIST_ETAG_HEADER
         if status == "201":
             headers["Location"] = LOCATION_HEADER
         if not headers:

@@ -37,7 +37,8 @@ class Problem(BaseModel):
     detail: str
     instance: str | None = None
     errors: list[FieldError] | None = Field(
-        default=None, description="For validation failures: one entry per invalid field."
+        default=None,
+        description="For validation failures, and conflicts that name fields: one entry per field.",
     )
 
 

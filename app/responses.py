@@ -12,8 +12,9 @@ from app.schemas import Page
 ReadT = TypeVar("ReadT", bound=BaseModel)
 
 
-def with_etag(response: Response, resource: Versioned) -> None:
-    response.headers["ETag"] = etag(resource)
+def with_etag(response: Response, resource: Versioned | str) -> None:
+    """The resource's ETag, or `resource` itself when it is one already (a list's)."""
+    response.headers["ETag"] = resource if isinstance(resource, str) else etag(resource)
 
 
 def created(response: Response, location: str, resource: Versioned) -> None:

@@ -84,6 +84,27 @@ def measure(client: TestClient, **fields: Any) -> dict[str, Any]:
     return _post(client, "/measures", body | fields)
 
 
+def replace_list(client: TestClient, path: str, body: dict[str, Any]) -> Any:
+    """PUT a list (a register, rebases) with the If-Match its GET names, as a client would."""
+    etag = client.get(path).headers["etag"]
+    return client.put(path, json=body, headers={"If-Match": etag})
+
+
+def meeting_body(collaborative_id: str, **fields: Any) -> dict[str, Any]:
+    body = {
+        "collaborative_id": collaborative_id,
+        "title": "Learning session 1",
+        "kind": "learning_session",
+        "starts_at": "2024-09-05T09:30:00+01:00",
+        "ends_at": "2024-09-05T16:00:00+01:00",
+    }
+    return body | fields
+
+
+def meeting(client: TestClient, collaborative_id: str, **fields: Any) -> dict[str, Any]:
+    return _post(client, "/meetings", meeting_body(collaborative_id, **fields))
+
+
 def assert_problem(response: Any, status: int) -> dict[str, Any]:
     """The response is an RFC 9457 problem with this status; returns its body."""
     assert response.status_code == status, response.text

@@ -209,7 +209,9 @@ class TestStoredSeries:
         path = team_series["path"]
         rebase = team_series["points"][10]["period_start"]
         assert (
-            client.put(f"{path}/rebases", json={"rebases": [{"starts_on": rebase}]}).status_code
+            api.replace_list(
+                client, f"{path}/rebases", {"rebases": [{"starts_on": rebase}]}
+            ).status_code
             == 200
         )
         chart = client.get(f"{path}/chart").json()
@@ -412,7 +414,7 @@ def test_dashboard_agrees_with_the_series_chart_after_a_rebase(
 ) -> None:
     path = team_series["path"]
     rebase = team_series["points"][10]["period_start"]
-    client.put(f"{path}/rebases", json={"rebases": [{"starts_on": rebase}]})
+    api.replace_list(client, f"{path}/rebases", {"rebases": [{"starts_on": rebase}]})
     TestDashboard().select(client, team_series["team"]["id"])
     chart = client.get(f"{path}/chart").json()
     dashboard = client.get(

@@ -140,7 +140,7 @@ def test_a_point_a_rebase_starts_on_is_kept_until_the_rebase_goes(
 ) -> None:
     base = series["base"]
     rebases = {"rebases": [{"starts_on": week(1), "reason": "New rota"}]}
-    assert client.put(f"{base}/rebases", json=rebases).status_code == 200
+    assert api.replace_list(client, f"{base}/rebases", rebases).status_code == 200
 
     problem = assert_problem(client.delete(f"{base}/data/{week(1)}"), 409)
     assert f"the rebase starting on {week(1)} starts on that point" in problem["detail"]
@@ -155,7 +155,7 @@ def test_a_point_a_rebase_starts_on_is_kept_until_the_rebase_goes(
     assert len(_stored(client, base)) == 8
     assert client.get(f"{base}/chart").status_code == 200
 
-    assert client.put(f"{base}/rebases", json={"rebases": []}).status_code == 200
+    assert api.replace_list(client, f"{base}/rebases", {"rebases": []}).status_code == 200
     assert client.delete(f"{base}/data/{week(1)}").status_code == 204
     assert client.delete(f"{base}/data/{week(0)}").status_code == 204
     assert _stored(client, base)[0] == week(2)
@@ -217,3 +217,64 @@ def test_a_bad_date_range_is_422_naming_the_field(
 ) -> None:
     problem = assert_problem(client.get(f"{series['base']}/data", params=params), 422)
     assert [error["loc"] for error in problem["errors"]] == [["query", field]]
+
+
+def _points(client: TestClient, base: str) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = client.get(f"{base}/data").json()["items"]
+    return items
+
+
+def test_sending_stored_points_again_changes_nothing(
+    client: TestClient, series: dict[str, Any]
+) -> None:
+    """A feed that sends its points again, with one new one, adds only the new one."""
+    base = series["base"]
+    before = _points(client, base)
+    again = [{"period_start": week(n), "value": float(n)} for n in range(9)]
+    response = client.put(f"{base}/data", json={"points": again})
+    assert response.status_code == 200, response.text
+    result = response.json()
+    assert (result["created"], result["updated"], result["unchanged"]) == (1, 0, 8)
+    assert [point["period_start"] for point in result["items"]] == [week(n) for n in range(9)]
+    after = _points(client, base)
+    # The stored points are untouched: same versions, same update times.
+    assert after[:8] == before
+    assert after[8]["value"] == 8.0
+
+
+def test_changing_a_stored_point_needs_overwrite(
+    client: TestClient, series: dict[str, Any]
+) -> None:
+    base = series["base"]
+    before = _points(client, base)
+    batch = [
+        {"period_start": week(9), "value": 9.0},  # new
+        {"period_start": week(3), "value": 30.0},  # a different value
+        {"period_start": week(1), "value": 1.0},  # as stored
+        {"period_start": week(2), "value": 2.0, "note": "PDSA 1"},  # a note added
+    ]
+    problem = assert_problem(client.put(f"{base}/data", json={"points": batch}), 409)
+    assert problem["type"].endswith(":point-exists")
+    assert "?overwrite=true" in problem["detail"]
+    assert problem["errors"] == [
+        {
+            "loc": ["body", "points", 1],
+            "message": f"the point for {week(3)} is stored with a different value",
+        },
+        {
+            "loc": ["body", "points", 3],
+            "message": f"the point for {week(2)} is stored with a different note",
+        },
+    ]
+    # Nothing was stored, not even the new point.
+    assert _points(client, base) == before
+
+    response = client.put(f"{base}/data", params={"overwrite": "true"}, json={"points": batch})
+    assert response.status_code == 200, response.text
+    result = response.json()
+    assert (result["created"], result["updated"], result["unchanged"]) == (1, 2, 1)
+    stored = {point["period_start"]: point for point in _points(client, base)}
+    assert (stored[week(3)]["value"], stored[week(3)]["version"]) == (30.0, 2)
+    assert (stored[week(2)]["note"], stored[week(2)]["version"]) == ("PDSA 1", 2)
+    assert stored[week(1)] == before[1]
+    assert stored[week(9)]["value"] == 9.0

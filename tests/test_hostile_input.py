@@ -402,7 +402,7 @@ def test_a_coach_sees_only_their_teams_people_in_a_register(
     ).json()
     register = f"{API}/meetings/{meeting['id']}/attendance"
     entries = [{"member_id": m["id"], "status": "present"} for m in (ours, theirs)]
-    assert client.put(register, json={"attendance": entries}).status_code == 200
+    assert api.replace_list(client, register, {"attendance": entries}).status_code == 200
     assert len(client.get(register).json()["items"]) == 2
     seen = [entry["member_id"] for entry in coach.get(register).json()["items"]]
     assert seen == [ours["id"]]

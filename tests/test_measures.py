@@ -216,7 +216,7 @@ class TestDataWrites:
             {"period_start": "2024-08-26", "value": 4.0},
             {"period_start": "2024-08-12", "value": 8.0},
         ]
-        second = client.put(path, json={"points": second_batch})
+        second = client.put(path, params={"overwrite": "true"}, json={"points": second_batch})
         assert second.status_code == 200, second.text
         assert (second.json()["created"], second.json()["updated"]) == (1, 2)
         assert [p["period_start"] for p in second.json()["items"]] == [*weeks[1:], "2024-08-26"]

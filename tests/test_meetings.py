@@ -18,15 +18,7 @@ def _etag(client: TestClient, path: str) -> str:
     return response.headers["ETag"]
 
 
-def _body(collaborative_id: str, **fields: Any) -> dict[str, Any]:
-    body = {
-        "collaborative_id": collaborative_id,
-        "title": "Learning session 1",
-        "kind": "learning_session",
-        "starts_at": "2024-09-05T09:30:00+01:00",
-        "ends_at": "2024-09-05T16:00:00+01:00",
-    }
-    return body | fields
+_body = api.meeting_body
 
 
 def _meeting(client: TestClient, collaborative_id: str, **fields: Any) -> dict[str, Any]:
@@ -186,7 +178,7 @@ class TestAttendance:
                 {"member_id": coach, "status": "present"},
             ]
         }
-        problem = assert_problem(client.put(path, json=body), 422)
+        problem = assert_problem(api.replace_list(client, path, body), 422)
         assert problem["errors"] == [
             {
                 "loc": ["body", "attendance", 1, "member_id"],
@@ -196,7 +188,7 @@ class TestAttendance:
         ]
         assert client.get(path).json()["items"] == []
         del body["attendance"][1]
-        stored = client.put(path, json=body)
+        stored = api.replace_list(client, path, body)
         assert {e["member_id"] for e in stored.json()["items"]} == {member, coach}
 
     def test_put_replaces_the_whole_list(self, client: TestClient) -> None:
@@ -208,7 +200,7 @@ class TestAttendance:
             {"member_id": b, "status": "apologies"},
             {"member_id": c, "status": "absent"},
         ]
-        response = client.put(path, json={"attendance": first})
+        response = api.replace_list(client, path, {"attendance": first})
         assert response.status_code == 200, response.text
         assert {e["member_id"]: e["status"] for e in response.json()["items"]} == {
             a: "present",
@@ -216,7 +208,7 @@ class TestAttendance:
             c: "absent",
         }
         second = [{"member_id": c, "status": "present"}]
-        assert client.put(path, json={"attendance": second}).status_code == 200
+        assert api.replace_list(client, path, {"attendance": second}).status_code == 200
         listed = client.get(path).json()
         assert [(e["member_id"], e["status"]) for e in listed["items"]] == [(c, "present")]
         assert listed["next_cursor"] is None
@@ -225,14 +217,15 @@ class TestAttendance:
         meeting = _meeting(client, api.collaborative(client)["id"])
         path = f"{MEETINGS}/{meeting['id']}/attendance"
         (known,) = self._people(client, meeting, 1)
-        assert client.put(path, json={"attendance": [{"member_id": known, "status": "present"}]})
+        register = {"attendance": [{"member_id": known, "status": "present"}]}
+        assert api.replace_list(client, path, register).status_code == 200
         body = {
             "attendance": [
                 {"member_id": known, "status": "absent"},
                 {"member_id": MISSING, "status": "present"},
             ]
         }
-        problem = assert_problem(client.put(path, json=body), 422)
+        problem = assert_problem(api.replace_list(client, path, body), 422)
         assert _locs(problem) == [["body", "attendance", 1, "member_id"]]
         stored = client.get(path).json()["items"]
         assert [(e["member_id"], e["status"]) for e in stored] == [(known, "present")]
@@ -247,7 +240,7 @@ class TestAttendance:
                 {"member_id": person, "status": "absent"},
             ]
         }
-        problem = assert_problem(client.put(path, json=body), 422)
+        problem = assert_problem(api.replace_list(client, path, body), 422)
         assert _locs(problem) == [["body", "attendance", 1, "member_id"]]
         assert client.get(path).json()["items"] == []
 
@@ -263,7 +256,10 @@ class TestAttendance:
         path = f"{MEETINGS}/{meeting['id']}"
         people = self._people(client, meeting, 2)
         register = [{"member_id": person, "status": "present"} for person in people]
-        assert client.put(f"{path}/attendance", json={"attendance": register}).status_code == 200
+        assert (
+            api.replace_list(client, f"{path}/attendance", {"attendance": register}).status_code
+            == 200
+        )
         response = client.delete(path, headers={"If-Match": _etag(client, path)})
         assert response.status_code == 204, response.text
         assert_problem(client.get(path), 404)

@@ -160,7 +160,7 @@ class TestDelete:
             {"member_id": erased["id"], "status": "present"},
             {"member_id": kept["id"], "status": "apologies"},
         ]
-        assert client.put(attendance, json={"attendance": register}).status_code == 200
+        assert api.replace_list(client, attendance, {"attendance": register}).status_code == 200
 
         response = _delete(client, erased["id"], erase="true")
         assert response.status_code == 204, response.text

@@ -59,18 +59,34 @@ def test_every_operation_has_id_summary_tag_and_problem_responses(served: dict[s
                 assert list(body["content"]) == ["application/problem+json"], f"{where} {code}"
 
 
+# The lists a PUT replaces whole: their GET and PUT carry the list's ETag.
+REPLACED_LISTS = (
+    "/api/v1/meetings/{meeting_id}/attendance",
+    "/api/v1/teams/{team_id}/measures/{measure_id}/rebases",
+)
+DATA = "/api/v1/teams/{team_id}/measures/{measure_id}/data"
+
+
 def test_changes_declare_precondition_statuses(served: dict[str, Any]) -> None:
     """Every change that takes If-Match declares 412 and 428; a data point, which has no ETag,
-    is deleted by its period alone."""
+    is deleted by its period alone, and a data batch refuses changes with 409 instead."""
     checked = 0
     for path, method, operation in _operations(served):
         names = {parameter["name"].lower() for parameter in operation.get("parameters", [])}
-        if method in ("patch", "delete") and "if-match" in names:
+        if method in ("put", "patch", "delete") and "if-match" in names:
             assert {"412", "428"} <= set(operation["responses"]), f"{method} {path}"
             checked += 1
         elif method in ("patch", "delete"):
             assert path.endswith("/data/{period_start}"), f"{method} {path} takes no If-Match"
-    assert checked >= 20
+        elif method == "put":
+            assert path == DATA, f"{method} {path} takes no If-Match"
+    assert checked >= 22
+    batch = served["paths"][DATA]["put"]
+    (overwrite,) = [p for p in batch["parameters"] if p["name"] == "overwrite"]
+    assert (overwrite["in"], overwrite["schema"]["default"]) == ("query", False)
+    assert {"409", "422"} <= set(batch["responses"])
+    assert "412" not in batch["responses"]
+    assert "?overwrite=true" in batch["description"]
 
 
 def test_if_match_is_required_where_the_server_demands_it(
@@ -82,7 +98,9 @@ def test_if_match_is_required_where_the_server_demands_it(
         for parameter in operation.get("parameters", []):
             if parameter["name"].lower() == "if-match":
                 declared[method.upper(), path] = parameter["required"]
-    assert len(declared) >= 20
+    assert len(declared) >= 22
+    for path in REPLACED_LISTS:
+        assert declared["PUT", path] is True, path
     # A header is sent or not: a typed client must not be able to pass null for it.
     schemas = [
         parameter["schema"]
@@ -117,7 +135,14 @@ def test_etag_and_location_headers_are_declared(served: dict[str, Any]) -> None:
     assert created >= 8
     get_team = served["paths"]["/api/v1/teams/{team_id}"]["get"]["responses"]["200"]
     assert get_team["headers"]["ETag"]["schema"] == {"type": "string"}
-    assert etagged >= 20
+    assert etagged >= 24
+    for path in REPLACED_LISTS:
+        for method in ("get", "put"):
+            header = served["paths"][path][method]["responses"]["200"]["headers"]["ETag"]
+            assert "whole list" in header["description"], f"{method} {path}"
+    # Only where a PUT replaces the list: other lists have no version to send back.
+    teams = served["paths"]["/api/v1/teams"]["get"]["responses"]["200"]
+    assert "headers" not in teams
 
 
 def test_the_spec_names_things_as_a_client_would(served: dict[str, Any]) -> None:

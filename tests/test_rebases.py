@@ -32,7 +32,7 @@ def week(n: int) -> str:
 
 def test_rebases_are_replaced_and_listed_in_date_order(client: TestClient, series: str) -> None:
     body = {"rebases": [{"starts_on": week(12), "reason": "Rota embedded"}, {"starts_on": week(6)}]}
-    written = client.put(f"{series}/rebases", json=body)
+    written = api.replace_list(client, f"{series}/rebases", body)
     assert written.status_code == 200, written.text
     assert [r["starts_on"] for r in written.json()["items"]] == [week(6), week(12)]
     listed = client.get(f"{series}/rebases").json()["items"]
@@ -40,12 +40,12 @@ def test_rebases_are_replaced_and_listed_in_date_order(client: TestClient, serie
         (week(6), None),
         (week(12), "Rota embedded"),
     ]
-    client.put(f"{series}/rebases", json={"rebases": [{"starts_on": week(15)}]})
+    api.replace_list(client, f"{series}/rebases", {"rebases": [{"starts_on": week(15)}]})
     assert [r["starts_on"] for r in client.get(f"{series}/rebases").json()["items"]] == [week(15)]
 
 
 def test_every_bad_date_is_named_and_nothing_is_stored(client: TestClient, series: str) -> None:
-    client.put(f"{series}/rebases", json={"rebases": [{"starts_on": week(10)}]})
+    api.replace_list(client, f"{series}/rebases", {"rebases": [{"starts_on": week(10)}]})
     body = {
         "rebases": [
             {"starts_on": week(0)},
@@ -54,7 +54,7 @@ def test_every_bad_date_is_named_and_nothing_is_stored(client: TestClient, serie
             {"starts_on": week(8)},
         ]
     }
-    problem = assert_problem(client.put(f"{series}/rebases", json=body), 422)
+    problem = assert_problem(api.replace_list(client, f"{series}/rebases", body), 422)
     assert [error["loc"] for error in problem["errors"]] == [
         ["body", "rebases", 0, "starts_on"],
         ["body", "rebases", 1, "starts_on"],

@@ -2,17 +2,18 @@
 
 import uuid
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from app.attendance import service
 from app.attendance.schemas import AttendanceList, AttendanceRead
 from app.auth.dependencies import CAN_ADMINISTER, Reader
 from app.auth.reach import members_condition
-from app.deps import Cursor, Limit, SessionDep
+from app.concurrency import require_tag
+from app.deps import Cursor, IfMatch, Limit, SessionDep
 from app.meetings import service as meetings_service
 from app.pagination import DEFAULT_LIMIT
-from app.problems import LIST, guarded
-from app.responses import page_of
+from app.problems import LIST, UPDATE, guarded
+from app.responses import page_of, with_etag
 from app.schemas import Page
 
 router = APIRouter(prefix="/meetings/{meeting_id}/attendance", tags=["attendance"])
@@ -27,14 +28,19 @@ router = APIRouter(prefix="/meetings/{meeting_id}/attendance", tags=["attendance
 def list_attendance(
     meeting_id: uuid.UUID,
     session: SessionDep,
+    response: Response,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
     *,
     principal: Reader,
 ) -> Page[AttendanceRead]:
     """The register; coaches, members and trusts' clients see only the people they may see
-    elsewhere (their teams' people, their organisations' staff)."""
+    elsewhere (their teams' people, their organisations' staff). The `ETag` names the version
+    of the whole register, on every page: send it as `If-Match` to replace the register."""
     meeting = meetings_service.get_meeting(session, meeting_id)
+    # The tag first: a register changed between the two reads then gives a stale tag (a 412
+    # later), never a current tag for rows the caller did not see.
+    with_etag(response, service.attendance_etag(session, meeting))
     items, next_cursor = service.list_attendance(
         session, meeting, limit=limit, cursor=cursor, visible=members_condition(principal)
     )
@@ -46,12 +52,22 @@ def list_attendance(
     dependencies=[CAN_ADMINISTER],
     summary="Record who attended a meeting",
     response_model=Page[AttendanceRead],
-    responses=guarded(400, 404, 409, 413, 415, 422),
+    responses=UPDATE,
 )
 def replace_attendance(
-    meeting_id: uuid.UUID, body: AttendanceList, session: SessionDep
+    meeting_id: uuid.UUID,
+    body: AttendanceList,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> Page[AttendanceRead]:
-    """Replaces the whole list: members left out are no longer recorded."""
+    """Replaces the whole list: members left out are no longer recorded. Send `If-Match` with
+    the `ETag` of `GET .../attendance`: without it 428, and 412 when someone has recorded
+    attendance since, so two people recording one meeting never lose each other's entries.
+    The response's `ETag` names the new register."""
+    # Locked before the comparison: two PUTs naming the same version cannot both pass it.
     meeting = meetings_service.get_meeting_for_attendance(session, meeting_id)
+    require_tag(service.attendance_etag(session, meeting), if_match)
     rows = service.replace_attendance(session, meeting, body)
+    with_etag(response, service.attendance_etag(session, meeting))
     return page_of(AttendanceRead, rows, None)

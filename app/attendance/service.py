@@ -5,6 +5,7 @@ from sqlalchemy.orm import Session
 
 from app.attendance.models import Attendance
 from app.attendance.schemas import AttendanceList
+from app.concurrency import list_etag
 from app.errors import FieldProblem, InvalidInput
 from app.meetings.models import Meeting
 from app.members.models import Member
@@ -51,6 +52,14 @@ def _check_members(session: Session, meeting: Meeting, data: AttendanceList) -> 
         seen.add(member_id)
     if errors:
         raise InvalidInput(f"{len(errors)} problem(s) in the attendance list.", errors)
+
+
+def attendance_etag(session: Session, meeting: Meeting) -> str:
+    """The version of the meeting's whole register, whoever asks (not only the rows they see)."""
+    rows = session.execute(
+        select(Attendance.id, Attendance.version).where(Attendance.meeting_id == meeting.id)
+    )
+    return list_etag("attendance", [meeting.id], [(row.id, row.version) for row in rows])
 
 
 def replace_attendance(

@@ -93,10 +93,24 @@ def list_points(
     responses={key: value for key, value in UPDATE.items() if key not in (412, 428)},
 )
 def upsert_points(
-    team: RecordableTeam, measure_id: uuid.UUID, body: DataPointBatch, session: SessionDep
+    team: RecordableTeam,
+    measure_id: uuid.UUID,
+    body: DataPointBatch,
+    session: SessionDep,
+    overwrite: Annotated[
+        bool,
+        Query(description="Replace stored points that differ from the ones sent (else 409)."),
+    ] = False,
 ) -> DataPointBatchResult:
-    """Creates or replaces points keyed by `period_start`, all or nothing: one bad point and
-    nothing is stored, and the 422 names every bad field by its index in `points`.
+    """Adds points keyed by `period_start`, all or nothing: one bad point and nothing is
+    stored, and the 422 names every bad field by its index in `points`.
+
+    A point already stored is left as it is when sent again unchanged (counted in
+    `unchanged`), so a feed can safely send the same points again. A point that differs from
+    the stored one (its value, numerator, denominator, note or source; a field left out counts
+    as null) is refused: 409 `point-exists` naming each such point (`body.points.N`), and
+    nothing is stored. Send `?overwrite=true` to replace such points (counted in `updated`).
+    No If-Match is needed: the batch changes points, not a versioned list.
 
     `period_start` is the first day of its period: a Monday for a weekly measure, the 1st for
     a monthly one, 1 January, 1 April, 1 July or 1 October for a quarterly one.
@@ -105,10 +119,8 @@ def upsert_points(
     denominator); `xmr` and `run` take a finite `value`; `c` a whole count of 0 or more."""
     team = teams_service.get_team_for_data(session, team.id)
     measure = measures_service.get_team_measure(session, team, measure_id)
-    points, created, updated = service.upsert_points(session, team, measure, body)
-    return DataPointBatchResult.model_validate(
-        {"created": created, "updated": updated, "items": points}, from_attributes=True
-    )
+    outcome = service.upsert_points(session, team, measure, body, overwrite=overwrite)
+    return DataPointBatchResult.model_validate(outcome, from_attributes=True)
 
 
 @router.delete(

@@ -48,9 +48,10 @@ class DataPointRead(ResourceRead):
 
 
 class DataPointBatchResult(ReadModel):
-    created: int
-    updated: int
-    items: list[DataPointRead] = Field(description="The points written, by period_start.")
+    created: int = Field(description="Points for periods that had none.")
+    updated: int = Field(description="Stored points changed (only with `?overwrite=true`).")
+    unchanged: int = Field(description="Points sent again exactly as stored: nothing written.")
+    items: list[DataPointRead] = Field(description="The batch's points as stored, by period_start.")
 
 
 class DataPointDeletionResult(ReadModel):

@@ -3,6 +3,7 @@ all-or-nothing."""
 
 from collections.abc import Collection
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -110,46 +111,90 @@ def validate_batch(
         raise InvalidInput(f"{len(errors)} problem(s) in the batch; nothing was stored.", errors)
 
 
+class BatchOutcome(NamedTuple):
+    """What a batch did: its points as stored, by period, and how many of each kind."""
+
+    items: list[DataPoint]
+    created: int
+    updated: int
+    unchanged: int
+
+
 def upsert_points(
-    session: Session, team: Team, measure: Measure, batch: DataPointBatch
-) -> tuple[list[DataPoint], int, int]:
-    """Write every point or none: (points by period, created count, updated count)."""
+    session: Session, team: Team, measure: Measure, batch: DataPointBatch, *, overwrite: bool
+) -> BatchOutcome:
+    """Write every point or none. A point that differs from the one stored for its period is
+    a Conflict naming it, unless `overwrite`: a feed that only adds points, or sends them
+    again, never changes what a team has recorded."""
     collaborative = session.get_one(Collaborative, team.collaborative_id)
     validate_batch(measure, batch, (collaborative.baseline_start, today()))
     # In period order, whatever order they came in: two batches touching the same periods
     # take their row locks in the same order, so neither can wait for the other in a cycle.
-    points = sorted(batch.points, key=lambda point: point.period_start)
-    return with_retries(session, lambda: _write(session, team, measure, points))
+    points = sorted(enumerate(batch.points), key=lambda indexed: indexed[1].period_start)
+    return with_retries(session, lambda: _write(session, team, measure, points, overwrite))
 
 
 def _write(
-    session: Session, team: Team, measure: Measure, points: list[DataPointIn]
-) -> tuple[list[DataPoint], int, int]:
+    session: Session,
+    team: Team,
+    measure: Measure,
+    points: list[tuple[int, DataPointIn]],
+    overwrite: bool,
+) -> BatchOutcome:
     existing = {
         point.period_start: point
         for point in session.scalars(
             select(DataPoint).where(
                 DataPoint.team_id == team.id,
                 DataPoint.measure_id == measure.id,
-                DataPoint.period_start.in_([point.period_start for point in points]),
+                DataPoint.period_start.in_([point.period_start for _, point in points]),
             )
         )
     }
+    changes = {
+        index: changed
+        for index, point in points
+        if point.period_start in existing
+        and (changed := _changed_fields(existing[point.period_start], point))
+    }
+    if changes and not overwrite:
+        sent = dict(points)
+        raise Conflict(
+            f"{len(changes)} point(s) would change a point already stored; nothing was stored."
+            " Send ?overwrite=true to replace them.",
+            slug="point-exists",
+            errors=[
+                FieldProblem(
+                    ("body", "points", index),
+                    f"the point for {sent[index].period_start} is stored with a different"
+                    f" {', '.join(changed)}",
+                )
+                for index, changed in sorted(changes.items())
+            ],
+        )
     written: list[DataPoint] = []
-    for point in points:
-        fields = point.model_dump(exclude={"period_start"})
+    for index, point in points:
         stored = existing.get(point.period_start)
         if stored is None:
             stored = DataPoint(
-                team_id=team.id, measure_id=measure.id, period_start=point.period_start, **fields
+                team_id=team.id,
+                measure_id=measure.id,
+                period_start=point.period_start,
+                **point.model_dump(exclude={"period_start"}),
             )
             session.add(stored)
-        else:
-            for field, value in fields.items():
-                setattr(stored, field, value)
+        for field in changes.get(index, []):
+            setattr(stored, field, getattr(point, field))
         written.append(stored)
     session.flush()
-    return written, len(written) - len(existing), len(existing)
+    created = len(written) - len(existing)
+    return BatchOutcome(written, created, len(changes), len(existing) - len(changes))
+
+
+def _changed_fields(stored: DataPoint, point: DataPointIn) -> list[str]:
+    """The fields whose sent value differs from the stored one (an omitted field is null)."""
+    sent = point.model_dump(exclude={"period_start"})
+    return [field for field, value in sent.items() if getattr(stored, field) != value]
 
 
 def list_points(

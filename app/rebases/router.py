@@ -2,15 +2,16 @@
 
 import uuid
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from app.auth.dependencies import ReadableTeam, RecordableTeam
-from app.deps import SessionDep
+from app.concurrency import require_tag
+from app.deps import IfMatch, SessionDep
 from app.measures import service as measures_service
-from app.problems import guarded
+from app.problems import UPDATE, guarded
 from app.rebases import service
 from app.rebases.schemas import RebaseList, RebaseRead
-from app.responses import page_of
+from app.responses import page_of, with_etag
 from app.schemas import Page
 from app.teams import service as teams_service
 
@@ -24,10 +25,14 @@ router = APIRouter(prefix="/teams/{team_id}/measures/{measure_id}/rebases", tags
     responses=guarded(404, 422),
 )
 def list_rebases(
-    team: ReadableTeam, measure_id: uuid.UUID, session: SessionDep
+    team: ReadableTeam, measure_id: uuid.UUID, session: SessionDep, response: Response
 ) -> Page[RebaseRead]:
-    """The rebase dates of the team's series for this measure, in date order."""
+    """The rebase dates of the team's series for this measure, in date order. The `ETag` names
+    the version of the list: send it as `If-Match` to replace the list."""
     measure = measures_service.get_team_measure(session, team, measure_id)
+    # The tag first: a list changed between the two reads then gives a stale tag, never a
+    # current tag for rows the caller did not see.
+    with_etag(response, service.rebases_etag(session, team, measure))
     return page_of(RebaseRead, service.list_rebases(session, team, measure), None)
 
 
@@ -35,14 +40,26 @@ def list_rebases(
     "",
     summary="Set where a team's chart starts new periods",
     response_model=Page[RebaseRead],
-    responses=guarded(400, 404, 409, 413, 415, 422),
+    responses=UPDATE,
 )
 def replace_rebases(
-    team: RecordableTeam, measure_id: uuid.UUID, body: RebaseList, session: SessionDep
+    team: RecordableTeam,
+    measure_id: uuid.UUID,
+    body: RebaseList,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> Page[RebaseRead]:
     """Replaces the list. When a team decides a change is embedded, it rebases the chart at the
     first point after the change: that point starts a new period with its own centre line,
-    limits and rules. Each date must be the `period_start` of a stored point, not the first."""
+    limits and rules. Each date must be the `period_start` of a stored point, not the first.
+
+    Send `If-Match` with the `ETag` of `GET .../rebases`: without it 428, and 412 when the list
+    has changed since. The response's `ETag` names the new list."""
+    # Locked before the comparison: two PUTs naming the same version cannot both pass it.
     team = teams_service.get_team_for_data(session, team.id)
     measure = measures_service.get_team_measure(session, team, measure_id)
-    return page_of(RebaseRead, service.replace_rebases(session, team, measure, body), None)
+    require_tag(service.rebases_etag(session, team, measure), if_match)
+    rows = service.replace_rebases(session, team, measure, body)
+    with_etag(response, service.rebases_etag(session, team, measure))
+    return page_of(RebaseRead, rows, None)

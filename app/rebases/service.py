@@ -3,6 +3,7 @@
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from app.concurrency import list_etag
 from app.data_points.models import DataPoint
 from app.errors import FieldProblem, InvalidInput
 from app.measures.models import Measure
@@ -18,6 +19,16 @@ def list_rebases(session: Session, team: Team, measure: Measure) -> list[Rebase]
         .order_by(Rebase.starts_on)
     )
     return list(session.scalars(statement))
+
+
+def rebases_etag(session: Session, team: Team, measure: Measure) -> str:
+    """The version of the series' whole rebase list."""
+    rows = session.execute(
+        select(Rebase.id, Rebase.version).where(
+            Rebase.team_id == team.id, Rebase.measure_id == measure.id
+        )
+    )
+    return list_etag("rebases", [team.id, measure.id], [(row.id, row.version) for row in rows])
 
 
 def replace_rebases(
