@@ -278,3 +278,28 @@ def test_changing_a_stored_point_needs_overwrite(
     assert (stored[week(2)]["note"], stored[week(2)]["version"]) == ("PDSA 1", 2)
     assert stored[week(1)] == before[1]
     assert stored[week(9)]["value"] == 9.0
+
+
+def test_a_feed_that_sends_no_notes_keeps_the_teams_notes(
+    client: TestClient, series: dict[str, Any]
+) -> None:
+    """A trust's feed resends its numbers every month; a note a coach wrote beside a point
+    neither blocks the feed nor is lost. Sending `note: null` is what clears one."""
+    base = series["base"]
+    noted = [{"period_start": week(2), "value": 2.0, "note": "PDSA 1", "source": "pulse"}]
+    overwrite = {"overwrite": "true"}
+    assert client.put(f"{base}/data", params=overwrite, json={"points": noted}).status_code == 200
+
+    feed = [{"period_start": week(n), "value": float(n)} for n in range(8)]
+    result = client.put(f"{base}/data", json={"points": feed}).json()
+    assert (result["created"], result["updated"], result["unchanged"]) == (0, 0, 8)
+    (kept,) = [point for point in _points(client, base) if point["period_start"] == week(2)]
+    assert (kept["note"], kept["source"], kept["version"]) == ("PDSA 1", "pulse", 2)
+
+    cleared = [{"period_start": week(2), "value": 2.0, "note": None}]
+    problem = assert_problem(client.put(f"{base}/data", json={"points": cleared}), 409)
+    assert problem["errors"][0]["message"].endswith("with a different note")
+    result = client.put(f"{base}/data", params=overwrite, json={"points": cleared}).json()
+    assert result["updated"] == 1
+    (point,) = [point for point in _points(client, base) if point["period_start"] == week(2)]
+    assert (point["note"], point["source"]) == (None, "pulse")

@@ -17,10 +17,14 @@ class DataPointIn(InputModel):
     numerator: Number | None = Field(default=None, description="For p and u measures.")
     denominator: Number | None = Field(default=None, description="For p and u measures; > 0.")
     note: Annotated[str, text(1000, strip=False)] | None = Field(
-        default=None, description="What happened then, e.g. a change that was tested."
+        default=None,
+        description="What happened then, e.g. a change that was tested. Left out, a stored"
+        " point keeps its note; null clears it.",
     )
     source: Annotated[str, text(100)] | None = Field(
-        default=None, description="Where the number came from, e.g. 'staff pulse survey'."
+        default=None,
+        description="Where the number came from, e.g. 'staff pulse survey'. Left out, a"
+        " stored point keeps its source; null clears it.",
     )
 
 

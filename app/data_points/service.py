@@ -191,10 +191,21 @@ def _write(
     return BatchOutcome(written, created, len(changes), len(existing) - len(changes))
 
 
+# What a point measures is always compared, an omitted number being null. Its note and
+# source are compared only when sent: a feed that never sends notes must not be refused, or
+# clear them, after a team wrote one beside its point.
+KEPT_WHEN_OMITTED = frozenset({"note", "source"})
+
+
 def _changed_fields(stored: DataPoint, point: DataPointIn) -> list[str]:
-    """The fields whose sent value differs from the stored one (an omitted field is null)."""
+    """The fields whose sent value differs from the stored one."""
     sent = point.model_dump(exclude={"period_start"})
-    return [field for field, value in sent.items() if getattr(stored, field) != value]
+    return [
+        field
+        for field, value in sent.items()
+        if (field in point.model_fields_set or field not in KEPT_WHEN_OMITTED)
+        and getattr(stored, field) != value
+    ]
 
 
 def list_points(
