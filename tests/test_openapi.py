@@ -117,7 +117,7 @@ def test_the_spec_names_things_as_a_client_would(served: dict[str, Any]) -> None
     token = served["paths"]["/api/v1/auth/token"]["post"]
     assert (token["operationId"], token["security"]) == ("create_token", [])
     assert served["paths"]["/livez"]["get"]["security"] == []
-    assert served["paths"]["/api/v1/teams"]["get"]["security"] == [{"HTTPBearer": []}]
+    assert served["paths"]["/api/v1/teams"]["get"]["security"] == [{"OAuth2": []}]
     names = set(served["components"]["schemas"])
     assert "TeamPage" in names
     assert [name for name in names if not re.fullmatch(r"[A-Za-z0-9]+", name)] == []
