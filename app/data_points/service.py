@@ -165,6 +165,8 @@ def list_points(
         id_key=DataPoint.id,
         limit=limit,
         cursor=cursor,
+        list_name="data-points",
+        filters={"team_id": team.id, "measure_id": measure.id},
     )
 
 
