@@ -121,3 +121,15 @@ def test_the_spec_names_things_as_a_client_would(served: dict[str, Any]) -> None
     names = set(served["components"]["schemas"])
     assert "TeamPage" in names
     assert [name for name in names if not re.fullmatch(r"[A-Za-z0-9]+", name)] == []
+
+
+def test_each_enum_is_one_component(served: dict[str, Any]) -> None:
+    """Generated clients get one type per set of values: `Direction` for measures and charts."""
+    by_values: dict[tuple[str, ...], list[str]] = {}
+    for name, schema in served["components"]["schemas"].items():
+        if "enum" in schema:
+            by_values.setdefault(tuple(schema["enum"]), []).append(name)
+    assert [names for names in by_values.values() if len(names) > 1] == []
+    assert by_values[("increase", "decrease", "neutral")] == ["Direction"]
+    measure = served["components"]["schemas"]["MeasureRead"]["properties"]
+    assert measure["improvement_direction"] == {"$ref": "#/components/schemas/Direction"}
