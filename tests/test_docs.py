@@ -33,6 +33,10 @@ def test_the_docs_load_only_files_from_this_server(anonymous: TestClient, page: 
     response = anonymous.get(page)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
+    # The browser itself refuses anything from another host (ReDoc's logo on its CDN).
+    policy = response.headers["content-security-policy"]
+    assert policy.startswith("default-src 'self';")
+    assert re.findall(r"https?:|\*", policy) == []
     html = response.text
     # No CDN, no web fonts: nothing on another host, with or without a scheme.
     assert re.findall(r"(?:https?:)?//[\w.-]+", html) == []
