@@ -14,6 +14,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.auth.models import Role
+from app.config import Settings
+from app.main import create_app
 from tests.api import API
 from tests.conftest import TEST_PASSWORD, add_user
 from tests.live import live_server
@@ -142,3 +144,12 @@ def test_redoc_renders_the_operations_in_a_browser(docs_url: str, tmp_path: Path
     dom = rendered(f"{docs_url}/redoc", tmp_path)
     assert "List teams" in dom or "list_teams" in dom, dom[-3000:]
     assert "Get an access token" in dom
+
+
+def test_production_serves_no_docs(
+    database_url: str, session_factory: sessionmaker[Session], data_dir: Path
+) -> None:
+    settings = Settings(env="production", database_url=database_url, data_dir=data_dir)
+    with TestClient(create_app(settings, session_factory)) as client:
+        for path in ("/docs", "/redoc", "/docs/assets/swagger-ui-bundle.js"):
+            assert client.get(path).status_code == 404, path
