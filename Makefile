@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 # Direct dependencies; the lock files pin their whole closure.
 RUNTIME_DEPS := fastapi 'uvicorn[standard]' sqlalchemy alembic pydantic pydantic-settings \
 	email-validator httpx 'psycopg[binary]' tzdata 'python-jose[cryptography]' argon2-cffi \
-	python-multipart
+	python-multipart fastapi-offline
 # pytest below 9.1: schemathesis's pytest plugin still sets Function._nodeid, gone in 9.2.
 DEV_DEPS := 'pytest<9.1' pytest-xdist hypothesis schemathesis httpx2 mypy ruff import-linter \
 	types-python-jose authlib psutil

@@ -5,11 +5,12 @@ from datetime import date, time
 from typing import NamedTuple
 
 from app.collaboratives.models import CollaborativeStatus
-from app.measures.models import ChartType, Frequency, ImprovementDirection, MeasureKind
+from app.measures.models import ChartType, Frequency, MeasureKind
 from app.meetings.models import MeetingKind
 from app.members.models import Band, StaffGroup
 from app.memberships.models import MembershipRole
 from app.organisations.models import OrganisationKind
+from app.spc import Direction
 from app.teams.models import TeamStatus
 
 SEED = 20240731
@@ -339,7 +340,7 @@ class MeasureSpec:
     kind: MeasureKind
     chart: ChartType
     frequency: Frequency
-    direction: ImprovementDirection
+    direction: Direction
     unit: str
     target: float | None
     description: str
@@ -352,7 +353,7 @@ class MeasureSpec:
 
 P, XMR, C = ChartType.P, ChartType.XMR, ChartType.C
 WEEKLY, MONTHLY = Frequency.WEEKLY, Frequency.MONTHLY
-UP, DOWN = ImprovementDirection.INCREASE, ImprovementDirection.DECREASE
+UP, DOWN = Direction.INCREASE, Direction.DECREASE
 OUTCOME, PROCESS = MeasureKind.OUTCOME, MeasureKind.PROCESS
 PULSE = "All staff in the team who answered the weekly pulse question that week."
 MEASURES: tuple[MeasureSpec, ...] = (

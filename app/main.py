@@ -26,6 +26,7 @@ from app.config import Settings, get_settings
 from app.data_points.router import router as data_points_router
 from app.db import make_engine, make_sessionmaker
 from app.deps import known_query_only
+from app.docs import install_docs
 from app.equality.router import router as equality_router
 from app.measures.router import router as measures_router
 from app.meetings.router import router as meetings_router
@@ -100,8 +101,9 @@ def create_app(
         version="0.1.0",
         description=DESCRIPTION,
         generate_unique_id_function=operation_id,
-        docs_url=None if production else "/docs",
-        redoc_url=None if production else "/redoc",
+        # Served by app/docs.py from a package rather than FastAPI's CDN links.
+        docs_url=None,
+        redoc_url=None,
         # `/teams/` is 404, not a 307 to an absolute http:// URL (wrong behind TLS termination).
         redirect_slashes=False,
         servers=[{"url": "/", "description": "This service (paths are relative to it)"}],
@@ -140,6 +142,8 @@ def create_app(
         # Outermost, so everything after it (sign-in limits, the audit trail) sees the client
         # address a trusted proxy reports; anyone else's X-Forwarded-For is ignored.
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.forwarded_allow_ips)
+    if not production:
+        install_docs(app, app.openapi_url or "/openapi.json")
     app.include_router(health.router)
     app.include_router(keys_router)
     for router in API_ROUTERS:

@@ -115,6 +115,14 @@ SECURITY_HEADERS = [
 # server on http://127.0.0.1 does not pin a browser to HTTPS for that host.
 HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 DOCS_PATHS = ("/docs", "/redoc")
+# The interactive docs run their own scripts and styles (some inline), all from this server:
+# a browser then refuses anything from elsewhere, so they cannot depend on the internet.
+DOCS_CSP = (
+    b"content-security-policy",
+    b"default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline';"
+    b" img-src 'self' data:; worker-src 'self' blob:; frame-ancestors 'none'",
+)
+DOCS_HEADERS = [*(header for header in SECURITY_HEADERS if header[0] != DOCS_CSP[0]), DOCS_CSP]
 
 
 class SecurityHeaders:
@@ -127,19 +135,16 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        # The interactive docs load their own scripts and styles; everything else is data.
-        docs = scope["path"].startswith(DOCS_PATHS)
+        # The docs load their own scripts and styles; everything else is data.
+        headers = DOCS_HEADERS if scope["path"].startswith(DOCS_PATHS) else SECURITY_HEADERS
         # Behind a trusted proxy, ProxyHeadersMiddleware has set the scheme from X-Forwarded-Proto.
-        headers = [*SECURITY_HEADERS, HSTS] if scope.get("scheme") == "https" else SECURITY_HEADERS
+        if scope.get("scheme") == "https":
+            headers = [*headers, HSTS]
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {name.lower() for name, _ in message.get("headers", [])}
-                extra = [
-                    (name, value)
-                    for name, value in headers
-                    if name not in present and not (docs and name == b"content-security-policy")
-                ]
+                extra = [(name, value) for name, value in headers if name not in present]
                 message = {**message, "headers": [*message.get("headers", []), *extra]}
             await send(message)
 

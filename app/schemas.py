@@ -3,7 +3,8 @@
 import re
 import uuid
 from datetime import UTC, date, datetime, time
-from typing import Annotated, Any, Generic, TypeVar
+from functools import cache
+from typing import Annotated, Any, Generic, TypeVar, get_args
 
 from pydantic import (
     AfterValidator,
@@ -15,6 +16,7 @@ from pydantic import (
     Field,
     StringConstraints,
     WithJsonSchema,
+    model_validator,
 )
 
 from app.spc.validation import MAX_MAGNITUDE  # finite and never large enough to overflow
@@ -69,6 +71,14 @@ EARLIEST_DATE = date(1900, 1, 1)
 LATEST_DATE = date(2999, 12, 31)
 
 
+def _whole_number(value: object) -> object:
+    """JSON has one number type, and JSON Schema's `integer` is any number with no fraction:
+    27.0 (what JavaScript may send for 27) is 27; 27.5, "27" and true stay refused."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 def _within_calendar(value: date) -> date:
     if not EARLIEST_DATE <= value <= LATEST_DATE:
         raise ValueError(f"a date must lie between {EARLIEST_DATE} and {LATEST_DATE}")
@@ -105,6 +115,7 @@ DATE_OR_INSTANT = (
     "YYYY-MM-DD for midnight UTC at the start of that day, or an ISO 8601 instant with an"
     " offset (`2026-01-01T09:00:00+00:00`); between 1900 and 2999 in UTC."
 )
+# Strict: "27" and true are refused; InputModel reads 27.0 as 27 first (see there).
 WholeNumber = Annotated[int, Field(strict=True)]
 Number = Annotated[
     float, Field(strict=True, allow_inf_nan=False, ge=-MAX_MAGNITUDE, le=MAX_MAGNITUDE)
@@ -114,9 +125,37 @@ T = TypeVar("T")
 
 
 class InputModel(BaseModel):
-    """A request body: unknown fields are an error, never silently dropped."""
+    """A request body: unknown fields are an error, never silently dropped, and an integer
+    field takes any JSON number with no fraction (27.0 is 27)."""
 
     model_config = ConfigDict(extra="forbid")
+
+    # A model validator rather than a BeforeValidator on WholeNumber: with one there, Pydantic
+    # writes a field's bounds into the spec as `ge`/`le` instead of `minimum`/`maximum`.
+    @model_validator(mode="before")
+    @classmethod
+    def _whole_numbers(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        integers = _integer_fields(cls)
+        return {
+            name: _whole_number(value) if name in integers else value
+            for name, value in data.items()
+        }
+
+
+@cache
+def _integer_fields(model: type[BaseModel]) -> frozenset[str]:
+    return frozenset(
+        name for name, field in model.model_fields.items() if _is_integer(field.annotation)
+    )
+
+
+def _is_integer(annotation: object) -> bool:
+    """Whether a field's type is an integer, optional or constrained (not a bool)."""
+    if annotation is int:
+        return True
+    return any(_is_integer(argument) for argument in get_args(annotation))
 
 
 class ReadModel(BaseModel):

@@ -139,6 +139,22 @@ class TestBadRequests:
         empty = assert_problem(client.post(CHARTS, json={"points": []}), 422)
         assert empty["errors"][0]["loc"] == ["body", "points"]
 
+    def test_whole_number_options_may_be_written_with_a_zero_fraction(
+        self, client: TestClient
+    ) -> None:
+        months = [f"{year}-{month:02}-01" for year in (2024, 2025) for month in range(1, 13)]
+        points = [
+            {"date": month, "value": 10 + i % 3 + (i >= 12) * 10} for i, month in enumerate(months)
+        ]
+        whole = client.post(CHARTS, json={"points": points, "fix_after_n_points": 12})
+        assert whole.status_code == 200, whole.text
+        written = client.post(CHARTS, json={"points": points, "fix_after_n_points": 12.0})
+        assert written.status_code == 200, written.text
+        assert written.json() == whole.json()
+        fraction = client.post(CHARTS, json={"points": points, "fix_after_n_points": 12.5})
+        problem = assert_problem(fraction, 422)
+        assert [error["loc"] for error in problem["errors"]] == [["body", "fix_after_n_points"]]
+
 
 class TestSvg:
     VALUES: list[float | None] = [10, 11, 9, 10, 12, 10, None, 11, 9, 10, 11, 25]

@@ -72,6 +72,27 @@ class TestCreate:
         problem = assert_problem(response, 422)
         assert ["body", "max_teams"] in [error["loc"] for error in problem["errors"]]
 
+    def test_whole_numbers_written_with_a_fraction_of_zero_are_whole(
+        self, client: TestClient
+    ) -> None:
+        """JSON Schema's `integer` includes 27.0, which a JavaScript client may send for 27."""
+        body = {"name": "X", "starts_on": "2025-01-01", "ends_on": "2025-02-01"}
+        response = client.post(COLLABORATIVES, json=body | {"max_teams": 27.0})
+        assert response.status_code == 201, response.text
+        assert response.json()["max_teams"] == 27
+        assert '"max_teams":27,' in response.text
+        path = f"{COLLABORATIVES}/{response.json()['id']}"
+        patched = _patch(client, path, {"max_team_size": 8.0})
+        assert patched.status_code == 200, patched.text
+        assert client.get(path).json()["max_team_size"] == 8
+
+    def test_a_fraction_is_not_a_whole_number(self, client: TestClient) -> None:
+        body = {"name": "X", "starts_on": "2025-01-01", "ends_on": "2025-02-01"}
+        for sent in (27.5, "27", True):
+            response = client.post(COLLABORATIVES, json=body | {"max_teams": sent})
+            problem = assert_problem(response, 422)
+            assert [error["loc"] for error in problem["errors"]] == [["body", "max_teams"]], sent
+
 
 class TestUpdate:
     def test_changes_only_sent_fields(self, client: TestClient) -> None:

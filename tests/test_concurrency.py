@@ -18,12 +18,13 @@ from app.auth.models import Role
 from app.collaboratives.models import Collaborative, CollaborativeStatus
 from app.data_points.models import DataPoint
 from app.db import transaction
-from app.measures.models import ChartType, Frequency, ImprovementDirection, Measure, MeasureKind
+from app.measures.models import ChartType, Frequency, Measure, MeasureKind
 from app.meetings.models import Meeting, MeetingKind
 from app.members.models import Member
 from app.memberships.models import Membership, MembershipRole
 from app.organisations.models import Organisation, OrganisationKind
 from app.rebases.models import Rebase
+from app.spc import Direction
 from app.teams.models import PLACE_TAKING_STATUSES, Team, TeamStatus
 from tests.api import API
 from tests.conftest import TEST_PASSWORD, add_user, token_for
@@ -523,7 +524,7 @@ def measure_for(session: Session, collaborative: Collaborative) -> Measure:
         name="Race measure",
         kind=MeasureKind.OUTCOME,
         chart=ChartType.XMR,
-        improvement_direction=ImprovementDirection.INCREASE,
+        improvement_direction=Direction.INCREASE,
         frequency=Frequency.WEEKLY,
     )
     session.add(measure)

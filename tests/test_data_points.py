@@ -188,6 +188,9 @@ def test_a_date_range_narrows_the_list_and_pages_within_it(
     # Both ends inclusive; the next page keeps the range.
     assert [p["period_start"] for p in rest["items"]] == [week(5), week(6)]
     assert rest["next_cursor"] is None
+    # The cursor belongs to that range: without it, it would skip or repeat points.
+    other = client.get(data, params={"limit": 3, "cursor": first["next_cursor"]})
+    assert "another list or other filters" in assert_problem(other, 400)["detail"]
 
     # Bounds between period starts, and either bound alone.
     between = {"period_start_from": "2024-08-13", "period_start_to": "2024-08-27"}

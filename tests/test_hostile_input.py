@@ -19,8 +19,10 @@ from tests.api import API, assert_oauth_error, assert_problem
 from tests.conftest import add_user, token_for
 
 
-def cursor(*parts: Any) -> str:
-    return base64.urlsafe_b64encode(json.dumps(list(parts)).encode()).decode().rstrip("=")
+def cursor(*parts: Any, bound_to: tuple[str, str] = ("teams", "0" * 16)) -> str:
+    """A cursor as this service writes it: sort value, id, then the list and filters' digest."""
+    raw = json.dumps([*parts, *bound_to]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
 ID = uuid.uuid4().hex
@@ -30,6 +32,7 @@ FOREIGN_CURSORS = {
     "date_on_a_datetime_list": cursor("2024-01-01", ID),
     "number": cursor(1700000000, ID),
     "three_parts": cursor("2024-01-01T00:00:00+00:00", ID, ID),
+    "unbound": cursor("2024-01-01T00:00:00+00:00", ID, bound_to=()),
     "not_a_uuid": cursor("2024-01-01T00:00:00+00:00", "zz"),
     "not_json": base64.urlsafe_b64encode(b"\xff\xfe").decode().rstrip("="),
 }
@@ -51,6 +54,68 @@ def test_a_datetime_cursor_on_a_list_keyed_by_date_is_400(client: TestClient) ->
     path = f"{API}/teams/{team['id']}/measures/{measure['id']}/data"
     response = client.get(path, params={"cursor": cursor("2024-01-01T00:00:00+00:00", ID)})
     assert_problem(response, 400)
+
+
+def _next_cursor(client: TestClient, path: str, **params: str) -> str:
+    page = client.get(f"{API}{path}", params={"limit": "1", **params})
+    assert page.status_code == 200, page.text
+    next_cursor: str = page.json()["next_cursor"]
+    assert next_cursor is not None
+    return next_cursor
+
+
+def assert_cursor_refused(response: Any) -> None:
+    problem = assert_problem(response, 400)
+    assert problem["detail"] == (
+        "This cursor belongs to another list or other filters; start again without it."
+    )
+
+
+def test_a_cursor_from_another_list_is_400(client: TestClient) -> None:
+    organisation = api.organisation(client)
+    collaborative = api.collaborative(client)
+    for _ in range(2):
+        api.member(client, organisation["id"])
+        api.team(client, collaborative["id"], [organisation["id"]])
+    from_members = _next_cursor(client, "/members")
+    assert_cursor_refused(client.get(f"{API}/teams", params={"cursor": from_members}))
+    # Both lists are keyed by creation time, so the cursor would otherwise be read as a place
+    # in the teams, skipping or repeating some; on its own list it still works.
+    members = client.get(f"{API}/members", params={"cursor": from_members})
+    assert members.status_code == 200, members.text
+    assert members.json()["items"]
+
+
+def test_a_cursor_issued_with_other_filters_is_400(client: TestClient) -> None:
+    organisation = api.organisation(client)
+    collaborative = api.collaborative(client)
+    for _ in range(3):
+        api.team(client, collaborative["id"], [organisation["id"]])
+    applied = _next_cursor(client, "/teams", status="applied")
+    refused = client.get(f"{API}/teams", params={"status": "selected", "cursor": applied})
+    assert_cursor_refused(refused)
+    # Leaving the filter out is another list too.
+    assert_cursor_refused(client.get(f"{API}/teams", params={"cursor": applied}))
+    again = client.get(f"{API}/teams", params={"status": "applied", "cursor": applied})
+    assert again.status_code == 200, again.text
+    assert {team["status"] for team in again.json()["items"]} == {"applied"}
+
+
+def test_a_cursor_is_bound_to_its_team_and_order(client: TestClient) -> None:
+    organisation = api.organisation(client)
+    collaborative = api.collaborative(client)
+    teams = [api.team(client, collaborative["id"], [organisation["id"]]) for _ in range(2)]
+    for team in teams:
+        for _ in range(2):
+            member = api.member(client, organisation["id"])
+            assert api.membership(client, team["id"], member["id"]).status_code == 201
+    first, second = (f"/teams/{team['id']}/members" for team in teams)
+    assert_cursor_refused(
+        client.get(f"{API}{second}", params={"cursor": _next_cursor(client, first)})
+    )
+    newest = _next_cursor(client, "/audit-events", order="newest")
+    oldest_first = client.get(f"{API}/audit-events", params={"cursor": newest})
+    assert_cursor_refused(oldest_first)
 
 
 def test_an_issued_cursor_still_works(client: TestClient) -> None:

@@ -275,6 +275,9 @@ class TestNameFilter:
         second = client.get(MEMBERS, params=query | {"cursor": first["next_cursor"]}).json()
         assert [m["name"] for m in first["items"] + second["items"]] == ["Kim A", "Kim C", "Kim D"]
         assert second["next_cursor"] is None
+        # Another name, with that cursor, would skip or repeat people.
+        other = query | {"name": "lee", "cursor": first["next_cursor"]}
+        assert "other filters" in assert_problem(client.get(MEMBERS, params=other), 400)["detail"]
 
     def test_an_empty_name_is_422(self, client: TestClient) -> None:
         problem = assert_problem(client.get(MEMBERS, params={"name": ""}), 422)

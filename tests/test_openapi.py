@@ -153,7 +153,7 @@ def test_the_spec_names_things_as_a_client_would(served: dict[str, Any]) -> None
     token = served["paths"]["/api/v1/auth/token"]["post"]
     assert (token["operationId"], token["security"]) == ("create_token", [])
     assert served["paths"]["/livez"]["get"]["security"] == []
-    assert served["paths"]["/api/v1/teams"]["get"]["security"] == [{"HTTPBearer": []}]
+    assert served["paths"]["/api/v1/teams"]["get"]["security"] == [{"OAuth2": []}]
     names = set(served["components"]["schemas"])
     assert "TeamPage" in names
     assert served["components"]["schemas"]["TeamPage"]["title"] == "TeamPage"
@@ -221,3 +221,15 @@ def test_a_number_has_one_bound_each_side(served: dict[str, Any]) -> None:
     multiply = served["components"]["schemas"]["MeasureCreate"]["properties"]["multiply"]
     assert (multiply["exclusiveMinimum"], multiply["maximum"]) == (0, 1_000_000)
     assert "minimum" not in multiply
+
+
+def test_each_enum_is_one_component(served: dict[str, Any]) -> None:
+    """Generated clients get one type per set of values: `Direction` for measures and charts."""
+    by_values: dict[tuple[str, ...], list[str]] = {}
+    for name, schema in served["components"]["schemas"].items():
+        if "enum" in schema:
+            by_values.setdefault(tuple(schema["enum"]), []).append(name)
+    assert [names for names in by_values.values() if len(names) > 1] == []
+    assert by_values[("increase", "decrease", "neutral")] == ["Direction"]
+    measure = served["components"]["schemas"]["MeasureRead"]["properties"]
+    assert measure["improvement_direction"] == {"$ref": "#/components/schemas/Direction"}

@@ -19,19 +19,33 @@ instants = st.datetimes(
 )
 
 
-@given(sort_value=instants, ident=st.uuids())
-def test_a_cursor_decodes_to_what_was_encoded(sort_value: datetime, ident: uuid.UUID) -> None:
-    assert decode_cursor(encode_cursor(sort_value, ident), datetime) == (sort_value, ident)
+filters = st.dictionaries(st.sampled_from(["status", "kind", "team_id"]), st.text(max_size=8))
+
+
+@given(sort_value=instants, ident=st.uuids(), issued_with=filters, asked_with=filters)
+def test_a_cursor_decodes_to_what_was_encoded_for_its_own_list_and_filters(
+    sort_value: datetime,
+    ident: uuid.UUID,
+    issued_with: dict[str, str],
+    asked_with: dict[str, str],
+) -> None:
+    cursor = encode_cursor(sort_value, ident, "teams", issued_with)
+    assert decode_cursor(cursor, datetime, "teams", issued_with) == (sort_value, ident)
+    with pytest.raises(BadRequest):
+        decode_cursor(cursor, datetime, "members", issued_with)
+    if asked_with != issued_with:
+        with pytest.raises(BadRequest):
+            decode_cursor(cursor, datetime, "teams", asked_with)
 
 
 @given(text=st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"))
 def test_any_other_cursor_is_a_bad_request_not_a_crash(text: str) -> None:
     try:
-        decode_cursor(text, datetime)
+        decode_cursor(text, datetime, "teams", {})
     except BadRequest:
         return
     # A string that happens to decode must carry a real (instant, id) pair.
-    value, ident = decode_cursor(text, datetime)
+    value, ident = decode_cursor(text, datetime, "teams", {})
     assert isinstance(value, datetime)
     assert isinstance(ident, uuid.UUID)
 

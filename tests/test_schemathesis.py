@@ -46,7 +46,7 @@ def api_schema(app: FastAPI, admin_token: str) -> OpenApiSchema:
     """The spec as the app serves it, bound to this test's app and database transaction, with
     a programme lead's token for the bearer scheme (schemathesis leaves it out on purpose in
     its missing-credentials cases, and `ignored_auth` replays calls without it)."""
-    auth = {"auth": {"openapi": {"HTTPBearer": {"bearer": admin_token}}}}
+    auth = {"auth": {"openapi": {"OAuth2": {"bearer": admin_token}}}}
     config = SchemathesisConfig.from_dict(SETTINGS | auth)
     return schemathesis.openapi.from_asgi("/openapi.json", app, config=config)
 

@@ -139,7 +139,14 @@ def list_accounts(
     if email is not None:
         statement = statement.where(User.email == email.strip().lower())
     return paginate(
-        session, statement, sort_key=User.created_at, id_key=User.id, limit=limit, cursor=cursor
+        session,
+        statement,
+        sort_key=User.created_at,
+        id_key=User.id,
+        limit=limit,
+        cursor=cursor,
+        list_name="accounts",
+        filters={"role": role, "disabled": disabled, "email": email},
     )
 
 

@@ -95,4 +95,6 @@ def list_attendance(
         id_key=Attendance.id,
         limit=limit,
         cursor=cursor,
+        list_name="attendance",
+        filters={"meeting_id": meeting.id},
     )

@@ -187,5 +187,7 @@ def list_events(
         id_key=AuditEvent.id,
         limit=limit,
         cursor=cursor,
+        list_name="audit-events",
+        filters={"action": action, "outcome": outcome, "actor": actor, "since": since},
         descending=newest_first,
     )

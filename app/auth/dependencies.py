@@ -5,7 +5,7 @@ from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import OAuth2PasswordBearer
 
 from app.audit.actions import AuditAction
 from app.auth import reach, service, tokens
@@ -28,9 +28,16 @@ from app.deps import SessionDep, audit_trail
 from app.errors import Forbidden, Unauthorized
 from app.teams.models import Team
 
-bearer = HTTPBearer(
+TOKEN_URL = "/api/v1/auth/token"
+# Declared as OAuth 2.0's password flow, so /docs's "Authorize" asks for the email and password
+# and fetches the token itself; every token, however obtained, is sent as `Bearer`.
+bearer = OAuth2PasswordBearer(
+    tokenUrl=TOKEN_URL,
+    refreshUrl=TOKEN_URL,
+    scheme_name="OAuth2",
     auto_error=False,
-    description="An access token from POST /api/v1/auth/token (15 minutes at most).",
+    description="An access token from POST /api/v1/auth/token (15 minutes at most): people"
+    " sign in with the password grant (`username` = email); systems use client credentials.",
 )
 
 
@@ -83,17 +90,17 @@ def _verify(request: Request, session: SessionDep, token: str) -> Principal:
 def current_principal(
     request: Request,
     session: SessionDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    token: Annotated[str | None, Depends(bearer)],
 ) -> Principal:
     trail = audit_trail(request)
-    if credentials is None:
+    if not token:
         trail.record(AuditAction.TOKEN_REFUSED, "denied", reason="no bearer token")
         raise Unauthorized(
             "Send `Authorization: Bearer <token>`; get one from POST /api/v1/auth/token.",
             error="invalid_request",
         )
     try:
-        principal = _verify(request, session, credentials.credentials)
+        principal = _verify(request, session, token)
     except tokens.TokenRejected as refused:
         trail.record(AuditAction.TOKEN_REFUSED, "denied", reason=refused.reason)
         raise Unauthorized(f"The access token was refused: {refused.reason}.") from None

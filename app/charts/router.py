@@ -17,7 +17,6 @@ from app.errors import TooManyRequests
 from app.measures import service as measures_service
 from app.problems import guarded
 from app.ratelimit import RateLimiter
-from app.spc import Direction
 
 router = APIRouter(tags=["charts"])
 
@@ -107,7 +106,7 @@ def get_series_chart(
             "measure_name": measure.name,
             "unit": measure.unit,
             "target": measure.target,
-            "improvement_direction": Direction(measure.improvement_direction.value),
+            "improvement_direction": measure.improvement_direction,
             "annotations": annotations,
         }
     )

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from app.measures.models import ChartType as MeasureChart
-from app.measures.models import Frequency, ImprovementDirection
+from app.measures.models import Frequency
 from app.schemas import InputModel, JsonDate, Number, ReadModel, WholeNumber
 from app.spc import (
     Assurance,
@@ -138,7 +138,7 @@ class DashboardMeasure(ReadModel):
     code: str
     name: str
     unit: str | None
-    improvement_direction: ImprovementDirection
+    improvement_direction: Direction
     chart: MeasureChart
     frequency: Frequency
     target: float | None

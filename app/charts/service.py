@@ -27,7 +27,6 @@ from app.spc import (
     ChartOptions,
     ChartResult,
     ChartType,
-    Direction,
     SeriesError,
     SeriesPoint,
     compute_chart,
@@ -51,7 +50,7 @@ def options_for(measure: Measure, rebase: Sequence[date] = ()) -> ChartOptions:
     fraction = measure.chart in (MeasureChart.P, MeasureChart.U)
     return ChartOptions(
         chart=ChartType(measure.chart.value),
-        improvement_direction=Direction(measure.improvement_direction.value),
+        improvement_direction=measure.improvement_direction,
         target=measure.target,
         rebase=tuple(rebase),
         multiply=measure.multiply if fraction else 1.0,

@@ -114,7 +114,14 @@ def list_clients(
     if disabled is not None:
         statement = statement.where(Client.disabled == disabled)
     return paginate(
-        session, statement, sort_key=Client.created_at, id_key=Client.id, limit=limit, cursor=cursor
+        session,
+        statement,
+        sort_key=Client.created_at,
+        id_key=Client.id,
+        limit=limit,
+        cursor=cursor,
+        list_name="clients",
+        filters={"disabled": disabled},
     )
 
 

@@ -56,6 +56,8 @@ def list_collaboratives(
         id_key=Collaborative.id,
         limit=limit,
         cursor=cursor,
+        list_name="collaboratives",
+        filters={"status": status},
     )
 
 

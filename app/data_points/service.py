@@ -233,6 +233,13 @@ def list_points(
         id_key=DataPoint.id,
         limit=limit,
         cursor=cursor,
+        list_name="data-points",
+        filters={
+            "team_id": team.id,
+            "measure_id": measure.id,
+            "period_start_from": period_start_from,
+            "period_start_to": period_start_to,
+        },
     )
 
 

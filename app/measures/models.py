@@ -7,6 +7,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstrai
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, Resource, enum_column
+from app.spc import Direction
 
 
 class MeasureKind(StrEnum):
@@ -21,12 +22,6 @@ class ChartType(StrEnum):
     P = "p"
     U = "u"
     C = "c"
-
-
-class ImprovementDirection(StrEnum):
-    INCREASE = "increase"
-    DECREASE = "decrease"
-    NEUTRAL = "neutral"
 
 
 class Frequency(StrEnum):
@@ -53,9 +48,8 @@ class Measure(Resource, Base):
     kind: Mapped[MeasureKind] = mapped_column(enum_column(MeasureKind))
     unit: Mapped[str | None] = mapped_column(String(40))
     chart: Mapped[ChartType] = mapped_column(enum_column(ChartType))
-    improvement_direction: Mapped[ImprovementDirection] = mapped_column(
-        enum_column(ImprovementDirection)
-    )
+    # The chart engine's own enum, so the API and its spec have one direction type.
+    improvement_direction: Mapped[Direction] = mapped_column(enum_column(Direction))
     target: Mapped[float | None]
     # P and U charts plot numerator / denominator x multiply: 100 for %, 1000 for per 1,000.
     multiply: Mapped[float] = mapped_column(default=1.0, server_default="1")

@@ -6,8 +6,9 @@ from typing import Annotated, Self
 from pydantic import Field, StringConstraints, model_validator
 
 from app.errors import FieldProblem, InvalidInput
-from app.measures.models import ChartType, Frequency, ImprovementDirection, MeasureKind
+from app.measures.models import ChartType, Frequency, MeasureKind
 from app.schemas import InputModel, LongText, Name, Number, ResourceRead, patch_field, text
+from app.spc import Direction
 
 MeasureCode = Annotated[
     str,
@@ -24,7 +25,7 @@ class MeasureCreate(InputModel):
     name: Name
     kind: MeasureKind
     chart: ChartType
-    improvement_direction: ImprovementDirection
+    improvement_direction: Direction
     frequency: Frequency
     collaborative_id: uuid.UUID | None = Field(
         default=None, description="Set for a measure shared by every team of a collaborative."
@@ -61,7 +62,7 @@ class MeasureUpdate(InputModel):
     name: Name = patch_field()
     kind: MeasureKind = patch_field()
     chart: ChartType = patch_field()
-    improvement_direction: ImprovementDirection = patch_field()
+    improvement_direction: Direction = patch_field()
     frequency: Frequency = patch_field()
     description: LongText | None = patch_field()
     unit: Unit | None = patch_field()
@@ -76,7 +77,7 @@ class MeasureRead(ResourceRead):
     name: str
     kind: MeasureKind
     chart: ChartType
-    improvement_direction: ImprovementDirection
+    improvement_direction: Direction
     frequency: Frequency
     collaborative_id: uuid.UUID | None
     team_id: uuid.UUID | None

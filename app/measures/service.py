@@ -94,6 +94,13 @@ def list_measures(
         id_key=Measure.id,
         limit=limit,
         cursor=cursor,
+        list_name="measures",
+        filters={
+            "collaborative_id": collaborative_id,
+            "team_id": team_id,
+            "kind": kind,
+            "code": code,
+        },
     )
 
 

@@ -72,6 +72,8 @@ def list_meetings(
         id_key=Meeting.id,
         limit=limit,
         cursor=cursor,
+        list_name="meetings",
+        filters={"collaborative_id": collaborative_id, "kind": kind, "starts_after": starts_after},
     )
 
 

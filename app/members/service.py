@@ -64,7 +64,14 @@ def list_members(
     if email is not None:
         statement = statement.where(Member.email == email.lower())
     return paginate(
-        session, statement, sort_key=Member.created_at, id_key=Member.id, limit=limit, cursor=cursor
+        session,
+        statement,
+        sort_key=Member.created_at,
+        id_key=Member.id,
+        limit=limit,
+        cursor=cursor,
+        list_name="members",
+        filters={"organisation_id": organisation_id, "email": email, "name": name},
     )
 
 

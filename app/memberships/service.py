@@ -167,6 +167,8 @@ def list_memberships(
         id_key=Membership.id,
         limit=limit,
         cursor=cursor,
+        list_name="memberships",
+        filters={"team_id": team.id, "current": current, "role": role},
     )
 
 

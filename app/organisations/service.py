@@ -54,6 +54,8 @@ def list_organisations(
         id_key=Organisation.id,
         limit=limit,
         cursor=cursor,
+        list_name="organisations",
+        filters={"kind": kind, "ods_code": ods_code},
     )
 
 

@@ -154,7 +154,18 @@ def list_teams(
             )
         )
     return paginate(
-        session, statement, sort_key=Team.created_at, id_key=Team.id, limit=limit, cursor=cursor
+        session,
+        statement,
+        sort_key=Team.created_at,
+        id_key=Team.id,
+        limit=limit,
+        cursor=cursor,
+        list_name="teams",
+        filters={
+            "collaborative_id": collaborative_id,
+            "status": status,
+            "organisation_id": organisation_id,
+        },
     )
 
 
