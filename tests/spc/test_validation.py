@@ -36,8 +36,10 @@ U = ChartOptions(chart=ChartType.U)
 C = ChartOptions(chart=ChartType.C)
 
 
-def test_empty_series() -> None:
-    assert locations([], XMR) == {("points",)}
+def test_an_empty_series_is_an_empty_chart_with_a_warning() -> None:
+    result = compute_chart([], XMR)
+    assert (result.points, result.periods, result.variation_icon) == ((), (), None)
+    assert result.warnings == ("no points: the chart is empty",)
 
 
 def test_duplicate_date_names_the_later_point_in_the_callers_order() -> None:
@@ -47,12 +49,12 @@ def test_duplicate_date_names_the_later_point_in_the_callers_order() -> None:
 
 def test_rebase_date_that_is_no_points_date() -> None:
     options = ChartOptions(rebase=(day(2), day(40)))
-    assert locations(values(*range(10)), options) == {("rebase", 1)}
+    assert locations(values(*range(10)), options) == {("rebases", 1, "starts_on")}
 
 
 def test_rebase_on_the_first_date_even_when_points_arrive_unsorted() -> None:
     points = [SeriesPoint(day(3), 1.0), SeriesPoint(day(0), 2.0), SeriesPoint(day(1), 3.0)]
-    assert locations(points, ChartOptions(rebase=(day(1), day(0)))) == {("rebase", 1)}
+    assert locations(points, ChartOptions(rebase=(day(1), day(0)))) == {("rebases", 1, "starts_on")}
 
 
 @pytest.mark.parametrize("options", [P, U], ids=["p", "u"])
@@ -69,7 +71,8 @@ def test_non_finite_numbers(bad: float) -> None:
         ("points", 2, "denominator"),
     }
     assert locations(values(1, 2), ChartOptions(target=bad)) == {("target",)}
-    assert locations(values(1, 2), ChartOptions(chart=ChartType.P, multiply=bad)) == {("multiply",)}
+    fine = fractions((1, 2), (1, 2))
+    assert locations(fine, ChartOptions(chart=ChartType.P, multiply=bad)) == {("multiply",)}
 
 
 def test_values_up_to_the_magnitude_bound_are_charted() -> None:
@@ -154,8 +157,8 @@ def test_every_problem_is_reported_at_once_with_caller_indexes() -> None:
         ("points", 2, "date"),
         ("points", 3, "numerator"),
         ("points", 4, "numerator"),
-        ("rebase", 0),
-        ("rebase", 2),
+        ("rebases", 0, "starts_on"),
+        ("rebases", 2, "starts_on"),
         ("fix_after_n_points",),
         ("points_for_significance",),
         ("multiply",),
