@@ -317,6 +317,27 @@ class TestSvgAnnotations:
         root = svg_of(client.post(CHARTS, json=self.body(), params={"format": "svg"}))
         assert "From 26 Feb 24: Self-rostering adopted" in texts(root)
 
+    def test_a_reason_too_long_for_its_break_is_written_whole_in_the_legend(
+        self, client: TestClient
+    ) -> None:
+        reason = "Self-rostering adopted across the department after a long consultation " * 2
+        body = self.body() | {
+            "rebases": [
+                {"starts_on": "2024-03-04", "reason": "First"},
+                {"starts_on": "2024-03-11", "reason": reason.strip()},
+            ]
+        }
+        root = svg_of(client.post(CHARTS, json=body, params={"format": "svg"}))
+        at_breaks = [t.text or "" for t in root.iter(f"{SVG_NS}text") if t.get("y") == "68"]
+        assert at_breaks[0] == ""  # a week apart: no room for a word at the first break
+        assert at_breaks[1].startswith("From 11 Mar 24: Self-roster")
+        assert at_breaks[1].endswith("\u2026")
+        legend = " ".join(
+            t.text or "" for t in root.iter(f"{SVG_NS}text") if float(t.get("y", "0")) > 440
+        )
+        assert "From 4 Mar 24: First" in legend
+        assert "after a long consultation Self-rostering" in legend
+
     def test_the_stored_chart_draws_its_notes_and_rebase_reasons(
         self, client: TestClient, team_series: dict[str, Any]
     ) -> None:

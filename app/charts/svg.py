@@ -60,14 +60,16 @@ CHAR_EM = 0.55
 NOTE_FONT, NOTE_LINE, NOTE_GAP, NOTE_MAX_LINES = 12, 16, 6, 3
 BREAK_FONT = 10
 MARKER_R = 8
+LEGEND_TOP = 32  # from the chart's foot to the legend's first row
 
 
 def render_svg(chart: ChartResult, labels: Labels) -> str:
     points = chart.points
     scale = _Scale(points, labels.target)
     notes = _numbered_notes(points, labels)
-    legend_rows = _legend_rows(notes)
-    height = HEIGHT + (_rows_height(legend_rows) + 28 if legend_rows else 0)
+    breaks = _break_labels(scale, points, labels.rebases)
+    legend_rows = _legend_rows(notes, breaks)
+    height = HEIGHT + (LEGEND_TOP + _rows_height(legend_rows) + 10 if legend_rows else 0)
     heading = labels.title or "XmR chart"
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
@@ -80,7 +82,7 @@ def render_svg(chart: ChartResult, labels: Labels) -> str:
         f"{escape(_cut(labels.subtitle, WIDTH - LEFT - 130, 12))}</text>",
         *_axes(scale, points, labels.unit),
         *_period_lines(scale, points),
-        *_breaks(scale, points, labels.rebases),
+        *_breaks(breaks),
     ]
     if not points:
         parts.append(
@@ -153,11 +155,18 @@ def _numbered_notes(points: Sequence[PointResult], labels: Labels) -> list[Note]
 LegendRow = tuple[str, list[str]]  # the row's marker text and its wrapped lines
 
 
-def _legend_rows(notes: list[Note]) -> list[LegendRow]:
+def _legend_rows(notes: list[Note], breaks: list["Break"]) -> list[LegendRow]:
+    """A row per note, then one per period break whose label had to be cut at the break."""
     width = WIDTH - LEFT - 2 * MARKER_R - 24
-    return [
+    rows = [
         (str(number), _wrap(text, width, NOTE_FONT, NOTE_MAX_LINES)) for number, _, text in notes
     ]
+    rows += [
+        ("", _wrap(label, width, NOTE_FONT, NOTE_MAX_LINES))
+        for _, label, shown in breaks
+        if shown != label
+    ]
+    return rows
 
 
 def _rows_height(rows: list[LegendRow]) -> int:
@@ -173,23 +182,25 @@ def _marker(cx: float, cy: float, number: str) -> str:
 
 
 def _markers(scale: "_Scale", points: Sequence[PointResult], notes: list[Note]) -> list[str]:
-    """A numbered marker above each annotated point (below it near the top of the plot),
-    lifted higher when the previous marker is close enough to overlap."""
+    """A numbered marker on a stalk above each annotated point, or as close above or below
+    it as it can go without covering another marker (notes on neighbouring points)."""
     parts = []
-    previous: tuple[float, float] | None = None
+    placed: list[tuple[float, float]] = []
+    step = 2 * MARKER_R + 2
     for number, i, text in notes:
         point = points[i]
         x = scale.x(i)
         anchor = point.value if point.value is not None else point.centre
         y = scale.y(anchor) if anchor is not None else HEIGHT - BOTTOM - MARKER_R
-        cy = y - 2 * MARKER_R - 2
-        if cy < TOP:
-            cy = y + 2 * MARKER_R + 2
-        step = 2 * MARKER_R + 2
-        if previous is not None and abs(previous[0] - x) < step and abs(previous[1] - cy) < step:
-            # Two notes on neighbouring points: stack this marker on the previous one.
-            cy = previous[1] - step if previous[1] - step >= TOP else previous[1] + step
-        previous = (x, cy)
+        heights = [y - k * step for k in range(1, 8)] + [y + k * step for k in range(1, 8)]
+        inside = [cy for cy in heights if TOP <= cy <= HEIGHT - BOTTOM - MARKER_R]
+        free = [
+            cy
+            for cy in inside
+            if all(abs(px - x) >= step or abs(py - cy) >= step for px, py in placed)
+        ]
+        cy = (free or inside or heights)[0]
+        placed.append((x, cy))
         parts.append(
             f"<g><title>{escape(f'{number}. {point.date.isoformat()}: {text}')}</title>"
             f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y:.1f}" y2="{cy:.1f}" stroke="{INK}" '
@@ -202,15 +213,22 @@ def _notes_legend(rows: list[LegendRow]) -> list[str]:
     """The annotations' texts below the chart, each beside its marker's number."""
     if not rows:
         return []
-    top = HEIGHT + 4
+    top = HEIGHT + 4  # the rule above the legend
     parts = [
         f'<line x1="{LEFT}" x2="{WIDTH - 24}" y1="{top}" y2="{top}" stroke="#e8edee"/>',
         f'<text x="{LEFT}" y="{top + 18}" font-size="12" font-weight="bold" fill="{INK}">'
         "Notes</text>",
     ]
-    y = top + 28
+    y = HEIGHT + LEGEND_TOP
     for number, lines in rows:
-        parts.append(_marker(LEFT + MARKER_R, y + MARKER_R, number))
+        if number:
+            parts.append(_marker(LEFT + MARKER_R, y + MARKER_R, number))
+        else:  # a period break's reason, beside a short piece of the break's dotted line
+            parts.append(
+                f'<line x1="{LEFT + MARKER_R}" x2="{LEFT + MARKER_R}" y1="{y}" '
+                f'y2="{y + 2 * MARKER_R}" stroke="{INK}" stroke-width="1.5" '
+                'stroke-dasharray="2 2"/>'
+            )
         for k, line in enumerate(lines):
             parts.append(
                 f'<text x="{LEFT + 2 * MARKER_R + 8}" y="{y + 12 + k * NOTE_LINE}" '
@@ -220,28 +238,38 @@ def _notes_legend(rows: list[LegendRow]) -> list[str]:
     return parts
 
 
-def _breaks(
+Break = tuple[float, str, str]  # x of the line, the whole label, the label as it fits
+
+
+def _break_labels(
     scale: "_Scale", points: Sequence[PointResult], rebases: tuple[tuple[date, str | None], ...]
-) -> list[str]:
-    """A vertical line where each period after the first begins, labelled with its reason
-    (cut to the space before the next break; the whole reason is the line's tooltip)."""
+) -> list[Break]:
+    """Where each period after the first begins and its label, cut to the space before the
+    next break (the legend then holds it whole)."""
     starts = [i for i in range(1, len(points)) if points[i].period != points[i - 1].period]
     reasons = dict(rebases)
     xs = [(scale.x(i - 1) + scale.x(i)) / 2 for i in starts]
-    parts = []
+    breaks = []
     for k, (i, x) in enumerate(zip(starts, xs, strict=True)):
         reason = reasons.get(points[i].date) or ""
         room = (xs[k + 1] if k + 1 < len(xs) else WIDTH - RIGHT) - x - 8
         label = f"From {_date_label(points[i].date)}" + (f": {reason}" if reason else "")
-        shown = _cut(label, room, BREAK_FONT)
-        parts.append(
-            f"<g><title>{escape(label)}</title>"
-            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{TOP - 6}" y2="{HEIGHT - BOTTOM}" '
-            f'stroke="{INK}" stroke-width="1" stroke-dasharray="2 3"/>'
-            f'<text x="{x + 4:.1f}" y="{TOP + 4}" font-size="{BREAK_FONT}" fill="{INK}">'
-            f"{escape(shown)}</text></g>"
-        )
-    return parts
+        # Too little room for a word: leave the break unlabelled and the legend names it.
+        shown = _cut(label, room, BREAK_FONT) if room >= 6 * BREAK_FONT else ""
+        breaks.append((x, label, shown))
+    return breaks
+
+
+def _breaks(breaks: list[Break]) -> list[str]:
+    """A dotted vertical line at each period break, labelled at the top of the plot."""
+    return [
+        f"<g><title>{escape(label)}</title>"
+        f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{TOP - 6}" y2="{HEIGHT - BOTTOM}" '
+        f'stroke="{INK}" stroke-width="1" stroke-dasharray="2 3"/>'
+        f'<text x="{x + 4:.1f}" y="{TOP + 4}" font-size="{BREAK_FONT}" fill="{INK}">'
+        f"{escape(shown)}</text></g>"
+        for x, label, shown in breaks
+    ]
 
 
 class _Scale:
