@@ -36,7 +36,7 @@ Format = Annotated[
     Literal["json", "svg"] | None,
     Query(
         alias="format",
-        description="`svg` for an image; the same as sending `Accept: image/svg+xml`.",
+        description="`svg` for an image, `json` for JSON; when given, it wins over `Accept`.",
     ),
 ]
 DEFAULT_TITLES = {
