@@ -78,6 +78,12 @@ class TooManyRequests(AppError):
         self.headers = {"Retry-After": str(retry_after_seconds)}
 
 
+class NotAcceptable(AppError):
+    status_code = 406
+    slug = "not-acceptable"
+    title = "No acceptable representation"
+
+
 class NotFound(AppError):
     status_code = 404
     slug = "not-found"

@@ -1,6 +1,7 @@
 """HTTP endpoints for charts: a posted series, a stored series, and the dashboard."""
 
 import uuid
+from dataclasses import replace
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -9,25 +10,43 @@ from app.auth import reach
 from app.auth.dependencies import Allow, ReadableTeam, Reader
 from app.auth.principal import CHART, Principal
 from app.charts import service
-from app.charts.schemas import ChartRead, ChartRequest, DashboardRead, SeriesChartRead
+from app.charts.schemas import (
+    Annotation,
+    ChartRead,
+    ChartRequest,
+    DashboardRead,
+    PostedChartRead,
+    RebaseNote,
+    SeriesChartRead,
+)
 from app.charts.svg import Labels, render_svg
 from app.collaboratives import service as collaboratives_service
 from app.deps import READ_ONLY, SessionDep
-from app.errors import TooManyRequests
+from app.errors import NotAcceptable, TooManyRequests
 from app.measures import service as measures_service
 from app.problems import guarded
 from app.ratelimit import RateLimiter
+from app.responses import preferred_media_type
+from app.spc import ChartResult, ChartType
 
 router = APIRouter(tags=["charts"])
 
 SVG = "image/svg+xml"
+JSON = "application/json"
 Format = Annotated[
     Literal["json", "svg"] | None,
     Query(
         alias="format",
-        description="`svg` for an image; the same as sending `Accept: image/svg+xml`.",
+        description="`svg` for an image, `json` for JSON; when given, it wins over `Accept`.",
     ),
 ]
+DEFAULT_TITLES = {
+    ChartType.XMR: "XmR chart",
+    ChartType.RUN: "Run chart",
+    ChartType.P: "P chart",
+    ChartType.U: "U chart",
+    ChartType.C: "C chart",
+}
 SVG_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"content": {SVG: {"schema": {"type": "string"}}}}
 }
@@ -47,55 +66,82 @@ def within_chart_rate(
     return principal
 
 
-def wants_svg(request: Request, output: str | None) -> bool:
+def wants_svg(request: Request, output: Format = None) -> bool:
+    """JSON or SVG: `?format=` decides when given, else the Accept header; 406 when that
+    header accepts neither. A dependency, so a 406 comes before any work on the body."""
     if output is not None:
         return output == "svg"
-    accept = request.headers.get("accept", "")
-    return SVG in accept and "application/json" not in accept
+    chosen = preferred_media_type(request.headers.get("accept"), (JSON, SVG))
+    if chosen is None:
+        raise NotAcceptable(
+            f"This endpoint answers {JSON} or {SVG} (also with ?format=svg);"
+            " the Accept header allows neither."
+        )
+    return chosen == SVG
+
+
+WantsSvg = Annotated[bool, Depends(wants_svg)]
 
 
 @router.post(
     "/spc/charts",
     dependencies=[READ_ONLY, Depends(within_chart_rate)],
     summary="Chart a posted series",
-    response_model=ChartRead,
-    responses={**SVG_RESPONSE, **guarded(400, 413, 415, 422, 429)},
+    response_model=PostedChartRead,
+    responses={**SVG_RESPONSE, **guarded(400, 406, 413, 415, 422, 429)},
 )
-def create_chart(body: ChartRequest, request: Request, output: Format = None) -> Any:
+def create_chart(body: ChartRequest, svg: WantsSvg) -> Any:
     """Computes a run, XmR, P, U or C chart the NHS "Making Data Count" way, storing nothing:
     centre, limits and two-sigma lines per point, the special-cause rules, the Anhoej runs
     analysis per period, the variation icon and the assurance against `target`.
 
+    Points are validated as stored ones are (a P or U point takes numerator and denominator, an
+    XmR or run point a value, a C point a whole count), except that nulls mark a missing value.
+    An empty series, or a period with too few values for reliable limits, is charted with a
+    warning. A point's `note` becomes a numbered annotation, and `rebases` take the shape of
+    `PUT .../rebases`; the SVG shows both, under `title`.
+
     At most 2,000 points; each caller may post 60 charts a minute (`QI_CHART_REQUESTS_PER_MINUTE`),
     then 429 with `Retry-After`."""
-    points = [point.as_series_point() for point in body.points]
-    chart = service.chart_or_invalid(points, body.options())
-    if wants_svg(request, output):
-        title = f"{body.chart.value.upper()} chart"
-        return Response(render_svg(chart, Labels(title, target=body.target)), media_type=SVG)
-    return ChartRead.model_validate(chart, from_attributes=True)
+    chart = service.chart_or_invalid(body)
+    annotations = service.posted_annotations(body)
+    rebases = service.posted_rebases(body)
+    if svg:
+        title = body.title or DEFAULT_TITLES[body.chart]
+        heading = Labels(title, body.subtitle or "", body.unit, body.target)
+        return _svg(chart, heading, annotations, rebases)
+    read = ChartRead.model_validate(chart, from_attributes=True).model_dump()
+    return PostedChartRead.model_validate(read | {"annotations": annotations, "rebases": rebases})
+
+
+def _svg(
+    chart: ChartResult, heading: Labels, annotations: list[Annotation], rebases: list[RebaseNote]
+) -> Response:
+    """The chart drawn under `heading`, with its notes and the reasons for its breaks."""
+    labels = replace(
+        heading,
+        annotations=tuple((a.date, a.note) for a in annotations),
+        rebases=tuple((r.starts_on, r.reason) for r in rebases),
+    )
+    return Response(render_svg(chart, labels), media_type=SVG)
 
 
 @router.get(
     "/teams/{team_id}/measures/{measure_id}/chart",
     summary="Chart a team's series",
     response_model=SeriesChartRead,
-    responses={**SVG_RESPONSE, **guarded(404, 422)},
+    responses={**SVG_RESPONSE, **guarded(404, 406, 422)},
 )
 def get_series_chart(
-    team: ReadableTeam,
-    measure_id: uuid.UUID,
-    session: SessionDep,
-    request: Request,
-    output: Format = None,
+    team: ReadableTeam, measure_id: uuid.UUID, session: SessionDep, svg: WantsSvg
 ) -> Any:
     """The chart of the team's stored points, with the measure's chart type, improvement
     direction and target, the team's rebase dates, and the points' notes as annotations."""
     measure = measures_service.get_team_measure(session, team, measure_id)
-    chart, annotations = service.series_chart(session, team, measure)
-    if wants_svg(request, output):
-        labels = Labels(measure.name, team.name, measure.unit, measure.target)
-        return Response(render_svg(chart, labels), media_type=SVG)
+    chart, annotations, rebases = service.series_chart(session, team, measure)
+    if svg:
+        heading = Labels(measure.name, team.name, measure.unit, measure.target)
+        return _svg(chart, heading, annotations, rebases)
     body = ChartRead.model_validate(chart, from_attributes=True).model_dump()
     return SeriesChartRead.model_validate(
         body
@@ -108,6 +154,7 @@ def get_series_chart(
             "target": measure.target,
             "improvement_direction": measure.improvement_direction,
             "annotations": annotations,
+            "rebases": rebases,
         }
     )
 

@@ -8,7 +8,8 @@ from pydantic import Field
 
 from app.measures.models import ChartType as MeasureChart
 from app.measures.models import Frequency
-from app.schemas import InputModel, JsonDate, Number, ReadModel, WholeNumber
+from app.rebases.schemas import MAX_REBASES, RebaseIn
+from app.schemas import InputModel, JsonDate, Number, ReadModel, WholeNumber, text
 from app.spc import (
     Assurance,
     ChartOptions,
@@ -27,9 +28,16 @@ MAX_POINTS = 2_000
 
 class ChartPointIn(InputModel):
     date: JsonDate
-    value: Number | None = Field(default=None, description="Null marks a missing value.")
-    numerator: Number | None = Field(default=None, description="P and U charts.")
-    denominator: Number | None = Field(default=None, description="P and U charts.")
+    value: Number | None = Field(
+        default=None, description="XmR, run and C charts; null marks a missing value."
+    )
+    numerator: Number | None = Field(
+        default=None, description="P and U charts (both null marks a missing value)."
+    )
+    denominator: Number | None = Field(default=None, description="P and U charts; > 0.")
+    note: Annotated[str, text(1000, strip=False)] | None = Field(
+        default=None, description="Drawn as a numbered annotation, as a stored point's note."
+    )
 
     def as_series_point(self) -> SeriesPoint:
         return SeriesPoint(self.date, self.value, self.numerator, self.denominator)
@@ -40,7 +48,20 @@ class ChartRequest(InputModel):
     points: list[ChartPointIn] = Field(max_length=MAX_POINTS)
     improvement_direction: Direction = Direction.NEUTRAL
     target: Number | None = Field(default=None, description="In the plotted units.")
-    rebase: list[JsonDate] = Field(default_factory=list, max_length=MAX_POINTS)
+    rebases: list[RebaseIn] = Field(
+        default_factory=list,
+        max_length=MAX_REBASES,
+        description="As `PUT .../rebases`: each starts a new period on one of the points' dates.",
+    )
+    title: Annotated[str, text(200)] | None = Field(
+        default=None, description="The SVG's heading (default: the chart type)."
+    )
+    subtitle: Annotated[str, text(200)] | None = Field(
+        default=None, description="A second line under the SVG's heading."
+    )
+    unit: Annotated[str, text(50)] | None = Field(
+        default=None, description="The SVG's y-axis label, e.g. '%' or 'days'."
+    )
     fix_after_n_points: Annotated[WholeNumber, Field(ge=12)] | None = None
     screen_outliers: bool = Field(default=True, strict=True)
     multiply: Annotated[Number, Field(gt=0)] = 1.0
@@ -51,7 +72,7 @@ class ChartRequest(InputModel):
             chart=self.chart,
             improvement_direction=self.improvement_direction,
             target=self.target,
-            rebase=tuple(self.rebase),
+            rebase=tuple(rebase.starts_on for rebase in self.rebases),
             fix_after_n_points=self.fix_after_n_points,
             screen_outliers=self.screen_outliers,
             multiply=self.multiply,
@@ -90,21 +111,33 @@ class ChartPointRead(ReadModel):
     point_type: PointType
 
 
-class ChartRead(ReadModel):
-    chart: ChartType
-    points: list[ChartPointRead]
-    periods: list[PeriodRead]
-    variation_icon: VariationIcon
-    assurance: Assurance | None
-    warnings: list[str]
-
-
 class Annotation(ReadModel):
     date: date
     note: str
 
 
-class SeriesChartRead(ChartRead):
+class ChartRead(ReadModel):
+    chart: ChartType
+    points: list[ChartPointRead]
+    periods: list[PeriodRead]
+    variation_icon: VariationIcon | None = Field(description="Null only for an empty series.")
+    assurance: Assurance | None
+    warnings: list[str]
+
+
+class RebaseNote(ReadModel):
+    starts_on: date
+    reason: str | None
+
+
+class PostedChartRead(ChartRead):
+    """A chart with what was written beside its points and why each period began."""
+
+    annotations: list[Annotation] = Field(description="The points' notes, in date order.")
+    rebases: list[RebaseNote] = Field(description="The period breaks, in date order.")
+
+
+class SeriesChartRead(PostedChartRead):
     """A stored series' chart, with what the team wrote beside its points."""
 
     team_id: uuid.UUID
@@ -114,7 +147,6 @@ class SeriesChartRead(ChartRead):
     unit: str | None
     target: float | None
     improvement_direction: Direction
-    annotations: list[Annotation]
 
 
 class DashboardCell(ReadModel):

@@ -12,10 +12,12 @@ from sqlalchemy.orm import Session
 
 from app.charts.schemas import (
     Annotation,
+    ChartRequest,
     DashboardCell,
     DashboardMeasure,
     DashboardRead,
     DashboardTeam,
+    RebaseNote,
 )
 from app.collaboratives.models import Collaborative
 from app.data_points.models import DataPoint
@@ -35,15 +37,29 @@ from app.spc import (
 from app.teams.models import PLACE_TAKING_STATUSES, Team
 
 
-def chart_or_invalid(points: Sequence[SeriesPoint], options: ChartOptions) -> ChartResult:
-    """Run the engine; its input problems become a 422 naming each body field."""
+def chart_or_invalid(body: ChartRequest) -> ChartResult:
+    """Run the engine on a posted series; its input problems (the same checks as a stored
+    point's, spc.validation.point_problems) become a 422 naming each body field."""
+    points = [point.as_series_point() for point in body.points]
     try:
-        return compute_chart(points, options)
+        return compute_chart(points, body.options())
     except SeriesError as error:
         raise InvalidInput(
             f"{len(error.problems)} problem(s) in the series.",
             [FieldProblem(("body", *loc), message) for loc, message in error.problems],
         ) from None
+
+
+def posted_annotations(body: ChartRequest) -> list[Annotation]:
+    """The posted points' notes in date order, as a stored series gives them."""
+    noted = sorted((point.date, point.note) for point in body.points if point.note)
+    return [Annotation(date=on, note=note) for on, note in noted]
+
+
+def posted_rebases(body: ChartRequest) -> list[RebaseNote]:
+    """The posted rebases in date order, as a stored series gives them."""
+    rebases = sorted(body.rebases, key=lambda rebase: rebase.starts_on)
+    return [RebaseNote(starts_on=r.starts_on, reason=r.reason) for r in rebases]
 
 
 def options_for(measure: Measure, rebase: Sequence[date] = ()) -> ChartOptions:
@@ -59,7 +75,7 @@ def options_for(measure: Measure, rebase: Sequence[date] = ()) -> ChartOptions:
 
 def series_chart(
     session: Session, team: Team, measure: Measure
-) -> tuple[ChartResult, list[Annotation]]:
+) -> tuple[ChartResult, list[Annotation], list[RebaseNote]]:
     rows = session.execute(
         select(
             DataPoint.period_start,
@@ -73,14 +89,18 @@ def series_chart(
     ).all()
     if not rows:
         raise NotFound(f"Team {team.id} has no data for measure {measure.id} yet.", slug="no-data")
-    rebase = session.scalars(
-        select(Rebase.starts_on)
-        .where(Rebase.team_id == team.id, Rebase.measure_id == measure.id)
-        .order_by(Rebase.starts_on)
-    ).all()
+    rebases = [
+        RebaseNote(starts_on=starts_on, reason=reason)
+        for starts_on, reason in session.execute(
+            select(Rebase.starts_on, Rebase.reason)
+            .where(Rebase.team_id == team.id, Rebase.measure_id == measure.id)
+            .order_by(Rebase.starts_on)
+        )
+    ]
     points = [SeriesPoint(on, value, num, den) for on, value, num, den, _ in rows]
     annotations = [Annotation(date=on, note=note) for on, *_, note in rows if note]
-    return compute_chart(points, options_for(measure, rebase)), annotations
+    chart = compute_chart(points, options_for(measure, [r.starts_on for r in rebases]))
+    return chart, annotations, rebases
 
 
 def dashboard(

@@ -50,22 +50,45 @@ class Labels:
     subtitle: str = ""
     unit: str | None = None
     target: float | None = None
+    annotations: tuple[tuple[date, str], ...] = ()  # (point date, note), in date order
+    rebases: tuple[tuple[date, str | None], ...] = ()  # (first date of a period, reason)
+
+
+# Text widths are estimated (the SVG is drawn by the viewer, not here): an average Arial
+# character is about 0.55 em wide, which keeps estimated lines inside their space.
+CHAR_EM = 0.55
+NOTE_FONT, NOTE_LINE, NOTE_GAP, NOTE_MAX_LINES = 12, 16, 6, 3
+BREAK_FONT = 10
+MARKER_R = 8
+LEGEND_TOP = 32  # from the chart's foot to the legend's first row
 
 
 def render_svg(chart: ChartResult, labels: Labels) -> str:
     points = chart.points
     scale = _Scale(points, labels.target)
+    notes = _numbered_notes(points, labels)
+    breaks = _break_labels(scale, points, labels.rebases)
+    legend_rows = _legend_rows(notes, breaks)
+    height = HEIGHT + (LEGEND_TOP + _rows_height(legend_rows) + 10 if legend_rows else 0)
+    heading = labels.title or "XmR chart"
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
-        f'viewBox="0 0 {WIDTH} {HEIGHT}" role="img" font-family="Arial, Helvetica, sans-serif">',
-        f"<title>{escape(labels.title)}</title>",
-        f'<rect width="{WIDTH}" height="{HEIGHT}" fill="#ffffff"/>',
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
+        f'viewBox="0 0 {WIDTH} {height}" role="img" font-family="Arial, Helvetica, sans-serif">',
+        f"<title>{escape(heading)}</title>",
+        f'<rect width="{WIDTH}" height="{height}" fill="#ffffff"/>',
         f'<text x="{LEFT}" y="28" font-size="17" font-weight="bold" fill="{INK}">'
-        f"{escape(labels.title)}</text>",
-        f'<text x="{LEFT}" y="48" font-size="12" fill="{GREY}">{escape(labels.subtitle)}</text>',
+        f"{escape(_cut(heading, WIDTH - LEFT - 130, 17))}</text>",
+        f'<text x="{LEFT}" y="48" font-size="12" fill="{GREY}">'
+        f"{escape(_cut(labels.subtitle, WIDTH - LEFT - 130, 12))}</text>",
         *_axes(scale, points, labels.unit),
         *_period_lines(scale, points),
+        *_breaks(breaks),
     ]
+    if not points:
+        parts.append(
+            f'<text x="{(LEFT + WIDTH - RIGHT) / 2}" y="{(TOP + HEIGHT - BOTTOM) / 2}" '
+            f'font-size="14" text-anchor="middle" fill="{GREY}">No points to chart</text>'
+        )
     legend = _last_lines(scale, points)
     if labels.target is not None:
         y = scale.y(labels.target)
@@ -76,9 +99,177 @@ def render_svg(chart: ChartResult, labels: Labels) -> str:
         legend.append((y, "target", RED))
     parts += _legend(legend)
     parts += _data(scale, points)
+    parts += _markers(scale, points, notes)
+    parts += _notes_legend(legend_rows)
     parts += _icons(chart)
     parts.append("</svg>")
     return "\n".join(parts)
+
+
+def _cut(text: str, width: float, font_size: float) -> str:
+    """The text, cut with an ellipsis where it would run past `width` pixels."""
+    fits = max(1, int(width / (font_size * CHAR_EM)))
+    return text if len(text) <= fits else text[: fits - 1].rstrip() + "\u2026"
+
+
+def _wrap(text: str, width: float, font_size: float, max_lines: int) -> list[str]:
+    """Word-wrapped lines of at most `width` pixels; the last kept line ends in an ellipsis
+    when the text needs more than `max_lines`."""
+    fits = max(1, int(width / (font_size * CHAR_EM)))
+    lines: list[str] = []
+    line = ""
+    for whole in text.split():
+        word = whole
+        while len(word) > fits:  # a word longer than a line (a URL) is split
+            if line:
+                lines.append(line)
+                line = ""
+            lines.append(word[:fits])
+            word = word[fits:]
+        candidate = f"{line} {word}" if line else word
+        if len(candidate) <= fits:
+            line = candidate
+        else:
+            lines.append(line)
+            line = word
+    if line:
+        lines.append(line)
+    if len(lines) > max_lines:
+        lines = lines[:max_lines]
+        lines[-1] = _cut(lines[-1] + " \u2026", width, font_size)
+        if not lines[-1].endswith("\u2026"):
+            lines[-1] = lines[-1][:-1] + "\u2026"
+    return lines or [""]
+
+
+Note = tuple[int, int, str]  # marker number, point index, text
+
+
+def _numbered_notes(points: Sequence[PointResult], labels: Labels) -> list[Note]:
+    """Annotations numbered 1, 2, 3 ... in date order, each on the point of its date."""
+    index = {point.date: i for i, point in enumerate(points)}
+    notes = [(index[on], note) for on, note in sorted(labels.annotations) if on in index and note]
+    return [(number, i, text) for number, (i, text) in enumerate(notes, start=1)]
+
+
+LegendRow = tuple[str, list[str]]  # the row's marker text and its wrapped lines
+
+
+def _legend_rows(notes: list[Note], breaks: list["Break"]) -> list[LegendRow]:
+    """A row per note, then one per period break whose label had to be cut at the break."""
+    width = WIDTH - LEFT - 2 * MARKER_R - 24
+    rows = [
+        (str(number), _wrap(text, width, NOTE_FONT, NOTE_MAX_LINES)) for number, _, text in notes
+    ]
+    rows += [
+        ("", _wrap(label, width, NOTE_FONT, NOTE_MAX_LINES))
+        for _, label, shown in breaks
+        if shown != label
+    ]
+    return rows
+
+
+def _rows_height(rows: list[LegendRow]) -> int:
+    return sum(len(lines) * NOTE_LINE + NOTE_GAP for _, lines in rows)
+
+
+def _marker(cx: float, cy: float, number: str) -> str:
+    return (
+        f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{MARKER_R}" fill="{INK}" stroke="#ffffff"/>'
+        f'<text x="{cx:.1f}" y="{cy + 3.5:.1f}" font-size="10" font-weight="bold" '
+        f'text-anchor="middle" fill="#ffffff">{escape(number)}</text>'
+    )
+
+
+def _markers(scale: "_Scale", points: Sequence[PointResult], notes: list[Note]) -> list[str]:
+    """A numbered marker on a stalk above each annotated point, or as close above or below
+    it as it can go without covering another marker (notes on neighbouring points)."""
+    parts = []
+    placed: list[tuple[float, float]] = []
+    step = 2 * MARKER_R + 2
+    for number, i, text in notes:
+        point = points[i]
+        x = scale.x(i)
+        anchor = point.value if point.value is not None else point.centre
+        y = scale.y(anchor) if anchor is not None else HEIGHT - BOTTOM - MARKER_R
+        heights = [y - k * step for k in range(1, 8)] + [y + k * step for k in range(1, 8)]
+        inside = [cy for cy in heights if TOP <= cy <= HEIGHT - BOTTOM - MARKER_R]
+        free = [
+            cy
+            for cy in inside
+            if all(abs(px - x) >= step or abs(py - cy) >= step for px, py in placed)
+        ]
+        cy = (free or inside or heights)[0]
+        placed.append((x, cy))
+        parts.append(
+            f"<g><title>{escape(f'{number}. {point.date.isoformat()}: {text}')}</title>"
+            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y:.1f}" y2="{cy:.1f}" stroke="{INK}" '
+            f'stroke-width="1"/>{_marker(x, cy, str(number))}</g>'
+        )
+    return parts
+
+
+def _notes_legend(rows: list[LegendRow]) -> list[str]:
+    """The annotations' texts below the chart, each beside its marker's number."""
+    if not rows:
+        return []
+    top = HEIGHT + 4  # the rule above the legend
+    parts = [
+        f'<line x1="{LEFT}" x2="{WIDTH - 24}" y1="{top}" y2="{top}" stroke="#e8edee"/>',
+        f'<text x="{LEFT}" y="{top + 18}" font-size="12" font-weight="bold" fill="{INK}">'
+        "Notes</text>",
+    ]
+    y = HEIGHT + LEGEND_TOP
+    for number, lines in rows:
+        if number:
+            parts.append(_marker(LEFT + MARKER_R, y + MARKER_R, number))
+        else:  # a period break's reason, beside a short piece of the break's dotted line
+            parts.append(
+                f'<line x1="{LEFT + MARKER_R}" x2="{LEFT + MARKER_R}" y1="{y}" '
+                f'y2="{y + 2 * MARKER_R}" stroke="{INK}" stroke-width="1.5" '
+                'stroke-dasharray="2 2"/>'
+            )
+        for k, line in enumerate(lines):
+            parts.append(
+                f'<text x="{LEFT + 2 * MARKER_R + 8}" y="{y + 12 + k * NOTE_LINE}" '
+                f'font-size="{NOTE_FONT}" fill="{INK}">{escape(line)}</text>'
+            )
+        y += len(lines) * NOTE_LINE + NOTE_GAP
+    return parts
+
+
+Break = tuple[float, str, str]  # x of the line, the whole label, the label as it fits
+
+
+def _break_labels(
+    scale: "_Scale", points: Sequence[PointResult], rebases: tuple[tuple[date, str | None], ...]
+) -> list[Break]:
+    """Where each period after the first begins and its label, cut to the space before the
+    next break (the legend then holds it whole)."""
+    starts = [i for i in range(1, len(points)) if points[i].period != points[i - 1].period]
+    reasons = dict(rebases)
+    xs = [(scale.x(i - 1) + scale.x(i)) / 2 for i in starts]
+    breaks = []
+    for k, (i, x) in enumerate(zip(starts, xs, strict=True)):
+        reason = reasons.get(points[i].date) or ""
+        room = (xs[k + 1] if k + 1 < len(xs) else WIDTH - RIGHT) - x - 8
+        label = f"From {_date_label(points[i].date)}" + (f": {reason}" if reason else "")
+        # Too little room for a word: leave the break unlabelled and the legend names it.
+        shown = _cut(label, room, BREAK_FONT) if room >= 6 * BREAK_FONT else ""
+        breaks.append((x, label, shown))
+    return breaks
+
+
+def _breaks(breaks: list[Break]) -> list[str]:
+    """A dotted vertical line at each period break, labelled at the top of the plot."""
+    return [
+        f"<g><title>{escape(label)}</title>"
+        f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{TOP - 6}" y2="{HEIGHT - BOTTOM}" '
+        f'stroke="{INK}" stroke-width="1" stroke-dasharray="2 3"/>'
+        f'<text x="{x + 4:.1f}" y="{TOP + 4}" font-size="{BREAK_FONT}" fill="{INK}">'
+        f"{escape(shown)}</text></g>"
+        for x, label, shown in breaks
+    ]
 
 
 class _Scale:
@@ -247,6 +438,8 @@ def _icon(cx: float, colour: str, letter: str, label: str) -> str:
 
 
 def _icons(chart: ChartResult) -> list[str]:
+    if chart.variation_icon is None:
+        return []
     parts = [_icon(WIDTH - 100, *VARIATION_ICONS[chart.variation_icon])]
     if chart.assurance is not None:
         parts.append(_icon(WIDTH - 50, *ASSURANCE_ICONS[chart.assurance]))

@@ -14,13 +14,12 @@ from app.data_points.models import DataPoint
 from app.data_points.schemas import DataPointBatch, DataPointDeletion, DataPointIn
 from app.db import with_retries
 from app.errors import Conflict, FieldProblem, InvalidInput, NotFound
-from app.measures.models import ChartType, Frequency, Measure
+from app.measures.models import Frequency, Measure
 from app.pagination import paginate
 from app.rebases.models import Rebase
-from app.spc.validation import MIN_DENOMINATOR
+from app.spc import ChartType as SpcChart
+from app.spc.validation import point_problems
 from app.teams.models import Team
-
-FRACTION_FIELDS = ("numerator", "denominator")
 
 PERIOD_RULES = {
     Frequency.WEEKLY: "a weekly measure's period starts on a Monday",
@@ -38,39 +37,6 @@ def period_containing(frequency: Frequency, day: date) -> date:
     if frequency == Frequency.MONTHLY:
         return day.replace(day=1)
     return date(day.year, (day.month - 1) // 3 * 3 + 1, 1)
-
-
-def _point_problems(measure: Measure, point: DataPointIn) -> list[tuple[str, str]]:
-    """What is wrong with one point for this measure's chart, as (field, message) pairs."""
-    problems: list[tuple[str, str]] = []
-    if measure.needs_fraction:
-        for field in FRACTION_FIELDS:
-            if getattr(point, field) is None:
-                problems.append((field, f"required for a {measure.chart} chart"))
-        if point.value is not None:
-            problems.append(("value", "send numerator and denominator instead of value"))
-        if point.denominator is not None and point.denominator <= 0:
-            problems.append(("denominator", "must be greater than 0"))
-        elif point.denominator is not None and point.denominator < MIN_DENOMINATOR:
-            problems.append(("denominator", "must be at least 0.001"))
-        if point.numerator is not None and point.numerator < 0:
-            problems.append(("numerator", "must not be negative"))
-        if (
-            measure.chart == ChartType.P
-            and point.numerator is not None
-            and point.denominator is not None
-            and point.numerator > point.denominator
-        ):
-            problems.append(("numerator", "must not exceed the denominator for a p chart"))
-        return problems
-    for field in FRACTION_FIELDS:
-        if getattr(point, field) is not None:
-            problems.append((field, f"not used by a {measure.chart} chart; send value"))
-    if point.value is None:
-        problems.append(("value", f"required for a {measure.chart} chart"))
-    elif measure.chart == ChartType.C and (point.value < 0 or not point.value.is_integer()):
-        problems.append(("value", "a c chart counts events: a whole number of 0 or more"))
-    return problems
 
 
 def validate_batch(
@@ -105,7 +71,14 @@ def validate_batch(
                     f"{PERIOD_RULES[Frequency(measure.frequency)]}: {expected}",
                 )
             )
-        for field, message in _point_problems(measure, point):
+        problems = point_problems(
+            SpcChart(measure.chart.value),
+            point.value,
+            point.numerator,
+            point.denominator,
+            missing_allowed=False,
+        )
+        for field, message in problems:
             errors.append(FieldProblem(("body", "points", index, field), message))
     if errors:
         raise InvalidInput(f"{len(errors)} problem(s) in the batch; nothing was stored.", errors)

@@ -21,6 +21,7 @@ from app.spc.model import (
     ChartType,
     PeriodResult,
     RunsAnalysis,
+    SeriesError,
     SeriesPoint,
     build_points,
 )
@@ -29,6 +30,10 @@ from app.spc.runs import long_run_codes, runs_analysis, side_string
 from app.spc.validation import Series, prepare, prepare_columns
 
 TRIAL_LIMIT_VALUES = 12  # spc-rules.md 2.6 service rule: trial limits below 12 baseline values
+# Below 12 values the limits are trial limits, flagged per period; from one or two values (a
+# single moving range) they swing with every new point, so the response says so in words.
+FEW_VALUES = 3
+NO_POINTS_WARNING = "no points: the chart is empty"
 
 
 class _Period(NamedTuple):
@@ -160,7 +165,8 @@ def _columns(series: Series, options: ChartOptions) -> _Columns:
     dates = series.dates
     n = len(dates)
     fix = options.fix_after_n_points
-    starts = series.starts
+    starts = series.starts if n else []  # an empty series has no period
+    ends = [*starts[1:], n] if n else []
     values: list[float | None] = []
     centres: list[float | None] = []
     lower: list[float | None] = []
@@ -171,7 +177,7 @@ def _columns(series: Series, options: ChartOptions) -> _Columns:
     period_of: list[int] = []
     periods: list[PeriodResult] = []
     warnings: list[str] = []
-    for number, (start, end) in enumerate(zip(starts, [*starts[1:], n], strict=True)):
+    for number, (start, end) in enumerate(zip(starts, ends, strict=True)):
         # 2.3.1: the baseline is the period's first N rows, missing rows included.
         base_end = end if fix is None else min(end, start + fix)
         part = handler(series, start, end, base_end, options)
@@ -194,6 +200,9 @@ def _columns(series: Series, options: ChartOptions) -> _Columns:
                 part.runs,
             )
         )
+        few = _few_values_warning(options.chart, part)
+        if few:
+            warnings.append(f"period {number} (from {dates[start].isoformat()}): {few}")
         if part.screening_fallback:
             warnings.append(
                 f"period {number} (from {dates[start].isoformat()}): screening would have "
@@ -214,9 +223,27 @@ def _columns(series: Series, options: ChartOptions) -> _Columns:
     )
 
 
+def _few_values_warning(chart: ChartType, part: _Period) -> str | None:
+    """Why a period's lines say little, or None when it has values enough."""
+    n = part.n_values
+    if n >= FEW_VALUES:
+        return None
+    if n == 0:
+        return "no values, so no centre line or limits"
+    values = f"only {n} value{'s' if n > 1 else ''}"
+    if chart == ChartType.RUN:
+        return f"{values}: too few for the runs rules to signal anything"
+    if all(line is None for line in part.upper):
+        return f"{values}, so no limits (they need at least 2 values in a row)"
+    return f"{values}: the limits are unreliable until there are more points"
+
+
 def compute_chart(points: Sequence[SeriesPoint], options: ChartOptions) -> ChartResult:
-    """The chart of a series per spc-api.md; SeriesError lists every invalid input."""
+    """The chart of a series per spc-api.md; SeriesError lists every invalid input. An empty
+    series gives an empty chart, with no icon and a warning."""
     c = _columns(prepare(points, options), options)
+    if not c.dates:
+        return ChartResult(options.chart, (), (), None, None, (NO_POINTS_WARNING,))
     causes = list(map(CAUSES.__getitem__, c.codes))
     direction = options.improvement_direction
     kinds = list(map(POINT_TYPES[direction].__getitem__, c.codes))
@@ -261,6 +288,8 @@ def summarise_columns(
 
 
 def _summary(c: _Columns, options: ChartOptions) -> ChartSummary:
+    if not c.dates:
+        raise SeriesError([(("points",), "at least one point is required")])
     code = c.codes[-1]
     cause = CAUSES[code]
     kind = POINT_TYPES[options.improvement_direction][code]

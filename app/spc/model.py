@@ -128,7 +128,7 @@ class ChartResult:
     chart: ChartType
     points: tuple[PointResult, ...]
     periods: tuple[PeriodResult, ...]
-    variation_icon: VariationIcon
+    variation_icon: VariationIcon | None  # None for an empty series
     assurance: Assurance | None
     warnings: tuple[str, ...]
 
@@ -139,7 +139,7 @@ Problem = tuple[Location, str]
 
 class SeriesError(ValueError):
     """Invalid input; `problems` lists (location, message), location relative to the request body,
-    e.g. ("points", 3, "date") or ("rebase", 0) or ("points",)."""
+    e.g. ("points", 3, "date") or ("rebases", 0, "starts_on") or ("target",)."""
 
     problems: tuple[Problem, ...]
 

@@ -3,7 +3,8 @@
 import math
 from collections.abc import Sequence
 from datetime import date
-from typing import NamedTuple
+from operator import le
+from typing import NamedTuple, cast
 
 from app.spc.model import ChartOptions, ChartType, Problem, SeriesError, SeriesPoint
 
@@ -47,18 +48,12 @@ def prepare_columns(
     problems: list[Problem] = []
     _check_options(options, problems)
     n = len(dates)
-    if n == 0:
-        problems.append((("points",), "at least one point is required"))
     if len(set(dates)) != n:
         _check_duplicates(dates, problems)
     bad_numbers = _non_finite(values, "value", problems)
     bad_numbers |= _non_finite(numerators, "numerator", problems)
     bad_numbers |= _non_finite(denominators, "denominator", problems)
-    chart = options.chart
-    if chart in (ChartType.P, ChartType.U):
-        _check_fractions(numerators, denominators, chart == ChartType.P, bad_numbers, problems)
-    elif chart == ChartType.C:
-        _check_counts(values, bad_numbers, problems)
+    _check_points(options.chart, values, numerators, denominators, bad_numbers, problems)
 
     sorted_dates = sorted(dates)
     if sorted_dates != dates:
@@ -114,39 +109,107 @@ def _non_finite(column: list[float | None], field: str, problems: list[Problem])
     return bad | huge
 
 
-def _check_fractions(
+FRACTION_CHARTS = (ChartType.P, ChartType.U)
+FieldProblems = list[tuple[str, str]]
+
+
+def point_problems(
+    chart: ChartType,
+    value: float | None,
+    numerator: float | None,
+    denominator: float | None,
+    *,
+    missing_allowed: bool = True,
+) -> FieldProblems:
+    """What is wrong with one point for this chart type, as (field, message) pairs: the one
+    check behind both a posted series and a stored one. A posted series may mark a missing
+    value with nulls (spc-api.md); a stored point must carry its numbers."""
+    if chart in FRACTION_CHARTS:
+        return _fraction_problems(chart, value, numerator, denominator, missing_allowed)
+    problems = [
+        (field, f"not used by a {chart} chart; send value")
+        for field, given in (("numerator", numerator), ("denominator", denominator))
+        if given is not None
+    ]
+    if value is None:
+        if not missing_allowed:
+            problems.append(("value", f"required for a {chart} chart"))
+    elif chart == ChartType.C and (value < 0 or not float(value).is_integer()):
+        problems.append(("value", "a c chart counts events: a whole number of 0 or more"))
+    return problems
+
+
+def _fraction_problems(
+    chart: ChartType,
+    value: float | None,
+    numerator: float | None,
+    denominator: float | None,
+    missing_allowed: bool,
+) -> FieldProblems:
+    problems: FieldProblems = []
+    if value is not None:
+        problems.append(("value", f"a {chart} chart takes numerator and denominator, not value"))
+    if numerator is None and denominator is None:
+        if not missing_allowed:
+            problems += [(f, f"required for a {chart} chart") for f in ("numerator", "denominator")]
+        return problems
+    usable = False
+    if denominator is None:
+        problems.append(("denominator", "required when numerator is given"))
+    elif denominator <= 0:
+        problems.append(("denominator", "must be greater than 0"))
+    elif denominator < MIN_DENOMINATOR:
+        problems.append(("denominator", "must be at least 0.001"))
+    else:
+        usable = True
+    if numerator is None:
+        problems.append(("numerator", "required when denominator is given"))
+    elif numerator < 0:
+        # A count of events cannot be negative; the contract is silent, a user would expect this.
+        problems.append(("numerator", "must not be negative"))
+    elif chart == ChartType.P and usable and denominator is not None and numerator > denominator:
+        problems.append(("numerator", "must not exceed the denominator on a p chart"))
+    return problems
+
+
+def _check_points(
+    chart: ChartType,
+    values: list[float | None],
     numerators: list[float | None],
     denominators: list[float | None],
-    is_p: bool,
     bad: set[int],
     problems: list[Problem],
 ) -> None:
-    for i, (x, d) in enumerate(zip(numerators, denominators, strict=True)):
-        if x is None and d is None:
-            continue  # a missing row (spc-api.md: both null = missing)
-        if d is None:
-            problems.append((("points", i, "denominator"), "required when numerator is given"))
-            continue
-        if x is None:
-            problems.append((("points", i, "numerator"), "required when denominator is given"))
-            continue
-        if i in bad:
-            continue
-        if d <= 0:
-            problems.append((("points", i, "denominator"), "must be greater than 0"))
-        elif d < MIN_DENOMINATOR:
-            problems.append((("points", i, "denominator"), "must be at least 0.001"))
-        elif is_p and not 0 <= x <= d:
-            problems.append((("points", i, "numerator"), "must be between 0 and the denominator"))
-        elif x < 0:
-            # A rate of events cannot be negative; the contract is silent, a user would expect this.
-            problems.append((("points", i, "numerator"), "must not be negative"))
+    if not bad and _plainly_valid(chart, values, numerators, denominators):
+        return
+    for i, (v, x, d) in enumerate(zip(values, numerators, denominators, strict=True)):
+        if i not in bad:
+            problems.extend((("points", i, f), m) for f, m in point_problems(chart, v, x, d))
 
 
-def _check_counts(values: list[float | None], bad: set[int], problems: list[Problem]) -> None:
-    for i, v in enumerate(values):
-        if v is not None and i not in bad and (v < 0 or not float(v).is_integer()):
-            problems.append((("points", i, "value"), "must be a whole count of 0 or more"))
+def _plainly_valid(
+    chart: ChartType,
+    values: list[float | None],
+    numerators: list[float | None],
+    denominators: list[float | None],
+) -> bool:
+    """True when a whole series passes point_problems, checked a column at a time at C speed
+    (a dashboard checks a quarter of a million stored points); False means "look point by
+    point", not that a point is wrong."""
+    n = len(values)
+    if chart in FRACTION_CHARTS:
+        if values.count(None) != n or None in numerators or None in denominators:
+            return False
+        nums, dens = cast(list[float], numerators), cast(list[float], denominators)
+        if min(dens, default=1.0) < MIN_DENOMINATOR or min(nums, default=0.0) < 0:
+            return False
+        return chart != ChartType.P or all(map(le, nums, dens))
+    if numerators.count(None) != n or denominators.count(None) != n:
+        return False
+    if chart != ChartType.C:
+        return True
+    counts = [v for v in values if v is not None]
+    return min(counts, default=0.0) >= 0 and all(float(v).is_integer() for v in counts)
 
 
 def _rebase_starts(
@@ -156,10 +219,13 @@ def _rebase_starts(
     starts = {0}
     for k, day in enumerate(rebase):
         i = index.get(day)
+        where = ("rebases", k, "starts_on")
         if i is None:
-            problems.append((("rebase", k), "is not the date of any point"))
+            problems.append((where, "is not the date of any point"))
         elif i == 0:
-            problems.append((("rebase", k), "is the first point's date, which starts a period"))
+            problems.append((where, "is the first point's date, which starts a period"))
+        elif i in starts:
+            problems.append((where, "another rebase starts on this date"))
         else:
             starts.add(i)
     return sorted(starts)

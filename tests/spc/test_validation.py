@@ -3,8 +3,11 @@
 from datetime import date, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from app.spc import ChartOptions, ChartType, SeriesError, SeriesPoint, compute_chart
+from app.spc.validation import point_problems
 
 START = date(2024, 1, 1)
 
@@ -36,8 +39,10 @@ U = ChartOptions(chart=ChartType.U)
 C = ChartOptions(chart=ChartType.C)
 
 
-def test_empty_series() -> None:
-    assert locations([], XMR) == {("points",)}
+def test_an_empty_series_is_an_empty_chart_with_a_warning() -> None:
+    result = compute_chart([], XMR)
+    assert (result.points, result.periods, result.variation_icon) == ((), (), None)
+    assert result.warnings == ("no points: the chart is empty",)
 
 
 def test_duplicate_date_names_the_later_point_in_the_callers_order() -> None:
@@ -47,12 +52,12 @@ def test_duplicate_date_names_the_later_point_in_the_callers_order() -> None:
 
 def test_rebase_date_that_is_no_points_date() -> None:
     options = ChartOptions(rebase=(day(2), day(40)))
-    assert locations(values(*range(10)), options) == {("rebase", 1)}
+    assert locations(values(*range(10)), options) == {("rebases", 1, "starts_on")}
 
 
 def test_rebase_on_the_first_date_even_when_points_arrive_unsorted() -> None:
     points = [SeriesPoint(day(3), 1.0), SeriesPoint(day(0), 2.0), SeriesPoint(day(1), 3.0)]
-    assert locations(points, ChartOptions(rebase=(day(1), day(0)))) == {("rebase", 1)}
+    assert locations(points, ChartOptions(rebase=(day(1), day(0)))) == {("rebases", 1, "starts_on")}
 
 
 @pytest.mark.parametrize("options", [P, U], ids=["p", "u"])
@@ -69,7 +74,8 @@ def test_non_finite_numbers(bad: float) -> None:
         ("points", 2, "denominator"),
     }
     assert locations(values(1, 2), ChartOptions(target=bad)) == {("target",)}
-    assert locations(values(1, 2), ChartOptions(chart=ChartType.P, multiply=bad)) == {("multiply",)}
+    fine = fractions((1, 2), (1, 2))
+    assert locations(fine, ChartOptions(chart=ChartType.P, multiply=bad)) == {("multiply",)}
 
 
 def test_values_up_to_the_magnitude_bound_are_charted() -> None:
@@ -154,8 +160,8 @@ def test_every_problem_is_reported_at_once_with_caller_indexes() -> None:
         ("points", 2, "date"),
         ("points", 3, "numerator"),
         ("points", 4, "numerator"),
-        ("rebase", 0),
-        ("rebase", 2),
+        ("rebases", 0, "starts_on"),
+        ("rebases", 2, "starts_on"),
         ("fix_after_n_points",),
         ("points_for_significance",),
         ("multiply",),
@@ -166,3 +172,48 @@ def test_the_valid_edges_are_accepted() -> None:
     options = ChartOptions(fix_after_n_points=12, points_for_significance=6, multiply=1e-9)
     assert len(compute_chart(values(1, None, 2), options).points) == 3
     assert compute_chart(fractions((0, 1), (1, 1), (None, None)), P).points[2].value is None
+
+
+number = st.sampled_from([-1.0, 0.0, 0.0005, 1.0, 2.5, 3.0, 10.0])
+maybe_number = st.one_of(st.none(), number)
+Row = tuple[float | None, float | None, float | None]
+count = st.sampled_from([0.0, 1.0, 3.0, 10.0])
+positive = st.sampled_from([1.0, 2.5, 3.0, 10.0])
+SHAPES = {
+    "fractions": st.tuples(st.none(), number, number),
+    "usable fractions": st.tuples(st.none(), st.one_of(count, positive), positive),
+    "values": st.tuples(maybe_number, st.none(), st.none()),
+    "counts": st.tuples(st.one_of(st.none(), count, st.just(2.5)), st.none(), st.none()),
+    "anything": st.tuples(maybe_number, maybe_number, maybe_number),
+}
+
+
+@st.composite
+def series_rows(draw: st.DrawFn) -> list[Row]:
+    """Mostly well-shaped series (all fractions or all values), so the whole-column checks
+    are exercised, with now and then one odd row."""
+    shape = draw(st.sampled_from(["fractions", "usable fractions", "values", "counts"]))
+    rows = draw(st.lists(SHAPES[shape], max_size=8))
+    if rows and draw(st.booleans()):
+        rows[draw(st.integers(0, len(rows) - 1))] = draw(SHAPES["anything"])
+    return rows
+
+
+@given(chart=st.sampled_from(list(ChartType)), rows=series_rows())
+def test_a_series_is_refused_exactly_when_a_point_has_a_problem(
+    chart: ChartType, rows: list[Row]
+) -> None:
+    """The engine checks whole columns at once when it can; the answer is always that of
+    point_problems, the check a stored point gets, point by point."""
+    points = [SeriesPoint(day(i), v, x, d) for i, (v, x, d) in enumerate(rows)]
+    expected = {
+        ("points", i, field)
+        for i, (v, x, d) in enumerate(rows)
+        for field, _ in point_problems(chart, v, x, d)
+    }
+    try:
+        compute_chart(points, ChartOptions(chart=chart))
+        refused: set[tuple[str | int, ...]] = set()
+    except SeriesError as error:
+        refused = {location for location, _ in error.problems}
+    assert refused == expected
