@@ -8,12 +8,12 @@ from app.attendance import service
 from app.attendance.schemas import AttendanceList, AttendanceRead
 from app.auth.dependencies import CAN_ADMINISTER, Reader
 from app.auth.reach import members_condition
-from app.concurrency import require_tag
-from app.deps import Cursor, IfMatch, Limit, SessionDep
+from app.http.concurrency import require_tag
+from app.http.deps import Cursor, IfMatch, Limit, SessionDep
+from app.http.problems import LIST, UPDATE, guarded
+from app.http.responses import page_of, with_etag
 from app.meetings import service as meetings_service
 from app.pagination import DEFAULT_LIMIT
-from app.problems import LIST, UPDATE, guarded
-from app.responses import page_of, with_etag
 from app.schemas import Page
 
 router = APIRouter(prefix="/meetings/{meeting_id}/attendance", tags=["attendance"])

@@ -5,8 +5,8 @@ from sqlalchemy.orm import Session
 
 from app.attendance.models import Attendance
 from app.attendance.schemas import AttendanceList
-from app.concurrency import list_etag
 from app.errors import FieldProblem, InvalidInput
+from app.http.concurrency import list_etag
 from app.meetings.models import Meeting
 from app.members.models import Member
 from app.memberships.models import Membership

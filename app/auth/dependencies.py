@@ -24,8 +24,8 @@ from app.auth.principal import (
 )
 from app.config import Settings, TrustedIssuer
 from app.db import utc_now
-from app.deps import SessionDep, audit_trail
 from app.errors import Forbidden, Unauthorized
+from app.http.deps import SessionDep, SettingsDep, audit_trail
 from app.teams.models import Team
 
 TOKEN_URL = "/api/v1/auth/token"
@@ -73,8 +73,7 @@ def external_verifier(trusted: TrustedIssuer, cache: JwksCache) -> tokens.Verifi
     )
 
 
-def _verify(request: Request, session: SessionDep, token: str) -> Principal:
-    settings: Settings = request.app.state.settings
+def _verify(request: Request, settings: Settings, session: SessionDep, token: str) -> Principal:
     issuer = tokens.unverified_issuer(token)
     if issuer == settings.token_issuer:
         store: KeyStore = request.app.state.key_store
@@ -89,6 +88,7 @@ def _verify(request: Request, session: SessionDep, token: str) -> Principal:
 
 def current_principal(
     request: Request,
+    settings: SettingsDep,
     session: SessionDep,
     token: Annotated[str | None, Depends(bearer)],
 ) -> Principal:
@@ -100,7 +100,7 @@ def current_principal(
             error="invalid_request",
         )
     try:
-        principal = _verify(request, session, token)
+        principal = _verify(request, settings, session, token)
     except tokens.TokenRejected as refused:
         trail.record(AuditAction.TOKEN_REFUSED, "denied", reason=refused.reason)
         raise Unauthorized(f"The access token was refused: {refused.reason}.") from None

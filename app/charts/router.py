@@ -21,12 +21,12 @@ from app.charts.schemas import (
 )
 from app.charts.svg import Labels, render_svg
 from app.collaboratives import service as collaboratives_service
-from app.deps import READ_ONLY, SessionDep
 from app.errors import NotAcceptable, TooManyRequests
+from app.http.deps import READ_ONLY, SessionDep
+from app.http.problems import guarded
+from app.http.ratelimit import RateLimiter
+from app.http.responses import preferred_media_type
 from app.measures import service as measures_service
-from app.problems import guarded
-from app.ratelimit import RateLimiter
-from app.responses import preferred_media_type
 from app.spc import ChartResult, ChartType
 
 router = APIRouter(tags=["charts"])

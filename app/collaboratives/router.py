@@ -8,11 +8,11 @@ from app.auth.dependencies import CAN_ADMINISTER, CAN_READ
 from app.collaboratives import service
 from app.collaboratives.models import Collaborative, CollaborativeStatus
 from app.collaboratives.schemas import CollaborativeCreate, CollaborativeRead, CollaborativeUpdate
-from app.concurrency import require_current
-from app.deps import Cursor, IfMatch, Limit, SessionDep
+from app.http.concurrency import require_current
+from app.http.deps import Cursor, IfMatch, Limit, SessionDep
+from app.http.problems import CREATE, DELETE, LIST, READ_ONE, UPDATE
+from app.http.responses import created, page_of, with_etag
 from app.pagination import DEFAULT_LIMIT
-from app.problems import CREATE, DELETE, LIST, READ_ONE, UPDATE
-from app.responses import created, page_of, with_etag
 from app.schemas import Page
 
 router = APIRouter(prefix="/collaboratives", tags=["collaboratives"])

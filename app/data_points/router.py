@@ -16,12 +16,12 @@ from app.data_points.schemas import (
     DataPointDeletionResult,
     DataPointRead,
 )
-from app.deps import Cursor, Limit, SessionDep
 from app.errors import FieldProblem, InvalidInput
+from app.http.deps import Cursor, Limit, SessionDep
+from app.http.problems import CREATE, LIST, UPDATE, guarded
+from app.http.responses import page_of
 from app.measures import service as measures_service
 from app.pagination import DEFAULT_LIMIT
-from app.problems import CREATE, LIST, UPDATE, guarded
-from app.responses import page_of
 from app.schemas import JsonDate, Page
 from app.teams import service as teams_service
 

@@ -9,15 +9,15 @@ from app.accounts import service as accounts_service
 from app.audit.actions import AuditAction
 from app.auth.dependencies import CAN_ADMINISTER, Reader
 from app.auth.reach import ensure_member_in_reach, members_condition
-from app.concurrency import require_current
-from app.deps import Cursor, IfMatch, Limit, SessionDep, audit_trail
 from app.errors import Conflict
+from app.http.concurrency import require_current
+from app.http.deps import Cursor, IfMatch, Limit, SessionDep, audit_trail
+from app.http.problems import CREATE, DELETE, LIST, READ_ONE, UPDATE
+from app.http.responses import created, page_of, with_etag
 from app.members import service
 from app.members.models import Member
 from app.members.schemas import MemberCreate, MemberRead, MemberUpdate
 from app.pagination import DEFAULT_LIMIT
-from app.problems import CREATE, DELETE, LIST, READ_ONE, UPDATE
-from app.responses import created, page_of, with_etag
 from app.schemas import NO_NUL, Page
 
 router = APIRouter(prefix="/members", tags=["members"])

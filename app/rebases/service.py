@@ -3,9 +3,9 @@
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from app.concurrency import list_etag
 from app.data_points.models import DataPoint
 from app.errors import FieldProblem, InvalidInput
+from app.http.concurrency import list_etag
 from app.measures.models import Measure
 from app.rebases.models import Rebase
 from app.rebases.schemas import RebaseList

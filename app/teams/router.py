@@ -19,12 +19,12 @@ from app.auth.dependencies import (
 )
 from app.auth.principal import Principal
 from app.auth.reach import teams_condition
-from app.concurrency import require_current
-from app.deps import Cursor, IfMatch, Limit, SessionDep, audit_trail
 from app.equality import service as equality_service
+from app.http.concurrency import require_current
+from app.http.deps import Cursor, IfMatch, Limit, SessionDep, audit_trail
+from app.http.problems import CREATE, DELETE, LIST, READ_ONE, UPDATE
+from app.http.responses import created, with_etag
 from app.pagination import DEFAULT_LIMIT
-from app.problems import CREATE, DELETE, LIST, READ_ONE, UPDATE
-from app.responses import created, with_etag
 from app.schemas import Page
 from app.teams import service
 from app.teams.models import Team, TeamStatus
