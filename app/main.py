@@ -13,7 +13,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from app.accounts.router import me_router
 from app.accounts.router import router as accounts_router
 from app.attendance.router import router as attendance_router
-from app.audit.router import router as audit_router
+from app.audit_events.router import router as audit_router
 from app.auth import keys
 from app.auth.jwks import JwksCache
 from app.auth.router import keys_router

@@ -7,13 +7,13 @@ from fastapi import APIRouter, Response
 from app.attendance import service
 from app.attendance.schemas import AttendanceList, AttendanceRead
 from app.auth.dependencies import CAN_ADMINISTER, Reader
-from app.auth.reach import members_condition
 from app.http.concurrency import require_tag
 from app.http.deps import Cursor, IfMatch, Limit, SessionDep
 from app.http.problems import LIST, UPDATE, guarded
 from app.http.responses import page_of, with_etag
 from app.meetings import service as meetings_service
 from app.pagination import DEFAULT_LIMIT
+from app.reach.conditions import members_condition
 from app.schemas import Page
 
 router = APIRouter(prefix="/meetings/{meeting_id}/attendance", tags=["attendance"])

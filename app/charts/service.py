@@ -107,7 +107,7 @@ def dashboard(
     session: Session, collaborative: Collaborative, reached: ColumnElement[bool] | None = None
 ) -> DashboardRead:
     """Every selected team x shared measure, in four queries whatever the number of series.
-    `reached` narrows the teams to the caller's reach (app.auth.reach.teams_condition); None
+    `reached` narrows the teams to the caller's reach (app.reach.conditions.teams_condition); None
     shows them all.
 
     Only the last period of each series is charted: the icon and assurance depend on the

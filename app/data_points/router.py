@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from starlette.convertors import StringConvertor, register_url_convertor
 
-from app.auth.dependencies import ReadableTeam, RecordableTeam
 from app.data_points import service
 from app.data_points.schemas import (
     DataPointBatch,
@@ -22,6 +21,7 @@ from app.http.problems import CREATE, LIST, UPDATE, guarded
 from app.http.responses import page_of
 from app.measures import service as measures_service
 from app.pagination import DEFAULT_LIMIT
+from app.reach.dependencies import ReadableTeam, RecordableTeam
 from app.schemas import JsonDate, Page
 from app.teams import service as teams_service
 

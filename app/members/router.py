@@ -8,7 +8,6 @@ from fastapi import APIRouter, Query, Request, Response
 from app.accounts import service as accounts_service
 from app.audit.actions import AuditAction
 from app.auth.dependencies import CAN_ADMINISTER, Reader
-from app.auth.reach import ensure_member_in_reach, members_condition
 from app.errors import Conflict
 from app.http.concurrency import require_current
 from app.http.deps import Cursor, IfMatch, Limit, SessionDep, audit_trail
@@ -18,6 +17,7 @@ from app.members import service
 from app.members.models import Member
 from app.members.schemas import MemberCreate, MemberRead, MemberUpdate
 from app.pagination import DEFAULT_LIMIT
+from app.reach.conditions import ensure_member_in_reach, members_condition
 from app.schemas import NO_NUL, Page
 
 router = APIRouter(prefix="/members", tags=["members"])

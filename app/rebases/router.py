@@ -4,12 +4,12 @@ import uuid
 
 from fastapi import APIRouter, Response
 
-from app.auth.dependencies import ReadableTeam, RecordableTeam
 from app.http.concurrency import require_tag
 from app.http.deps import IfMatch, SessionDep
 from app.http.problems import UPDATE, guarded
 from app.http.responses import page_of, with_etag
 from app.measures import service as measures_service
+from app.reach.dependencies import ReadableTeam, RecordableTeam
 from app.rebases import service
 from app.rebases.schemas import RebaseList, RebaseRead
 from app.schemas import Page

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Query
 
 from app.audit import service
 from app.audit.actions import AuditAction
-from app.audit.schemas import AuditEventRead
+from app.audit_events.schemas import AuditEventRead
 from app.auth.dependencies import Allow
 from app.auth.principal import ADMINISTER
 from app.http.deps import Cursor, Limit, SessionDep
