@@ -14,14 +14,14 @@ from sqlalchemy.orm import Session
 from app.audit.actions import AuditAction
 from app.audit.service import AuditTrail
 from app.auth.principal import Principal
-from app.collaboratives.models import Collaborative
-from app.disclosure import Cell, protect_counts
-from app.equality.codes import (
+from app.characteristics import (
     CODES,
     NOT_DECLARED,
     Characteristic,
     in_under_represented_group,
 )
+from app.collaboratives.models import Collaborative
+from app.disclosure import Cell, protect_counts
 from app.equality.models import CHARACTERISTIC_COLUMNS, EqualityProfile
 from app.equality.schemas import (
     CharacteristicTable,
