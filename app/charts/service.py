@@ -20,6 +20,7 @@ from app.charts.schemas import (
     RebaseNote,
 )
 from app.collaboratives.models import Collaborative
+from app.collaboratives.statuses import PLACE_TAKING_STATUSES
 from app.data_points.models import DataPoint
 from app.errors import FieldProblem, InvalidInput, NotFound
 from app.measures.models import ChartType as MeasureChart
@@ -34,7 +35,7 @@ from app.spc import (
     compute_chart,
     summarise_columns,
 )
-from app.teams.models import PLACE_TAKING_STATUSES, Team
+from app.teams.models import Team
 
 
 def chart_or_invalid(body: ChartRequest) -> ChartResult:
