@@ -5,13 +5,13 @@ from datetime import date, time
 from typing import NamedTuple
 
 from app.collaboratives.models import CollaborativeStatus
+from app.collaboratives.statuses import TeamStatus
 from app.measures.models import ChartType, Frequency, MeasureKind
 from app.meetings.models import MeetingKind
 from app.members.models import Band, StaffGroup
 from app.memberships.models import MembershipRole
 from app.organisations.models import OrganisationKind
 from app.spc import Direction
-from app.teams.models import TeamStatus
 
 SEED = 20240731
 EMAIL_DOMAIN = "example.nhs.uk"

@@ -11,6 +11,10 @@ AppError(detail)                     any failure a client can act on
 ├── PreconditionRequired      428    a change without If-Match
 ├── TooManyRequests           429    too many requests; `Retry-After` says when to retry
 └── OAuthError         400/401/429    a refusal at the OAuth 2.0 endpoints, in RFC 6749's terms
+
+The one error vocabulary: services, routers and dependencies raise these (never HTTPException);
+app.http.problems maps them, once, to RFC 9457 problem+json (its `Problem` is that body's
+schema). The chart engine raises its own SeriesError, which app.charts turns into InvalidInput.
 """
 
 from dataclasses import dataclass

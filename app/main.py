@@ -10,11 +10,10 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from app import health
 from app.accounts.router import me_router
 from app.accounts.router import router as accounts_router
 from app.attendance.router import router as attendance_router
-from app.audit.router import router as audit_router
+from app.audit_events.router import router as audit_router
 from app.auth import keys
 from app.auth.jwks import JwksCache
 from app.auth.router import keys_router
@@ -25,19 +24,20 @@ from app.collaboratives.router import router as collaboratives_router
 from app.config import Settings, get_settings
 from app.data_points.router import router as data_points_router
 from app.db import make_engine, make_sessionmaker
-from app.deps import known_query_only
-from app.docs import install_docs
 from app.equality.router import router as equality_router
+from app.http import health
+from app.http.deps import known_query_only
+from app.http.docs import install_docs
+from app.http.middleware import CatchAll, HeadAsGet, JsonBodyGuard, SecurityHeaders
+from app.http.openapi import build_openapi
+from app.http.problems import install_problem_handlers
+from app.http.ratelimit import RateLimiter
 from app.measures.router import router as measures_router
 from app.meetings.router import router as meetings_router
 from app.members.router import router as members_router
 from app.memberships.router import router as memberships_router
-from app.middleware import CatchAll, HeadAsGet, JsonBodyGuard, SecurityHeaders
 from app.migrate import head_revision
-from app.openapi import build_openapi
 from app.organisations.router import router as organisations_router
-from app.problems import install_problem_handlers
-from app.ratelimit import RateLimiter
 from app.rebases.router import router as rebases_router
 from app.teams.router import router as teams_router
 

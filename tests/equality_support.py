@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.auth.models import Role, Scope
-from app.equality.codes import Characteristic
+from app.characteristics import Characteristic
 from tests import api
 from tests.api import API
 from tests.conftest import add_client, add_user, client_token, person_token

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from app.attendance.models import Attendance
 from app.auth.models import Role
 from app.collaboratives.models import Collaborative, CollaborativeStatus
+from app.collaboratives.statuses import PLACE_TAKING_STATUSES, TeamStatus
 from app.data_points.models import DataPoint
 from app.db import transaction
 from app.measures.models import ChartType, Frequency, Measure, MeasureKind
@@ -25,7 +26,7 @@ from app.memberships.models import Membership, MembershipRole
 from app.organisations.models import Organisation, OrganisationKind
 from app.rebases.models import Rebase
 from app.spc import Direction
-from app.teams.models import PLACE_TAKING_STATUSES, Team, TeamStatus
+from app.teams.models import Team
 from tests.api import API
 from tests.conftest import TEST_PASSWORD, add_user, token_for
 from tests.live import LiveServer, all_at_once, live_server

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.clock import today
 from app.collaboratives.models import CollaborativeStatus
+from app.collaboratives.statuses import ALLOWED_IN
 from app.config import Settings
 from app.data_points.models import DataPoint
 from app.data_points.service import period_containing
@@ -22,7 +23,6 @@ from app.db import make_engine, make_sessionmaker
 from app.main import create_app
 from app.measures.models import Frequency, Measure
 from app.teams.models import Team
-from app.teams.statuses import ALLOWED_IN
 from tests.api import API
 from tests.conftest import create_scratch_database, drop_scratch_database
 

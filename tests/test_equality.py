@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.equality.codes import CODES, Characteristic
+from app.characteristics import CODES, Characteristic
 from app.equality.models import EqualityProfile
 from tests import api
 from tests.api import API, assert_problem

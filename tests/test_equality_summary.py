@@ -13,8 +13,8 @@ from pydantic import ValidationError
 from sqlalchemy import Connection, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.characteristics import CODES, NOT_DECLARED, Characteristic
 from app.config import Settings
-from app.equality.codes import CODES, NOT_DECLARED, Characteristic
 from app.equality.service import population_summary
 from app.main import create_app
 from tests import api

@@ -47,7 +47,7 @@ def test_every_operation_has_id_summary_tag_and_problem_responses(served: dict[s
         assert operation.get("summary"), where
         assert operation.get("description"), f"{where}: give its route a docstring"
         assert operation.get("tags"), where
-        # Every route refuses unknown query parameters (app.deps.known_query_only).
+        # Every route refuses unknown query parameters (app.http.deps.known_query_only).
         assert "422" in operation["responses"], where
         errors = {code: body for code, body in operation["responses"].items() if code >= "400"}
         if path.startswith("/api/"):

@@ -11,9 +11,10 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.auth.dependencies import Allow, TeamInReach
+from app.auth.dependencies import Allow
 from app.auth.models import Role, Scope
 from app.auth.principal import Permission
+from app.reach.dependencies import TeamInReach
 from tests import api
 from tests.api import API, assert_problem
 from tests.conftest import add_client, add_user, client_token, person_token

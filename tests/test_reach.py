@@ -10,8 +10,8 @@ from fastapi.dependencies.models import Dependant
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.auth.dependencies import TeamInReach
 from app.auth.models import Role
+from app.reach.dependencies import TeamInReach
 from tests import api
 from tests.api import API, assert_problem
 from tests.conftest import add_user, person_token

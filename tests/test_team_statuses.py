@@ -5,8 +5,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from app.teams.models import TeamStatus
-from app.teams.statuses import TRANSITIONS
+from app.collaboratives.statuses import TRANSITIONS, TeamStatus
 from tests import api
 from tests.api import API, assert_problem
 

@@ -16,12 +16,12 @@ from app.accounts.schemas import (
 )
 from app.auth.dependencies import CAN_ADMINISTER, Myself, PasswordOwner
 from app.auth.models import Role, User
-from app.concurrency import require_current
-from app.deps import Cursor, IfMatch, Limit, SessionDep, audit_trail
 from app.errors import Forbidden
+from app.http.concurrency import require_current
+from app.http.deps import Cursor, IfMatch, Limit, SessionDep, audit_trail
+from app.http.problems import CREATE, DELETE, LIST, READ_ONE, UPDATE, guarded
+from app.http.responses import created, page_of, with_etag
 from app.pagination import DEFAULT_LIMIT
-from app.problems import CREATE, DELETE, LIST, READ_ONE, UPDATE, guarded
-from app.responses import created, page_of, with_etag
 from app.schemas import NO_NUL, Page
 
 router = APIRouter(prefix="/accounts", tags=["accounts"], dependencies=[CAN_ADMINISTER])

@@ -6,9 +6,9 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, Field
 
 from app.auth.models import Role, Scope
+from app.collaboratives.statuses import TeamStatus
 from app.members.schemas import MemberRead
 from app.schemas import Email, InputModel, ResourceRead, patch_field
-from app.teams.models import TeamStatus
 
 AccountEmail = Annotated[Email, AfterValidator(str.lower)]
 Password = Annotated[str, Field(max_length=1000)]

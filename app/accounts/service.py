@@ -3,7 +3,7 @@
 The API and the `qicollab users` commands both come here, so the rules are the same:
 - an account's email is a real address, stored lower-cased and unique;
 - coaches and members are linked to the member record with the same email (their teams follow
-  from it, app.auth.reach), admins to theirs if there is one; one account per member record;
+  from it, app.reach.conditions), admins to theirs if there is one; one account per member record;
 - a reset hands out a temporary password that must be changed at the next sign-in, and ends
   every sign-in of the account;
 - nobody disables, deletes or changes the role of their own account (someone else must).

@@ -3,17 +3,19 @@
 import uuid
 
 from fastapi import APIRouter, Response
+from sqlalchemy.orm import Session
 
 from app.attendance import service
 from app.attendance.schemas import AttendanceList, AttendanceRead
 from app.auth.dependencies import CAN_ADMINISTER, Reader
-from app.auth.reach import members_condition
-from app.concurrency import require_tag
-from app.deps import Cursor, IfMatch, Limit, SessionDep
+from app.http.concurrency import list_etag, require_tag
+from app.http.deps import Cursor, IfMatch, Limit, SessionDep
+from app.http.problems import LIST, UPDATE, guarded
+from app.http.responses import page_of, with_etag
 from app.meetings import service as meetings_service
+from app.meetings.models import Meeting
 from app.pagination import DEFAULT_LIMIT
-from app.problems import LIST, UPDATE, guarded
-from app.responses import page_of, with_etag
+from app.reach.conditions import members_condition
 from app.schemas import Page
 
 router = APIRouter(prefix="/meetings/{meeting_id}/attendance", tags=["attendance"])
@@ -40,7 +42,7 @@ def list_attendance(
     meeting = meetings_service.get_meeting(session, meeting_id)
     # The tag first: a register changed between the two reads then gives a stale tag (a 412
     # later), never a current tag for rows the caller did not see.
-    with_etag(response, service.attendance_etag(session, meeting))
+    with_etag(response, _register_etag(session, meeting))
     items, next_cursor = service.list_attendance(
         session, meeting, limit=limit, cursor=cursor, visible=members_condition(principal)
     )
@@ -67,7 +69,12 @@ def replace_attendance(
     The response's `ETag` names the new register."""
     # Locked before the comparison: two PUTs naming the same version cannot both pass it.
     meeting = meetings_service.get_meeting_for_attendance(session, meeting_id)
-    require_tag(service.attendance_etag(session, meeting), if_match)
+    require_tag(_register_etag(session, meeting), if_match)
     rows = service.replace_attendance(session, meeting, body)
-    with_etag(response, service.attendance_etag(session, meeting))
+    with_etag(response, _register_etag(session, meeting))
     return page_of(AttendanceRead, rows, None)
+
+
+def _register_etag(session: Session, meeting: Meeting) -> str:
+    """The ETag of the meeting's whole register (`kind` keeps it apart from the meeting's)."""
+    return list_etag("attendance", [meeting.id], service.register_versions(session, meeting))

@@ -1,11 +1,12 @@
 """Reading and replacing a meeting's attendance."""
 
+import uuid
+
 from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.orm import Session
 
 from app.attendance.models import Attendance
 from app.attendance.schemas import AttendanceList
-from app.concurrency import list_etag
 from app.errors import FieldProblem, InvalidInput
 from app.meetings.models import Meeting
 from app.members.models import Member
@@ -54,12 +55,13 @@ def _check_members(session: Session, meeting: Meeting, data: AttendanceList) -> 
         raise InvalidInput(f"{len(errors)} problem(s) in the attendance list.", errors)
 
 
-def attendance_etag(session: Session, meeting: Meeting) -> str:
-    """The version of the meeting's whole register, whoever asks (not only the rows they see)."""
+def register_versions(session: Session, meeting: Meeting) -> list[tuple[uuid.UUID, int]]:
+    """(id, version) of every row of the meeting's register, whoever asks (not only the rows
+    they see): what the register's ETag is made of."""
     rows = session.execute(
         select(Attendance.id, Attendance.version).where(Attendance.meeting_id == meeting.id)
     )
-    return list_etag("attendance", [meeting.id], [(row.id, row.version) for row in rows])
+    return [(row.id, row.version) for row in rows]
 
 
 def replace_attendance(

@@ -1,6 +1,6 @@
 """Field-level rules: which fields of an object in reach a caller may set; no FastAPI.
 
-What a caller reaches is app.auth.reach's one rule."""
+What a caller reaches is app.reach.conditions's one rule."""
 
 from collections.abc import Iterable
 from datetime import date

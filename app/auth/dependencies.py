@@ -1,6 +1,5 @@
 """FastAPI dependencies that authenticate the caller and check each route's permission."""
 
-import uuid
 from datetime import timedelta
 from typing import Annotated, Any
 
@@ -8,7 +7,7 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from app.audit.actions import AuditAction
-from app.auth import reach, service, tokens
+from app.auth import service, tokens
 from app.auth.jwks import JwksCache, KeyFetchFailed
 from app.auth.keys import Keyring, KeyStore
 from app.auth.principal import (
@@ -24,9 +23,8 @@ from app.auth.principal import (
 )
 from app.config import Settings, TrustedIssuer
 from app.db import utc_now
-from app.deps import SessionDep, audit_trail
 from app.errors import Forbidden, Unauthorized
-from app.teams.models import Team
+from app.http.deps import SessionDep, SettingsDep, audit_trail
 
 TOKEN_URL = "/api/v1/auth/token"
 # Declared as OAuth 2.0's password flow, so /docs's "Authorize" asks for the email and password
@@ -73,8 +71,7 @@ def external_verifier(trusted: TrustedIssuer, cache: JwksCache) -> tokens.Verifi
     )
 
 
-def _verify(request: Request, session: SessionDep, token: str) -> Principal:
-    settings: Settings = request.app.state.settings
+def _verify(request: Request, settings: Settings, session: SessionDep, token: str) -> Principal:
     issuer = tokens.unverified_issuer(token)
     if issuer == settings.token_issuer:
         store: KeyStore = request.app.state.key_store
@@ -89,6 +86,7 @@ def _verify(request: Request, session: SessionDep, token: str) -> Principal:
 
 def current_principal(
     request: Request,
+    settings: SettingsDep,
     session: SessionDep,
     token: Annotated[str | None, Depends(bearer)],
 ) -> Principal:
@@ -100,7 +98,7 @@ def current_principal(
             error="invalid_request",
         )
     try:
-        principal = _verify(request, session, token)
+        principal = _verify(request, settings, session, token)
     except tokens.TokenRejected as refused:
         trail.record(AuditAction.TOKEN_REFUSED, "denied", reason=refused.reason)
         raise Unauthorized(f"The access token was refused: {refused.reason}.") from None
@@ -141,25 +139,6 @@ class Allow:
         return principal
 
 
-class TeamInReach:
-    """The permission of a route under `/teams/{team_id}`, then its team: 404 when the team
-    does not exist or is out of the caller's reach (app.auth.reach). Every team-scoped route
-    takes its team from here; a test generated from the routes fails when one does not."""
-
-    def __init__(self, permission: Permission) -> None:
-        self.permission = permission
-
-    def __call__(
-        self,
-        request: Request,
-        team_id: uuid.UUID,
-        session: SessionDep,
-        principal: Annotated[Principal, Depends(current_principal)],
-    ) -> Team:
-        check_permission(request, self.permission, principal)
-        return reach.team_in_reach(session, principal, team_id)
-
-
 # Route declarations: `dependencies=[CAN_READ]`, or a `Principal` parameter typed with one of
 # the aliases below where the endpoint needs to know who is calling.
 CAN_READ = Depends(Allow(READ))
@@ -172,8 +151,3 @@ Myself = Annotated[Principal, Depends(Allow(SELF))]
 PasswordOwner = Annotated[Principal, Depends(Allow(OWN_PASSWORD))]
 # Who is calling, for a route whose permission is declared by another dependency.
 Caller = Annotated[Principal, Depends(current_principal)]
-# The team of a route under /teams/{team_id}, in the caller's reach, by what the route does.
-ReadableTeam = Annotated[Team, Depends(TeamInReach(READ))]
-ManagedTeam = Annotated[Team, Depends(TeamInReach(MANAGE_TEAM))]
-RecordableTeam = Annotated[Team, Depends(TeamInReach(RECORD_DATA))]
-AdministeredTeam = Annotated[Team, Depends(TeamInReach(ADMINISTER))]

@@ -14,7 +14,7 @@ class Principal:
     role: Role | None = None
     scopes: frozenset[Scope] = frozenset()
     # A person's member record: their teams (as coach or member) follow from it, read from the
-    # teams and memberships at each request, never from a copy (app.auth.reach).
+    # teams and memberships at each request, never from a copy (app.reach.conditions).
     member_id: uuid.UUID | None = None
     # A trust's client acts only for teams of its own organisations; empty means unbound.
     organisation_ids: frozenset[uuid.UUID] = field(default_factory=frozenset)

@@ -20,9 +20,9 @@ from app.auth.schemas import (
 )
 from app.auth.schemas import OAuthError as OAuthErrorBody
 from app.db import utc_now
-from app.deps import AuditDep, SessionDep, audit_trail
 from app.errors import OAuthError, TooManyRequests
-from app.problems import NO_STORE, RETRY_AFTER_HEADER, problems
+from app.http.deps import AuditDep, SessionDep, SettingsDep, audit_trail
+from app.http.problems import NO_STORE, RETRY_AFTER_HEADER, problems
 
 router = APIRouter(tags=["auth"])
 keys_router = APIRouter(tags=["auth"])
@@ -240,9 +240,8 @@ def _our_claims(request: Request, token: str) -> dict[str, object] | None:
     summary="The public keys that sign access tokens",
     response_model=KeySet,
 )
-def get_jwks(request: Request) -> KeySet:
+def get_jwks(request: Request, settings: SettingsDep) -> KeySet:
     """The current key and any retired key whose tokens may still be alive (RFC 7517)."""
-    settings = request.app.state.settings
     lifetime = timedelta(minutes=settings.access_token_minutes)
     keys = _key_store(request).current().verifying(utc_now(), lifetime)
     return KeySet.model_validate({"keys": [key.public_jwk() for key in keys.values()]})

@@ -365,7 +365,7 @@ def principal_from_external(session: Session, claims: dict[str, object]) -> Prin
 
 
 def _person(user: User) -> Principal:
-    """A person as they stand now; their teams follow from `member_id` (app.auth.reach)."""
+    """A person as they stand now; their teams follow from `member_id` (app.reach.conditions)."""
     return Principal(
         actor=f"user:{user.id}",
         role=user.role,

@@ -6,8 +6,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from app.auth import reach
-from app.auth.dependencies import Allow, ReadableTeam, Reader
+from app.auth.dependencies import Allow, Reader
 from app.auth.principal import CHART, Principal
 from app.charts import service
 from app.charts.schemas import (
@@ -21,12 +20,14 @@ from app.charts.schemas import (
 )
 from app.charts.svg import Labels, render_svg
 from app.collaboratives import service as collaboratives_service
-from app.deps import READ_ONLY, SessionDep
 from app.errors import NotAcceptable, TooManyRequests
+from app.http.deps import READ_ONLY, SessionDep
+from app.http.problems import guarded
+from app.http.ratelimit import RateLimiter
+from app.http.responses import preferred_media_type
 from app.measures import service as measures_service
-from app.problems import guarded
-from app.ratelimit import RateLimiter
-from app.responses import preferred_media_type
+from app.reach import conditions as reach
+from app.reach.dependencies import ReadableTeam
 from app.spc import ChartResult, ChartType
 
 router = APIRouter(tags=["charts"])

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from app.collaboratives.statuses import TeamStatus
 from app.measures.models import ChartType as MeasureChart
 from app.measures.models import Frequency
 from app.rebases.schemas import MAX_REBASES, RebaseIn
@@ -20,7 +21,6 @@ from app.spc import (
     SpecialCause,
     VariationIcon,
 )
-from app.teams.models import TeamStatus
 
 # Enough for forty years of weekly data; a bound on the work one request can ask for.
 MAX_POINTS = 2_000

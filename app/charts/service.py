@@ -20,6 +20,7 @@ from app.charts.schemas import (
     RebaseNote,
 )
 from app.collaboratives.models import Collaborative
+from app.collaboratives.statuses import PLACE_TAKING_STATUSES
 from app.data_points.models import DataPoint
 from app.errors import FieldProblem, InvalidInput, NotFound
 from app.measures.models import ChartType as MeasureChart
@@ -34,7 +35,7 @@ from app.spc import (
     compute_chart,
     summarise_columns,
 )
-from app.teams.models import PLACE_TAKING_STATUSES, Team
+from app.teams.models import Team
 
 
 def chart_or_invalid(body: ChartRequest) -> ChartResult:
@@ -107,7 +108,7 @@ def dashboard(
     session: Session, collaborative: Collaborative, reached: ColumnElement[bool] | None = None
 ) -> DashboardRead:
     """Every selected team x shared measure, in four queries whatever the number of series.
-    `reached` narrows the teams to the caller's reach (app.auth.reach.teams_condition); None
+    `reached` narrows the teams to the caller's reach (app.reach.conditions.teams_condition); None
     shows them all.
 
     Only the last period of each series is charted: the icon and assurance depend on the

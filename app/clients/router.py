@@ -8,11 +8,11 @@ from app.auth.dependencies import CAN_ADMINISTER
 from app.auth.models import Client
 from app.clients import service
 from app.clients.schemas import ClientCreate, ClientRead, ClientUpdate, ClientWithSecret
-from app.concurrency import require_current
-from app.deps import Cursor, IfMatch, Limit, SessionDep, audit_trail
+from app.http.concurrency import require_current
+from app.http.deps import Cursor, IfMatch, Limit, SessionDep, audit_trail
+from app.http.problems import CREATE, DELETE, LIST, READ_ONE, UPDATE, guarded
+from app.http.responses import created, page_of, with_etag
 from app.pagination import DEFAULT_LIMIT
-from app.problems import CREATE, DELETE, LIST, READ_ONE, UPDATE, guarded
-from app.responses import created, page_of, with_etag
 from app.schemas import Page
 
 router = APIRouter(prefix="/clients", tags=["clients"], dependencies=[CAN_ADMINISTER])

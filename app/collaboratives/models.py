@@ -41,7 +41,7 @@ class Collaborative(Resource, Base):
     status: Mapped[CollaborativeStatus] = mapped_column(
         enum_column(CollaborativeStatus), default=CollaborativeStatus.PLANNING
     )
-    # The protected characteristics its lead rule counts (names from app.equality.codes).
+    # The protected characteristics its lead rule counts (names from app.characteristics).
     under_represented: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
 
     @property

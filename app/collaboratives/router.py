@@ -1,6 +1,7 @@
 """HTTP endpoints for /collaboratives."""
 
 import uuid
+from functools import partial
 
 from fastapi import APIRouter, Request, Response
 
@@ -8,12 +9,13 @@ from app.auth.dependencies import CAN_ADMINISTER, CAN_READ
 from app.collaboratives import service
 from app.collaboratives.models import Collaborative, CollaborativeStatus
 from app.collaboratives.schemas import CollaborativeCreate, CollaborativeRead, CollaborativeUpdate
-from app.concurrency import require_current
-from app.deps import Cursor, IfMatch, Limit, SessionDep
+from app.http.concurrency import require_current
+from app.http.deps import Cursor, IfMatch, Limit, SessionDep
+from app.http.problems import CREATE, DELETE, LIST, READ_ONE, UPDATE
+from app.http.responses import created, page_of, with_etag
 from app.pagination import DEFAULT_LIMIT
-from app.problems import CREATE, DELETE, LIST, READ_ONE, UPDATE
-from app.responses import created, page_of, with_etag
 from app.schemas import Page
+from app.teams import service as teams_service
 
 router = APIRouter(prefix="/collaboratives", tags=["collaboratives"])
 
@@ -89,7 +91,13 @@ def update_collaborative(
     and `status` cannot change to one some of its teams do not suit (409 `team-statuses`)."""
     collaborative = service.get_collaborative_for_change(session, collaborative_id)
     require_current(collaborative, if_match)
-    service.update_collaborative(session, collaborative, body.model_dump(exclude_unset=True))
+    changes = body.model_dump(exclude_unset=True)
+    service.update_collaborative(
+        session,
+        collaborative,
+        changes,
+        teams_allow=partial(teams_service.check_collaborative_change, session, collaborative),
+    )
     with_etag(response, collaborative)
     return collaborative
 

@@ -5,8 +5,8 @@ from typing import Annotated, Self
 
 from pydantic import AfterValidator, Field, model_validator
 
+from app.characteristics import LeadCharacteristic
 from app.collaboratives.models import FIRST_DAY, LAST_DAY, MAX_DURATION, CollaborativeStatus
-from app.equality.codes import LeadCharacteristic
 from app.errors import InvalidInput
 from app.schemas import (
     InputModel,

@@ -1,19 +1,16 @@
 """Creating, finding, changing and removing collaboratives."""
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.collaboratives.models import Collaborative, CollaborativeStatus
 from app.collaboratives.schemas import CollaborativeCreate, check_dates
 from app.db import apply_changes, delete_unless_referenced, get_or_404, lock
-from app.errors import Conflict
-from app.memberships.models import Membership
 from app.pagination import paginate
-from app.teams.models import PLACE_TAKING_STATUSES, Team, TeamStatus
-from app.teams.statuses import ALLOWED_IN, names
 
 
 def create_collaborative(session: Session, data: CollaborativeCreate) -> Collaborative:
@@ -61,78 +58,24 @@ def list_collaboratives(
     )
 
 
-def count_place_taking_teams(session: Session, collaborative_id: uuid.UUID) -> int:
-    statement = select(func.count(Team.id)).where(
-        Team.collaborative_id == collaborative_id, Team.status.in_(PLACE_TAKING_STATUSES)
-    )
-    return session.scalar(statement) or 0
-
-
-def largest_current_team(session: Session, collaborative_id: uuid.UUID) -> int:
-    """The most current members any team of the collaborative has (one query)."""
-    sizes = (
-        select(func.count(Membership.id).label("size"))
-        .join(Team, Team.id == Membership.team_id)
-        .where(Team.collaborative_id == collaborative_id, Membership.is_current_clause())
-        .group_by(Membership.team_id)
-        .subquery()
-    )
-    return session.scalar(select(func.max(sizes.c.size))) or 0
-
-
 def update_collaborative(
-    session: Session, collaborative: Collaborative, changes: dict[str, Any]
+    session: Session,
+    collaborative: Collaborative,
+    changes: dict[str, Any],
+    teams_allow: Callable[[dict[str, Any]], None],
 ) -> Collaborative:
+    """`teams_allow` checks the changes against the collaborative's teams (refusing with a
+    Conflict): teams sit above collaboratives, so their rules are handed in
+    (app.teams.service.check_collaborative_change), after the collaborative's own checks."""
     check_dates(
         changes.get("starts_on", collaborative.starts_on),
         changes.get("ends_on", collaborative.ends_on),
         field="ends_on" if "ends_on" in changes else "starts_on",
     )
-    if "max_team_size" in changes:
-        largest = largest_current_team(session, collaborative.id)
-        if changes["max_team_size"] < largest:
-            raise Conflict(
-                f"A team already has {largest} current members; max_team_size cannot go"
-                " below that.",
-                slug="max-team-size",
-            )
-    if "max_teams" in changes:
-        taken = count_place_taking_teams(session, collaborative.id)
-        if changes["max_teams"] < taken:
-            raise Conflict(
-                f"{taken} teams are already selected; max_teams cannot go below that.",
-                slug="max-teams",
-            )
-    if "status" in changes and changes["status"] != collaborative.status:
-        _check_teams_allow(session, collaborative, changes["status"])
+    teams_allow(changes)
     apply_changes(collaborative, changes)
     session.flush()
     return collaborative
-
-
-def _check_teams_allow(
-    session: Session, collaborative: Collaborative, status: CollaborativeStatus
-) -> None:
-    """Every team's status must be one the new collaborative status allows (the caller holds
-    the rule lock, so no team changes status meanwhile)."""
-    allowed = ALLOWED_IN[status]
-    statement = (
-        select(Team.status, func.count(Team.id))
-        .where(Team.collaborative_id == collaborative.id, Team.status.not_in(allowed))
-        .group_by(Team.status)
-    )
-    counts: dict[TeamStatus, int] = dict(session.execute(statement).all())
-    if counts:
-        teams = ", ".join(
-            f"{counts[s]} {'team is' if counts[s] == 1 else 'teams are'} `{s}`"
-            for s in TeamStatus
-            if s in counts
-        )
-        raise Conflict(
-            f"The collaborative cannot become `{status}`: {teams}; while it is `{status}` its"
-            f" teams may only be {names(allowed)}. Change those teams first.",
-            slug="team-statuses",
-        )
 
 
 def delete_collaborative(session: Session, collaborative: Collaborative) -> None:

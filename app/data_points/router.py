@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from starlette.convertors import StringConvertor, register_url_convertor
 
-from app.auth.dependencies import ReadableTeam, RecordableTeam
 from app.data_points import service
 from app.data_points.schemas import (
     DataPointBatch,
@@ -16,12 +15,13 @@ from app.data_points.schemas import (
     DataPointDeletionResult,
     DataPointRead,
 )
-from app.deps import Cursor, Limit, SessionDep
 from app.errors import FieldProblem, InvalidInput
+from app.http.deps import Cursor, Limit, SessionDep
+from app.http.problems import CREATE, LIST, UPDATE, guarded
+from app.http.responses import page_of
 from app.measures import service as measures_service
 from app.pagination import DEFAULT_LIMIT
-from app.problems import CREATE, LIST, UPDATE, guarded
-from app.responses import page_of
+from app.reach.dependencies import ReadableTeam, RecordableTeam
 from app.schemas import JsonDate, Page
 from app.teams import service as teams_service
 

@@ -1,7 +1,7 @@
 """The equality_profiles table: one member's self-declared protected characteristics.
 
 Kept apart from `members` so that no query of people ever loads it by accident; each
-characteristic is a nullable code from `app.equality.codes` (null: not answered).
+characteristic is a nullable code from `app.characteristics` (null: not answered).
 """
 
 import uuid
@@ -11,8 +11,8 @@ from typing import Any, ClassVar
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.characteristics import CODE_LENGTH, Characteristic
 from app.db import Base, utc_now
-from app.equality.codes import CODE_LENGTH, Characteristic
 
 
 class EqualityProfile(Base):

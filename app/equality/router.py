@@ -9,8 +9,6 @@ from sqlalchemy.orm import Session
 from app.auth.dependencies import CAN_ADMINISTER, ProfileOwner
 from app.auth.principal import Principal
 from app.collaboratives import service as collaboratives_service
-from app.concurrency import require_current
-from app.deps import IfMatch, SessionDep, audit_trail
 from app.equality import service
 from app.equality.models import EqualityProfile
 from app.equality.schemas import (
@@ -20,8 +18,10 @@ from app.equality.schemas import (
     EqualitySummary,
 )
 from app.errors import PreconditionFailed
-from app.problems import DELETE, READ_ONE, UPDATE
-from app.responses import with_etag
+from app.http.concurrency import require_current
+from app.http.deps import IfMatch, SessionDep, SettingsDep, audit_trail
+from app.http.problems import DELETE, READ_ONE, UPDATE
+from app.http.responses import with_etag
 
 router = APIRouter(tags=["equality"])
 
@@ -161,7 +161,7 @@ def delete_equality_profile(
     responses=READ_ONE,
 )
 def get_equality_summary(
-    collaborative_id: uuid.UUID, session: SessionDep, request: Request
+    collaborative_id: uuid.UUID, session: SessionDep, settings: SettingsDep, request: Request
 ) -> EqualitySummary:
     """Current members and leads of the selected, active and completed teams, by protected
     characteristic. Counts of fewer people than the threshold (10 by default, never below
@@ -169,7 +169,7 @@ def get_equality_summary(
     wherever a suppressed one could be worked out. Admins only; every export is audited."""
     collaborative = collaboratives_service.get_collaborative(session, collaborative_id)
     summary = service.equality_summary(
-        session, collaborative, threshold=request.app.state.settings.equality_threshold
+        session, collaborative, threshold=settings.equality_threshold
     )
     audit_trail(request).record(service.SUMMARY_EXPORTED, "success", subject=str(collaborative_id))
     return summary

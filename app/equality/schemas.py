@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.equality.codes import (
+from app.characteristics import (
     AgeBand,
     Characteristic,
     Disability,

@@ -14,14 +14,15 @@ from sqlalchemy.orm import Session
 from app.audit.actions import AuditAction
 from app.audit.service import AuditTrail
 from app.auth.principal import Principal
-from app.collaboratives.models import Collaborative
-from app.disclosure import Cell, protect_counts
-from app.equality.codes import (
+from app.characteristics import (
     CODES,
     NOT_DECLARED,
     Characteristic,
     in_under_represented_group,
 )
+from app.collaboratives.models import Collaborative
+from app.collaboratives.statuses import PLACE_TAKING_STATUSES
+from app.disclosure import Cell, protect_counts
 from app.equality.models import CHARACTERISTIC_COLUMNS, EqualityProfile
 from app.equality.schemas import (
     CharacteristicTable,
@@ -34,7 +35,7 @@ from app.equality.schemas import (
 from app.errors import NotFound
 from app.members.models import Member
 from app.memberships.models import Membership, MembershipRole
-from app.teams.models import PLACE_TAKING_STATUSES, Team
+from app.teams.models import Team
 
 PROFILE_READ = AuditAction.EQUALITY_PROFILE_READ
 PROFILE_CHANGED = AuditAction.EQUALITY_PROFILE_CHANGED

@@ -2,12 +2,16 @@
 
 import uuid
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, Resource, enum_column
 from app.spc import Direction
+
+if TYPE_CHECKING:
+    from app.data_points.models import DataPoint
 
 
 class MeasureKind(StrEnum):
@@ -60,6 +64,9 @@ class Measure(Resource, Base):
         ForeignKey("collaboratives.id"), index=True
     )
     team_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("teams.id"), index=True)
+    # Named by string so measures need not import data_points, which sits above them: only
+    # queried (`Measure.data_points.any()`), never loaded (raise) and never written (viewonly).
+    data_points: Mapped[list["DataPoint"]] = relationship(viewonly=True, lazy="raise")
 
     @property
     def needs_fraction(self) -> bool:

@@ -8,15 +8,15 @@ from fastapi import APIRouter, Query, Request, Response
 from app.auth.access import ensure_may_set
 from app.auth.dependencies import Reader, TeamManager
 from app.auth.principal import Principal
-from app.auth.reach import ensure_measure_in_reach, ensure_team_in_reach, measures_condition
-from app.concurrency import require_current
-from app.deps import Cursor, IfMatch, Limit, SessionDep
+from app.http.concurrency import require_current
+from app.http.deps import Cursor, IfMatch, Limit, SessionDep
+from app.http.problems import CREATE, DELETE, LIST, READ_ONE, UPDATE
+from app.http.responses import created, page_of, with_etag
 from app.measures import service
 from app.measures.models import Measure, MeasureKind
 from app.measures.schemas import MeasureCreate, MeasureRead, MeasureUpdate
 from app.pagination import DEFAULT_LIMIT
-from app.problems import CREATE, DELETE, LIST, READ_ONE, UPDATE
-from app.responses import created, page_of, with_etag
+from app.reach.conditions import ensure_measure_in_reach, ensure_team_in_reach, measures_condition
 from app.schemas import NO_NUL, Page
 
 router = APIRouter(prefix="/measures", tags=["measures"])

@@ -3,11 +3,10 @@
 import uuid
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from app.collaboratives.models import Collaborative
-from app.data_points.models import DataPoint
 from app.db import apply_changes, delete_unless_referenced, get_or_404
 from app.errors import Conflict, InvalidInput, NotFound
 from app.measures.models import ChartType, Measure, MeasureKind
@@ -105,7 +104,7 @@ def list_measures(
 
 
 def _has_data(session: Session, measure: Measure) -> bool:
-    return bool(session.scalar(select(exists().where(DataPoint.measure_id == measure.id))))
+    return bool(session.scalar(select(Measure.data_points.any()).where(Measure.id == measure.id)))
 
 
 def update_measure(session: Session, measure: Measure, changes: dict[str, Any]) -> Measure:

@@ -6,14 +6,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from app.auth.dependencies import CAN_ADMINISTER, CAN_READ
-from app.concurrency import require_current
-from app.deps import Cursor, IfMatch, Limit, SessionDep
+from app.http.concurrency import require_current
+from app.http.deps import Cursor, IfMatch, Limit, SessionDep
+from app.http.problems import CREATE, DELETE, LIST, READ_ONE, UPDATE
+from app.http.responses import created, page_of, with_etag
 from app.meetings import service
 from app.meetings.models import Meeting, MeetingKind
 from app.meetings.schemas import MeetingCreate, MeetingRead, MeetingUpdate
 from app.pagination import DEFAULT_LIMIT
-from app.problems import CREATE, DELETE, LIST, READ_ONE, UPDATE
-from app.responses import created, page_of, with_etag
 from app.schemas import DATE_OR_INSTANT, DateOrInstant, Page
 
 router = APIRouter(prefix="/meetings", tags=["meetings"])

@@ -8,16 +8,16 @@ from fastapi import APIRouter, Query, Request, Response
 from app.accounts import service as accounts_service
 from app.audit.actions import AuditAction
 from app.auth.dependencies import CAN_ADMINISTER, Reader
-from app.auth.reach import ensure_member_in_reach, members_condition
-from app.concurrency import require_current
-from app.deps import Cursor, IfMatch, Limit, SessionDep, audit_trail
-from app.errors import Conflict
+from app.erasure import service as erasure_service
+from app.http.concurrency import require_current
+from app.http.deps import Cursor, IfMatch, Limit, SessionDep, audit_trail
+from app.http.problems import CREATE, DELETE, LIST, READ_ONE, UPDATE
+from app.http.responses import created, page_of, with_etag
 from app.members import service
 from app.members.models import Member
 from app.members.schemas import MemberCreate, MemberRead, MemberUpdate
 from app.pagination import DEFAULT_LIMIT
-from app.problems import CREATE, DELETE, LIST, READ_ONE, UPDATE
-from app.responses import created, page_of, with_etag
+from app.reach.conditions import ensure_member_in_reach, members_condition
 from app.schemas import NO_NUL, Page
 
 router = APIRouter(prefix="/members", tags=["members"])
@@ -148,8 +148,7 @@ def delete_member(
     require_current(member, if_match)
     trail = audit_trail(request)
     if erase:
-        accounts = accounts_service.delete_accounts_of_member(session, member.id)
-        service.delete_member(session, member, erase=True)
+        accounts = erasure_service.delete_member(session, member, erase=True)
         # Who erased someone is kept; whom is not, not even in the path.
         trail.record(
             AuditAction.MEMBER_ERASED,
@@ -158,11 +157,5 @@ def delete_member(
             path=request.scope["route"].path,
         )
         return
-    if accounts_service.account_of_member(session, member.id) is not None:
-        raise Conflict(
-            "The member has an account. Delete the account first, or send ?erase=true to"
-            " remove the person and everything about them (right to erasure).",
-            slug="member-has-account",
-        )
-    service.delete_member(session, member, erase=False)
+    erasure_service.delete_member(session, member, erase=False)
     trail.record(AuditAction.MEMBER_DELETED, "success", subject=str(member_id))

@@ -1,21 +1,17 @@
-"""Creating, finding, changing and removing members, including erasure on request."""
+"""Creating, finding and changing members (removing them, with erasure, is app.erasure)."""
 
 import uuid
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, exists, select, update
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
-from app.attendance.models import Attendance
 from app.db import apply_changes, get_or_404
-from app.equality.models import EqualityProfile
 from app.errors import Conflict, InvalidInput
 from app.members.models import Member
 from app.members.schemas import MemberCreate
-from app.memberships.models import Membership
 from app.organisations.models import Organisation
 from app.pagination import paginate
-from app.teams.models import Team
 
 
 def _check_organisation(session: Session, organisation_id: uuid.UUID) -> None:
@@ -83,41 +79,3 @@ def update_member(session: Session, member: Member, changes: dict[str, Any]) -> 
     apply_changes(member, changes)
     session.flush()
     return member
-
-
-def has_history(session: Session, member_id: uuid.UUID) -> bool:
-    """Whether the member appears in a team, a meeting register or as a coach."""
-    return bool(
-        session.scalar(
-            select(
-                exists().where(Membership.member_id == member_id)
-                | exists().where(Attendance.member_id == member_id)
-                | exists().where(Team.coach_id == member_id)
-            )
-        )
-    )
-
-
-def delete_member(session: Session, member: Member, *, erase: bool) -> None:
-    """Delete a member without history; with `erase`, remove the person and every trace.
-
-    Erasure (UK GDPR Article 17) keeps the teams' data points, which are team aggregates
-    and name nobody. The member's equality profile goes with them either way.
-    """
-    if has_history(session, member.id):
-        if not erase:
-            raise Conflict(
-                "The member has team or meeting history. Record leaving instead, or send"
-                " ?erase=true to remove the person and their history (right to erasure).",
-                slug="member-has-history",
-            )
-        session.execute(delete(Attendance).where(Attendance.member_id == member.id))
-        session.execute(delete(Membership).where(Membership.member_id == member.id))
-        session.execute(
-            update(Team)
-            .where(Team.coach_id == member.id)
-            .values(coach_id=None, version=Team.version + 1)
-        )
-    session.execute(delete(EqualityProfile).where(EqualityProfile.member_id == member.id))
-    session.delete(member)
-    session.flush()

@@ -7,16 +7,17 @@ from fastapi import APIRouter, Query, Request, Response
 
 from app.audit.actions import AuditAction
 from app.auth.access import ensure_may_add_membership, ensure_may_set
-from app.auth.dependencies import Caller, ManagedTeam, ReadableTeam
+from app.auth.dependencies import Caller
 from app.clock import today
-from app.concurrency import require_current
-from app.deps import Cursor, IfMatch, Limit, SessionDep, audit_trail
+from app.http.concurrency import require_current
+from app.http.deps import Cursor, IfMatch, Limit, SessionDep, audit_trail
+from app.http.problems import CREATE, DELETE, LIST, UPDATE, guarded
+from app.http.responses import created, page_of, with_etag
 from app.memberships import service
 from app.memberships.models import Membership, MembershipRole
 from app.memberships.schemas import MembershipCreate, MembershipRead, MembershipUpdate
 from app.pagination import DEFAULT_LIMIT
-from app.problems import CREATE, DELETE, LIST, UPDATE, guarded
-from app.responses import created, page_of, with_etag
+from app.reach.dependencies import ManagedTeam, ReadableTeam
 from app.schemas import Page
 from app.teams import service as teams_service
 

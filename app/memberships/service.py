@@ -2,20 +2,24 @@
 
 import uuid
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.clock import today
 from app.collaboratives.models import Collaborative
+from app.collaboratives.statuses import PLACE_TAKING_STATUSES
 from app.db import apply_changes
 from app.errors import Conflict, InvalidInput, NotFound
 from app.members.models import Member
 from app.memberships.models import Membership, MembershipRole
 from app.memberships.schemas import MembershipCreate, check_dates
 from app.pagination import paginate
-from app.teams.models import PLACE_TAKING_STATUSES, Team
+
+if TYPE_CHECKING:
+    # Teams sit above memberships: a team is handed in, never looked up here.
+    from app.teams.models import Team
 
 
 def count_current_leads(session: Session, team_id: uuid.UUID) -> int:
@@ -49,7 +53,7 @@ def _current_membership(
     )
 
 
-def _check_room(session: Session, team: Team) -> None:
+def _check_room(session: Session, team: "Team") -> None:
     size = session.get_one(Collaborative, team.collaborative_id).max_team_size
     current = session.scalar(
         select(func.count(Membership.id)).where(
@@ -63,7 +67,7 @@ def _check_room(session: Session, team: Team) -> None:
         )
 
 
-def _check_no_other_lead(session: Session, team: Team, member_id: uuid.UUID) -> None:
+def _check_no_other_lead(session: Session, team: "Team", member_id: uuid.UUID) -> None:
     lead = _current_lead(session, team.id)
     if lead is not None and lead.member_id != member_id:
         raise Conflict(
@@ -73,7 +77,7 @@ def _check_no_other_lead(session: Session, team: Team, member_id: uuid.UUID) -> 
         )
 
 
-def _check_lead_not_lost(team: Team, membership: Membership) -> None:
+def _check_lead_not_lost(team: "Team", membership: Membership) -> None:
     if membership.role == MembershipRole.LEAD and team.status in PLACE_TAKING_STATUSES:
         raise Conflict(
             "A selected team must keep exactly one lead; hand over to a new lead first.",
@@ -106,7 +110,7 @@ def _check_window(
         )
 
 
-def add_membership(session: Session, team: Team, data: MembershipCreate) -> Membership:
+def add_membership(session: Session, team: "Team", data: MembershipCreate) -> Membership:
     if session.get(Member, data.member_id) is None:
         raise InvalidInput.at(("body", "member_id"), f"No member with id {data.member_id}.")
     membership = Membership(
@@ -137,7 +141,7 @@ def add_membership(session: Session, team: Team, data: MembershipCreate) -> Memb
     return membership
 
 
-def get_current_membership(session: Session, team: Team, member_id: uuid.UUID) -> Membership:
+def get_current_membership(session: Session, team: "Team", member_id: uuid.UUID) -> Membership:
     membership = _current_membership(session, team.id, member_id)
     if membership is None:
         raise NotFound(f"Member {member_id} is not a current member of team {team.id}.")
@@ -146,7 +150,7 @@ def get_current_membership(session: Session, team: Team, member_id: uuid.UUID) -
 
 def list_memberships(
     session: Session,
-    team: Team,
+    team: "Team",
     *,
     limit: int,
     cursor: str | None,
@@ -174,7 +178,7 @@ def list_memberships(
 
 def update_membership(
     session: Session,
-    team: Team,
+    team: "Team",
     membership: Membership,
     changes: dict[str, Any],
     *,
@@ -203,7 +207,7 @@ def update_membership(
     return membership
 
 
-def end_membership(session: Session, team: Team, membership: Membership) -> Membership:
+def end_membership(session: Session, team: "Team", membership: Membership) -> Membership:
     """Records that the member left today; the membership itself is kept as history."""
     _check_lead_not_lost(team, membership)
     membership.left_on = today()

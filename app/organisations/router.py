@@ -6,14 +6,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from app.auth.dependencies import CAN_ADMINISTER, CAN_READ
-from app.concurrency import require_current
-from app.deps import Cursor, IfMatch, Limit, SessionDep
+from app.http.concurrency import require_current
+from app.http.deps import Cursor, IfMatch, Limit, SessionDep
+from app.http.problems import CREATE, DELETE, LIST, READ_ONE, UPDATE
+from app.http.responses import created, page_of, with_etag
 from app.organisations import service
 from app.organisations.models import Organisation, OrganisationKind
 from app.organisations.schemas import OrganisationCreate, OrganisationRead, OrganisationUpdate
 from app.pagination import DEFAULT_LIMIT
-from app.problems import CREATE, DELETE, LIST, READ_ONE, UPDATE
-from app.responses import created, page_of, with_etag
 from app.schemas import NO_NUL, Page
 
 router = APIRouter(prefix="/organisations", tags=["organisations"])

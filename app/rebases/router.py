@@ -3,17 +3,20 @@
 import uuid
 
 from fastapi import APIRouter, Response
+from sqlalchemy.orm import Session
 
-from app.auth.dependencies import ReadableTeam, RecordableTeam
-from app.concurrency import require_tag
-from app.deps import IfMatch, SessionDep
+from app.http.concurrency import list_etag, require_tag
+from app.http.deps import IfMatch, SessionDep
+from app.http.problems import UPDATE, guarded
+from app.http.responses import page_of, with_etag
 from app.measures import service as measures_service
-from app.problems import UPDATE, guarded
+from app.measures.models import Measure
+from app.reach.dependencies import ReadableTeam, RecordableTeam
 from app.rebases import service
 from app.rebases.schemas import RebaseList, RebaseRead
-from app.responses import page_of, with_etag
 from app.schemas import Page
 from app.teams import service as teams_service
+from app.teams.models import Team
 
 router = APIRouter(prefix="/teams/{team_id}/measures/{measure_id}/rebases", tags=["rebases"])
 
@@ -32,7 +35,7 @@ def list_rebases(
     measure = measures_service.get_team_measure(session, team, measure_id)
     # The tag first: a list changed between the two reads then gives a stale tag, never a
     # current tag for rows the caller did not see.
-    with_etag(response, service.rebases_etag(session, team, measure))
+    with_etag(response, _rebases_etag(session, team, measure))
     return page_of(RebaseRead, service.list_rebases(session, team, measure), None)
 
 
@@ -59,7 +62,14 @@ def replace_rebases(
     # Locked before the comparison: two PUTs naming the same version cannot both pass it.
     team = teams_service.get_team_for_data(session, team.id)
     measure = measures_service.get_team_measure(session, team, measure_id)
-    require_tag(service.rebases_etag(session, team, measure), if_match)
+    require_tag(_rebases_etag(session, team, measure), if_match)
     rows = service.replace_rebases(session, team, measure, body)
-    with_etag(response, service.rebases_etag(session, team, measure))
+    with_etag(response, _rebases_etag(session, team, measure))
     return page_of(RebaseRead, rows, None)
+
+
+def _rebases_etag(session: Session, team: Team, measure: Measure) -> str:
+    """The ETag of the series' whole rebase list."""
+    return list_etag(
+        "rebases", [team.id, measure.id], service.rebase_versions(session, team, measure)
+    )

@@ -1,9 +1,10 @@
 """Reading and replacing the rebase dates of a team's series."""
 
+import uuid
+
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from app.concurrency import list_etag
 from app.data_points.models import DataPoint
 from app.errors import FieldProblem, InvalidInput
 from app.measures.models import Measure
@@ -21,14 +22,14 @@ def list_rebases(session: Session, team: Team, measure: Measure) -> list[Rebase]
     return list(session.scalars(statement))
 
 
-def rebases_etag(session: Session, team: Team, measure: Measure) -> str:
-    """The version of the series' whole rebase list."""
+def rebase_versions(session: Session, team: Team, measure: Measure) -> list[tuple[uuid.UUID, int]]:
+    """(id, version) of every rebase of the series: what its list's ETag is made of."""
     rows = session.execute(
         select(Rebase.id, Rebase.version).where(
             Rebase.team_id == team.id, Rebase.measure_id == measure.id
         )
     )
-    return list_etag("rebases", [team.id, measure.id], [(row.id, row.version) for row in rows])
+    return [(row.id, row.version) for row in rows]
 
 
 def replace_rebases(

@@ -134,16 +134,16 @@ class ChartResult:
 
 
 Location = tuple[str | int, ...]
-Problem = tuple[Location, str]
+SeriesProblem = tuple[Location, str]
 
 
 class SeriesError(ValueError):
     """Invalid input; `problems` lists (location, message), location relative to the request body,
     e.g. ("points", 3, "date") or ("rebases", 0, "starts_on") or ("target",)."""
 
-    problems: tuple[Problem, ...]
+    problems: tuple[SeriesProblem, ...]
 
-    def __init__(self, problems: Iterable[Problem]) -> None:
+    def __init__(self, problems: Iterable[SeriesProblem]) -> None:
         self.problems = tuple(problems)
         super().__init__(
             "; ".join(f"{'.'.join(map(str, loc))}: {msg}" for loc, msg in self.problems)

@@ -6,7 +6,7 @@ from datetime import date
 from operator import le
 from typing import NamedTuple, cast
 
-from app.spc.model import ChartOptions, ChartType, Problem, SeriesError, SeriesPoint
+from app.spc.model import ChartOptions, ChartType, SeriesError, SeriesPoint, SeriesProblem
 
 # No real measure comes near these, and within them no sum, ratio or limit can overflow: a
 # ratio is at most 1e12 / 1e-3 = 1e15 before `multiply` (at most 1e6 for the API).
@@ -45,7 +45,7 @@ def prepare_columns(
     options: ChartOptions,
 ) -> Series:
     """prepare() for a series already held as columns (one list per field, same length)."""
-    problems: list[Problem] = []
+    problems: list[SeriesProblem] = []
     _check_options(options, problems)
     n = len(dates)
     if len(set(dates)) != n:
@@ -69,7 +69,7 @@ def prepare_columns(
     return Series(sorted_dates, values, numerators, denominators, starts)
 
 
-def _check_options(options: ChartOptions, problems: list[Problem]) -> None:
+def _check_options(options: ChartOptions, problems: list[SeriesProblem]) -> None:
     fix = options.fix_after_n_points
     if fix is not None and fix < MIN_FIX_AFTER_N_POINTS:
         problems.append((("fix_after_n_points",), "must be null or at least 12"))
@@ -83,7 +83,7 @@ def _check_options(options: ChartOptions, problems: list[Problem]) -> None:
         problems.append((("target",), "must be a finite number"))
 
 
-def _check_duplicates(dates: list[date], problems: list[Problem]) -> None:
+def _check_duplicates(dates: list[date], problems: list[SeriesProblem]) -> None:
     seen: set[date] = set()
     for i, day in enumerate(dates):
         if day in seen:
@@ -91,7 +91,7 @@ def _check_duplicates(dates: list[date], problems: list[Problem]) -> None:
         seen.add(day)
 
 
-def _non_finite(column: list[float | None], field: str, problems: list[Problem]) -> set[int]:
+def _non_finite(column: list[float | None], field: str, problems: list[SeriesProblem]) -> set[int]:
     """Indexes of non-finite numbers in one field (each reported as a problem)."""
     if column.count(None) == len(column):
         return set()
@@ -178,7 +178,7 @@ def _check_points(
     numerators: list[float | None],
     denominators: list[float | None],
     bad: set[int],
-    problems: list[Problem],
+    problems: list[SeriesProblem],
 ) -> None:
     if not bad and _plainly_valid(chart, values, numerators, denominators):
         return
@@ -213,7 +213,7 @@ def _plainly_valid(
 
 
 def _rebase_starts(
-    rebase: tuple[date, ...], sorted_dates: list[date], problems: list[Problem]
+    rebase: tuple[date, ...], sorted_dates: list[date], problems: list[SeriesProblem]
 ) -> list[int]:
     index = {day: i for i, day in enumerate(sorted_dates)}
     starts = {0}

@@ -1,29 +1,17 @@
 """The teams table and the link from teams to their organisations."""
 
 import uuid
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.collaboratives.statuses import TeamStatus
 from app.db import Base, Resource, enum_column
 
 if TYPE_CHECKING:
     from app.organisations.models import Organisation
 
-
-class TeamStatus(StrEnum):
-    APPLIED = "applied"
-    SELECTED = "selected"
-    ACTIVE = "active"
-    COMPLETED = "completed"
-    WITHDRAWN = "withdrawn"
-    DECLINED = "declined"
-
-
-# Statuses that take one of the collaborative's places and need a lead.
-PLACE_TAKING_STATUSES = frozenset({TeamStatus.SELECTED, TeamStatus.ACTIVE, TeamStatus.COMPLETED})
 
 team_organisations = Table(
     "team_organisations",

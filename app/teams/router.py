@@ -9,25 +9,20 @@ from sqlalchemy.orm import Session
 from app.audit.actions import AuditAction
 from app.audit.service import AuditTrail
 from app.auth.access import ensure_may_set
-from app.auth.dependencies import (
-    CAN_ADMINISTER,
-    AdministeredTeam,
-    Caller,
-    ManagedTeam,
-    ReadableTeam,
-    Reader,
-)
+from app.auth.dependencies import CAN_ADMINISTER, Caller, Reader
 from app.auth.principal import Principal
-from app.auth.reach import teams_condition
-from app.concurrency import require_current
-from app.deps import Cursor, IfMatch, Limit, SessionDep, audit_trail
+from app.collaboratives.statuses import TeamStatus
 from app.equality import service as equality_service
+from app.http.concurrency import require_current
+from app.http.deps import Cursor, IfMatch, Limit, SessionDep, audit_trail
+from app.http.problems import CREATE, DELETE, LIST, READ_ONE, UPDATE
+from app.http.responses import created, with_etag
 from app.pagination import DEFAULT_LIMIT
-from app.problems import CREATE, DELETE, LIST, READ_ONE, UPDATE
-from app.responses import created, with_etag
+from app.reach.conditions import teams_condition
+from app.reach.dependencies import AdministeredTeam, ManagedTeam, ReadableTeam
 from app.schemas import Page
 from app.teams import service
-from app.teams.models import Team, TeamStatus
+from app.teams.models import Team
 from app.teams.schemas import TeamCreate, TeamRead, TeamUpdate
 
 router = APIRouter(prefix="/teams", tags=["teams"])

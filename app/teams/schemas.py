@@ -5,9 +5,8 @@ from typing import Annotated
 
 from pydantic import MISSING, Field
 
+from app.collaboratives.statuses import TeamStatus, describe
 from app.schemas import InputModel, LongText, Name, ResourceRead, ShortText, patch_field
-from app.teams.models import TeamStatus
-from app.teams.statuses import describe
 
 OrganisationIds = Annotated[
     list[uuid.UUID],

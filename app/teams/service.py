@@ -3,20 +3,28 @@
 import uuid
 from typing import Any
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from app.collaboratives import service as collaboratives_service
-from app.collaboratives.models import Collaborative
+from app.collaboratives.models import Collaborative, CollaborativeStatus
+from app.collaboratives.statuses import (
+    ALLOWED_IN,
+    PLACE_TAKING_STATUSES,
+    TRANSITIONS,
+    TeamStatus,
+    allowed_in,
+    names,
+)
 from app.db import apply_changes, delete_unless_referenced, get_or_404, lock, utc_now
 from app.errors import Conflict, InvalidInput
 from app.members.models import Member
 from app.memberships import service as memberships_service
+from app.memberships.models import Membership
 from app.organisations.models import Organisation
 from app.pagination import paginate
-from app.teams.models import PLACE_TAKING_STATUSES, Team, TeamStatus, team_organisations
+from app.teams.models import Team, team_organisations
 from app.teams.schemas import TeamCreate
-from app.teams.statuses import ALLOWED_IN, TRANSITIONS, allowed_in, names
 
 
 def _organisations(session: Session, organisation_ids: list[uuid.UUID]) -> list[Organisation]:
@@ -33,6 +41,74 @@ def _organisations(session: Session, organisation_ids: list[uuid.UUID]) -> list[
     return [found[organisation_id] for organisation_id in wanted]
 
 
+def count_place_taking_teams(session: Session, collaborative_id: uuid.UUID) -> int:
+    statement = select(func.count(Team.id)).where(
+        Team.collaborative_id == collaborative_id, Team.status.in_(PLACE_TAKING_STATUSES)
+    )
+    return session.scalar(statement) or 0
+
+
+def largest_current_team(session: Session, collaborative_id: uuid.UUID) -> int:
+    """The most current members any team of the collaborative has (one query)."""
+    sizes = (
+        select(func.count(Membership.id).label("size"))
+        .join(Team, Team.id == Membership.team_id)
+        .where(Team.collaborative_id == collaborative_id, Membership.is_current_clause())
+        .group_by(Membership.team_id)
+        .subquery()
+    )
+    return session.scalar(select(func.max(sizes.c.size))) or 0
+
+
+def check_collaborative_change(
+    session: Session, collaborative: Collaborative, changes: dict[str, Any]
+) -> None:
+    """Refuse a change to a collaborative that its teams do not suit: a maximum below what
+    they already take, or a status some of them may not hold."""
+    if "max_team_size" in changes:
+        largest = largest_current_team(session, collaborative.id)
+        if changes["max_team_size"] < largest:
+            raise Conflict(
+                f"A team already has {largest} current members; max_team_size cannot go"
+                " below that.",
+                slug="max-team-size",
+            )
+    if "max_teams" in changes:
+        taken = count_place_taking_teams(session, collaborative.id)
+        if changes["max_teams"] < taken:
+            raise Conflict(
+                f"{taken} teams are already selected; max_teams cannot go below that.",
+                slug="max-teams",
+            )
+    if "status" in changes and changes["status"] != collaborative.status:
+        _check_teams_allow(session, collaborative, changes["status"])
+
+
+def _check_teams_allow(
+    session: Session, collaborative: Collaborative, status: CollaborativeStatus
+) -> None:
+    """Every team's status must be one the new collaborative status allows (the caller holds
+    the rule lock, so no team changes status meanwhile)."""
+    allowed = ALLOWED_IN[status]
+    statement = (
+        select(Team.status, func.count(Team.id))
+        .where(Team.collaborative_id == collaborative.id, Team.status.not_in(allowed))
+        .group_by(Team.status)
+    )
+    counts: dict[TeamStatus, int] = dict(session.execute(statement).all())
+    if counts:
+        teams = ", ".join(
+            f"{counts[s]} {'team is' if counts[s] == 1 else 'teams are'} `{s}`"
+            for s in TeamStatus
+            if s in counts
+        )
+        raise Conflict(
+            f"The collaborative cannot become `{status}`: {teams}; while it is `{status}` its"
+            f" teams may only be {names(allowed)}. Change those teams first.",
+            slug="team-statuses",
+        )
+
+
 def _check_coach(session: Session, coach_id: uuid.UUID | None) -> None:
     if coach_id is not None and session.get(Member, coach_id) is None:
         raise InvalidInput.at(("body", "coach_id"), f"No member with id {coach_id}.")
@@ -46,7 +122,7 @@ def _check_can_take_place(session: Session, team: Team, collaborative: Collabora
             f"A team needs exactly one current lead before it is selected; it has {leads}.",
             slug="team-lead-required",
         )
-    taken = collaboratives_service.count_place_taking_teams(session, collaborative.id)
+    taken = count_place_taking_teams(session, collaborative.id)
     if taken >= collaborative.max_teams:
         raise Conflict(
             f"The collaborative already has its {collaborative.max_teams} selected teams.",

@@ -1,4 +1,4 @@
-"""FastAPI dependency aliases shared by the routers: the request's session and common parameters."""
+"""FastAPI dependency aliases shared by the routers: settings, session, common parameters."""
 
 from collections.abc import Iterator
 from typing import Annotated
@@ -9,9 +9,19 @@ from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
 from app.audit.service import AuditTrail
+from app.config import Settings
 from app.db import transaction
 from app.errors import FieldProblem, InvalidInput
 from app.pagination import DEFAULT_LIMIT, MAX_LIMIT
+
+
+async def app_settings(request: Request) -> Settings:
+    """The settings the app was built with (async: no thread-pool hop for an attribute read)."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(app_settings)]
 
 
 def audit_trail(request: Request) -> AuditTrail:

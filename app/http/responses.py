@@ -6,7 +6,7 @@ from typing import TypeVar
 from fastapi import Response
 from pydantic import BaseModel
 
-from app.concurrency import Versioned, etag
+from app.http.concurrency import Versioned, etag
 from app.schemas import Page
 
 ReadT = TypeVar("ReadT", bound=BaseModel)

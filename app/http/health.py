@@ -16,8 +16,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.http.deps import SettingsDep
+from app.http.problems import problem_response, problems
 from app.migrate import current_revision
-from app.problems import problem_response, problems
 
 router = APIRouter(tags=["health"])
 
@@ -80,10 +81,9 @@ def _check_in_thread(factory: sessionmaker[Session]) -> "Future[str | None]":
     response_class=HealthResponse,
     responses=problems(503),
 )
-async def readyz(request: Request) -> JSONResponse:
+async def readyz(request: Request, settings: SettingsDep) -> JSONResponse:
     """Ready when the database answers within the readiness bound and its schema is at the
     latest migration; 503 otherwise."""
-    settings = request.app.state.settings
     if not _CHECKS_IN_FLIGHT.acquire(blocking=False):
         return _not_ready("The database has not answered the previous checks yet.")
     check = _check_in_thread(request.app.state.sessionmaker)

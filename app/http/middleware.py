@@ -5,7 +5,7 @@ import logging
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.problems import problem_response
+from app.http.problems import problem_response
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from fastapi.staticfiles import StaticFiles
 ASSETS_DIR = Path(fastapi_offline.__file__).parent / "static"
 DOCS_URL = "/docs"
 REDOC_URL = "/redoc"
-# Under /docs, so the docs' own Content-Security-Policy covers them (app/middleware.py).
+# Under /docs, so the docs' own Content-Security-Policy covers them (app/http/middleware.py).
 ASSETS_URL = f"{DOCS_URL}/assets"
 OAUTH2_REDIRECT_URL = f"{DOCS_URL}/oauth2-redirect"
 

@@ -1,10 +1,25 @@
-"""The team status state machine and the team statuses each collaborative status allows."""
+"""Team statuses: their state machine and which of them each collaborative status allows.
+
+Here, below teams and memberships, because collaboratives and memberships check them too."""
 
 from collections.abc import Sequence
 from enum import StrEnum
 
 from app.collaboratives.models import CollaborativeStatus
-from app.teams.models import TeamStatus
+
+
+class TeamStatus(StrEnum):
+    APPLIED = "applied"
+    SELECTED = "selected"
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    WITHDRAWN = "withdrawn"
+    DECLINED = "declined"
+
+
+# Statuses that take one of the collaborative's places and need a lead.
+PLACE_TAKING_STATUSES = frozenset({TeamStatus.SELECTED, TeamStatus.ACTIVE, TeamStatus.COMPLETED})
+
 
 A = TeamStatus
 

@@ -6,13 +6,13 @@ from fastapi import APIRouter, Depends, Query
 
 from app.audit import service
 from app.audit.actions import AuditAction
-from app.audit.schemas import AuditEventRead
+from app.audit_events.schemas import AuditEventRead
 from app.auth.dependencies import Allow
 from app.auth.principal import ADMINISTER
-from app.deps import Cursor, Limit, SessionDep
+from app.http.deps import Cursor, Limit, SessionDep
+from app.http.problems import guarded
+from app.http.responses import page_of
 from app.pagination import DEFAULT_LIMIT
-from app.problems import guarded
-from app.responses import page_of
 from app.schemas import DATE_OR_INSTANT, DateOrInstant, Page
 
 router = APIRouter(prefix="/audit-events", tags=["audit"])

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from app.problems import Problem, problems
+from app.http.problems import Problem, problems
 
 # Creating an equality profile needs no If-Match (there is no version to name yet).
 IF_MATCH_OPTIONAL = {
@@ -81,7 +81,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
         for method, operation in item.items():
             _require_if_match(path, method, operation)
             _declare_headers(operation, components, list_etag=replaced and method in ("get", "put"))
-            # app.deps.known_query_only refuses unknown query parameters on every route, so
+            # app.http.deps.known_query_only refuses unknown query parameters on every route, so
             # even an operation with no parameters of its own can answer 422.
             operation["responses"].setdefault("422", problems(422)[422])
             # Public operations say so, rather than leave a linter to guess.

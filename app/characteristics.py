@@ -2,7 +2,8 @@
 
 Codes follow the NHS Data Model and Dictionary where it has them (shared reference
 nhs-workforce-data.md section 4.5); every field also takes `prefer_not_to_say`. Pure data:
-no database, web or validation framework here beyond `typing`.
+no database, web or validation framework here beyond `typing`. Outside app/equality because a
+collaborative's lead rule names characteristics too, and collaboratives sit below equality.
 """
 
 from enum import StrEnum
