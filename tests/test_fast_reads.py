@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.auth.cache import PrincipalCache
 from app.auth.models import Role, Scope, User
 from app.auth.principal import Principal
-from tests.api import API, assert_problem, collaborative, organisation, team
+from tests.api import API, assert_problem, collaborative, measure, organisation, team
 from tests.conftest import TEST_PASSWORD, add_client, add_user, client_token, person_token
 
 TEAMS = f"{API}/teams"
@@ -70,6 +70,23 @@ def test_a_repeated_read_neither_looks_the_caller_up_nor_queries_per_team(
     assert not [s for s in reads if "users" in s or "refresh_tokens" in s], reads
     # The page, its teams' organisations, their lead verdicts: one query each.
     assert len(reads) == 3, reads
+
+
+def test_a_teams_chart_does_not_read_the_teams_organisations(
+    client: TestClient, statements: list[str]
+) -> None:
+    programme = collaborative(client)
+    theirs = team(client, programme["id"], [organisation(client)["id"]])
+    shared = measure(client, collaborative_id=programme["id"])
+    series = f"{TEAMS}/{theirs['id']}/measures/{shared['id']}"
+    points = [{"period_start": "2024-08-05", "value": 41.5}]
+    assert client.put(f"{series}/data", json={"points": points}).status_code == 200
+    statements.clear()
+    chart = client.get(f"{series}/chart")
+    assert chart.status_code == 200, chart.text
+    assert chart.json()["team_id"] == theirs["id"]
+    assert [point["value"] for point in chart.json()["points"]] == [41.5]
+    assert not [s for s in statements if "team_organisations" in s], statements
 
 
 def test_a_role_change_reaches_a_token_in_use(
