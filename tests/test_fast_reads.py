@@ -68,8 +68,20 @@ def test_a_repeated_read_neither_looks_the_caller_up_nor_queries_per_team(
     assert all(item["organisation_ids"] == [home["id"]] for item in listed.json()["items"])
     reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert not [s for s in reads if "users" in s or "refresh_tokens" in s], reads
-    # The page, its teams' organisations, their lead verdicts: one query each.
-    assert len(reads) == 3, reads
+    # The page with its teams' organisations, then their lead verdicts.
+    assert len(reads) == 2, reads
+
+
+def test_pages_count_teams_not_their_organisations(client: TestClient) -> None:
+    trusts = sorted([organisation(client), organisation(client)], key=lambda o: o["ods_code"])
+    programme = collaborative(client)
+    made = [team(client, programme["id"], [o["id"] for o in trusts])["id"] for _ in range(3)]
+    first = client.get(TEAMS, params={"limit": 2}).json()
+    rest = client.get(TEAMS, params={"limit": 2, "cursor": first["next_cursor"]}).json()
+    assert [t["id"] for t in first["items"] + rest["items"]] == made
+    assert rest["next_cursor"] is None
+    every = first["items"] + rest["items"]
+    assert all(t["organisation_ids"] == [o["id"] for o in trusts] for t in every)
 
 
 def test_a_teams_chart_does_not_read_the_teams_organisations(
