@@ -48,13 +48,15 @@ lint: install
 	$(BIN)/lint-imports
 
 # The engine, then the dashboard on PostgreSQL (BENCH_DATABASE_URL, TEST_DATABASE_URL or the
-# local server).
+# local server), then the real server's requests per second under wrk on SQLite and PostgreSQL.
 bench: install
 	$(BIN)/python benchmarks/spc_bench.py
+	$(BIN)/python benchmarks/http_bench.py
 
 # Every benchmark once on a tiny workload: it fails when a benchmark breaks, times nothing.
 bench-smoke: install
 	$(BIN)/python benchmarks/spc_bench.py --size tiny
+	$(BIN)/python benchmarks/http_bench.py --size tiny
 
 openapi: install
 	$(BIN)/qicollab openapi > openapi/openapi.json.tmp

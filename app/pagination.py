@@ -102,7 +102,8 @@ def paginate(
             after = or_(sort_key > sort_value, and_(sort_key == sort_value, id_key > ident))
         statement = statement.where(after)
     order = (sort_key.desc(), id_key.desc()) if descending else (sort_key, id_key)
-    rows = list(session.scalars(statement.order_by(*order).limit(limit + 1)))
+    # unique(): a page may join a collection eagerly (one row per item and related row).
+    rows = list(session.scalars(statement.order_by(*order).limit(limit + 1)).unique())
     if len(rows) <= limit:
         return rows, None
     last = rows[limit - 1]

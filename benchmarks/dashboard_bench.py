@@ -64,25 +64,26 @@ def _is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def _scratch_database() -> str:
-    if _is_sqlite(SERVER):
+def scratch_database(server: str = SERVER) -> str:
+    """A new empty database on `server` (a folder of its own for SQLite); drop it after."""
+    if _is_sqlite(server):
         folder = tempfile.mkdtemp(prefix="qi_bench_")
         return f"sqlite:///{folder}/bench.db"
     name = f"qi_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(SERVER, isolation_level="AUTOCOMMIT")
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
-    return make_url(SERVER).set(database=name).render_as_string(hide_password=False)
+    return make_url(server).set(database=name).render_as_string(hide_password=False)
 
 
-def _drop(url: str) -> None:
+def drop_database(url: str, server: str = SERVER) -> None:
     if _is_sqlite(url):
         database = make_url(url).database
         assert database is not None
         shutil.rmtree(Path(database).parent, ignore_errors=True)
         return
-    admin = create_engine(SERVER, isolation_level="AUTOCOMMIT")
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
     admin.dispose()
@@ -217,7 +218,7 @@ def _sign_in(client: TestClient, factory: sessionmaker[Session]) -> str:
 
 
 def dashboard_benchmark(size: Workload = SIZES["full"]) -> None:
-    url = _scratch_database()
+    url = scratch_database()
     data_dir = tempfile.mkdtemp(prefix="qi_bench_keys_")
     try:
         upgrade(url)
@@ -261,7 +262,7 @@ def dashboard_benchmark(size: Workload = SIZES["full"]) -> None:
         if size == SIZES["full"]:
             print(f"target < 1 s: {'met' if http_time < 1 else 'NOT met'}")
     finally:
-        _drop(url)
+        drop_database(url)
         shutil.rmtree(data_dir, ignore_errors=True)
 
 

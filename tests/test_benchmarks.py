@@ -2,9 +2,13 @@
 They print their figures; nothing here is timed."""
 
 import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,3 +53,24 @@ def test_make_bench_runs_the_engine_then_the_dashboard() -> None:
     assert out.index("compute_chart: ") < out.index("dashboard (6 cells)")
     # The comparisons with the targets are for the full workload only.
     assert "target <" not in out
+
+
+@pytest.mark.skipif(
+    shutil.which("wrk") is None and not os.environ.get("QI_REQUIRE_BENCH"),
+    reason="wrk is not installed (set QI_REQUIRE_BENCH=1 to make this a failure)",
+)
+def test_the_http_benchmark_reports_each_route_as_a_share_of_livez() -> None:
+    kind = "postgresql" if os.environ.get("TEST_DATABASE_URL") else "sqlite"
+    out = bench("http_bench.py", "--database", kind)
+    backend = {"postgresql": "PostgreSQL", "sqlite": "SQLite"}[kind]
+    assert f"{backend}, one worker, wrk -t1 -c8 -d1s:" in out
+    livez = re.search(r"/livez +([\d,]+) req/s", out)
+    assert livez is not None, out
+    assert int(livez.group(1).replace(",", "")) > 0
+    for label in ("GET /teams", "stored chart", "dashboard"):
+        line = re.search(rf"{label} +([\d,]+) req/s +([\d.]+)% of /livez", out)
+        assert line is not None, f"{label} missing from\n{out}"
+        assert int(line.group(1).replace(",", "")) > 0
+    # One database a run here; the targets are judged on the full run only.
+    assert ("SQLite" in out) == (kind == "sqlite")
+    assert "target" not in out

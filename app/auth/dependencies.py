@@ -5,9 +5,12 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.audit.actions import AuditAction
 from app.auth import service, tokens
+from app.auth.cache import PrincipalCache
 from app.auth.jwks import JwksCache, KeyFetchFailed
 from app.auth.keys import Keyring, KeyStore
 from app.auth.principal import (
@@ -71,25 +74,46 @@ def external_verifier(trusted: TrustedIssuer, cache: JwksCache) -> tokens.Verifi
     )
 
 
-def _verify(request: Request, settings: Settings, session: SessionDep, token: str) -> Principal:
+def _principals(request: Request) -> PrincipalCache:
+    """The app's memory of recent callers (one per app: tests build many, each its own keys)."""
+    cache: PrincipalCache | None = getattr(request.app.state, "principals", None)
+    if cache is None:
+        cache = request.app.state.principals = PrincipalCache()
+    return cache
+
+
+def _verify(
+    request: Request,
+    settings: Settings,
+    session: Session,
+    token: str,
+    principals: PrincipalCache,
+) -> Principal:
+    """The caller the token names, looked up in the database (in the thread pool), and
+    remembered for a moment (app.auth.cache)."""
+    generation = principals.generation
     issuer = tokens.unverified_issuer(token)
     if issuer == settings.token_issuer:
         store: KeyStore = request.app.state.key_store
         claims = tokens.verify(token, verifier_for(settings, store.current()))
-        return service.principal_from_claims(session, claims)
-    external = request.app.state.trusted_issuers.get(issuer)
-    if external is None:
-        raise tokens.TokenRejected("untrusted issuer")
-    claims = tokens.verify(token, external_verifier(*external))
-    return service.principal_from_external(session, claims)
+        principal = service.principal_from_claims(session, claims)
+    else:
+        external = request.app.state.trusted_issuers.get(issuer)
+        if external is None:
+            raise tokens.TokenRejected("untrusted issuer")
+        claims = tokens.verify(token, external_verifier(*external))
+        principal = service.principal_from_external(session, claims)
+    principals.put(token, principal, claims["exp"], generation)
+    return principal
 
 
-def current_principal(
+async def current_principal(
     request: Request,
     settings: SettingsDep,
     session: SessionDep,
     token: Annotated[str | None, Depends(bearer)],
 ) -> Principal:
+    """Async, so a token verified moments ago costs no thread-pool hop and no query."""
     trail = audit_trail(request)
     if not token:
         trail.record(AuditAction.TOKEN_REFUSED, "denied", reason="no bearer token")
@@ -98,7 +122,12 @@ def current_principal(
             error="invalid_request",
         )
     try:
-        principal = _verify(request, settings, session, token)
+        principals = _principals(request)
+        principal = principals.get(token)
+        if principal is None:
+            principal = await run_in_threadpool(
+                _verify, request, settings, session, token, principals
+            )
     except tokens.TokenRejected as refused:
         trail.record(AuditAction.TOKEN_REFUSED, "denied", reason=refused.reason)
         raise Unauthorized(f"The access token was refused: {refused.reason}.") from None
@@ -132,7 +161,7 @@ class Allow:
     def __init__(self, permission: Permission) -> None:
         self.permission = permission
 
-    def __call__(
+    async def __call__(
         self, request: Request, principal: Annotated[Principal, Depends(current_principal)]
     ) -> Principal:
         check_permission(request, self.permission, principal)

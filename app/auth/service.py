@@ -314,7 +314,7 @@ def principal_from_claims(session: Session, claims: dict[str, object]) -> Princi
         user = session.get(User, key)
         if user is None or user.disabled:
             raise Unauthorized("The account is disabled or no longer exists.")
-        # Checked on every request, not cached, so an ended sign-in stops at once.
+        # Checked at each look-up; app.auth.cache forgets its callers when a sign-in ends.
         family = _sign_in_of(claims)
         if family is None or _ended(session, family):
             raise Unauthorized(

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, String, func, select, type_coerce
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session
 
@@ -207,11 +207,14 @@ def _read_series(
                 statement
             )
         }
+    # The ids come back as stored and become UUIDs once a series, not twice a row (which was
+    # most of the dashboard's time on SQLite).
     series: dict[SeriesKey, Columns] = {}
+    by_stored_id: dict[tuple[str, str], Columns] = {}
     rows = session.execute(
         select(
-            DataPoint.team_id,
-            DataPoint.measure_id,
+            type_coerce(DataPoint.team_id, String),
+            type_coerce(DataPoint.measure_id, String),
             DataPoint.period_start,
             DataPoint.value,
             DataPoint.numerator,
@@ -221,9 +224,10 @@ def _read_series(
         .order_by(DataPoint.team_id, DataPoint.measure_id, DataPoint.period_start)
     )
     for team_id, measure_id, on, value, numerator, denominator in rows:
-        columns = series.get((team_id, measure_id))
+        columns = by_stored_id.get((team_id, measure_id))
         if columns is None:
-            columns = series[team_id, measure_id] = Columns([], [], [], [])
+            columns = by_stored_id[team_id, measure_id] = Columns([], [], [], [])
+            series[uuid.UUID(team_id), uuid.UUID(measure_id)] = columns
         columns.dates.append(on)
         columns.values.append(value)
         columns.numerators.append(numerator)

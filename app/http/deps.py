@@ -1,16 +1,18 @@
 """FastAPI dependency aliases shared by the routers: settings, session, common parameters."""
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Header, Query, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from app.audit.service import AuditTrail
 from app.config import Settings
-from app.db import transaction
+from app.db import new_session
 from app.errors import FieldProblem, InvalidInput
 from app.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
@@ -48,22 +50,43 @@ def read_only(request: Request) -> None:
 READ_ONLY = Depends(read_only)
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def get_session(request: Request) -> AsyncIterator[Session]:
     """One transaction per request: committed when the endpoint returns, rolled back on error.
     The audit events are written afterwards in their own transaction, so a refused request is
-    recorded even though its own changes are not kept."""
+    recorded even though its own changes are not kept. Opening it touches no database (the
+    connection is taken at the first statement), so it runs on the event loop; ending it is
+    one trip to the thread pool, shielded so a cancelled request still returns its connection."""
     factory = request.app.state.sessionmaker
     trail = audit_trail(request)
+    writes = request.method not in SAFE_METHODS and not getattr(request.state, "read_only", False)
+    session = new_session(factory, writes=writes)
+    session.begin()
+    failed = False
     try:
-        writes = request.method not in SAFE_METHODS and not getattr(
-            request.state, "read_only", False
-        )
-        with transaction(factory, writes=writes) as session:
-            yield session
+        yield session
+    except BaseException:
+        failed = True
+        raise
+    finally:
+        with anyio.CancelScope(shield=True):
+            await run_in_threadpool(_end_request, session, trail, factory, failed)
+
+
+def _end_request(
+    session: Session, trail: AuditTrail, factory: sessionmaker[Session], failed: bool
+) -> None:
+    try:
+        with session:
+            if failed:
+                session.rollback()
+            else:
+                session.commit()
     except BaseException:
         trail.discard_successes()
         raise
     finally:
+        if failed:
+            trail.discard_successes()
         trail.flush(factory)
 
 

@@ -14,7 +14,7 @@ and every list is filtered by the conditions below in its query.
 import uuid
 
 from sqlalchemy import ColumnElement, false, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from app.auth.principal import Principal
 from app.errors import NotFound
@@ -51,8 +51,9 @@ def reachable_team_ids(principal: Principal) -> ColumnElement[bool] | None:
 
 
 def team_in_reach(session: Session, principal: Principal, team_id: uuid.UUID) -> Team:
-    """The team, or 404 when it does not exist or is out of the caller's reach."""
-    statement = select(Team).where(Team.id == team_id)
+    """The team, or 404 when it does not exist or is out of the caller's reach. Its
+    organisations load only if asked for: most routes under a team never look at them."""
+    statement = select(Team).where(Team.id == team_id).options(lazyload(Team.organisations))
     condition = teams_condition(principal)
     if condition is not None:
         statement = statement.where(condition)
