@@ -4,12 +4,19 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.db import DatabaseLimits
 
 MIB = 1024 * 1024
+
+# argon2-cffi's defaults (RFC 9106's low-memory choice): the least a production service may use.
+PASSWORD_HASH_MINIMUMS = {
+    "password_hash_time_cost": 3,
+    "password_hash_memory_cost": 65536,
+    "password_hash_parallelism": 4,
+}
 
 
 class TrustedIssuer(BaseModel):
@@ -65,6 +72,22 @@ class Settings(BaseSettings):
     trusted_issuers: list[TrustedIssuer] = Field(default_factory=list)
     # `qicollab demo` uses this for every demo account when set; otherwise random passwords.
     demo_password: SecretStr | None = None
+    # argon2id cost: passes, memory in KiB, lanes. Lower than the defaults only in development
+    # and test (where a hash in microseconds keeps the suite fast); new hashes use these, and
+    # stored ones keep verifying with the parameters written into them.
+    password_hash_time_cost: int = Field(default=3, ge=1)
+    password_hash_memory_cost: int = Field(default=65536, ge=8)
+    password_hash_parallelism: int = Field(default=4, ge=1)
+
+    @model_validator(mode="after")
+    def _strong_password_hashing(self) -> "Settings":
+        if self.password_hash_memory_cost < 8 * self.password_hash_parallelism:
+            raise ValueError("QI_PASSWORD_HASH_MEMORY_COST must be at least 8 KiB per lane")
+        if self.env == "production":
+            for name, least in PASSWORD_HASH_MINIMUMS.items():
+                if getattr(self, name) < least:
+                    raise ValueError(f"QI_{name.upper()} must be at least {least} in production")
+        return self
 
     def database_limits(self) -> DatabaseLimits:
         return DatabaseLimits(

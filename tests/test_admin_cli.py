@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from app.auth import keys
 from app.config import Settings
 from app.db import make_engine, make_sessionmaker
 from app.main import create_app
@@ -31,6 +32,7 @@ def migrated(database: str, tmp_path: Path) -> Iterator[tuple[str, Path, Engine]
 
 def _http(url: str, data_dir: Path, engine: Engine) -> TestClient:
     settings = Settings(database_url=url, data_dir=data_dir)
+    keys.load_or_create(data_dir)
     return TestClient(create_app(settings, make_sessionmaker(engine)))
 
 
