@@ -17,6 +17,9 @@ from app.main import create_app
 from tests.api import API
 from tests.test_cli import database, qicollab
 
+# Runs `qicollab` in subprocesses.
+pytestmark = pytest.mark.slow
+
 __all__ = ["database"]  # the fixture, used by name below
 
 PASSWORD = "a long enough password"

@@ -16,6 +16,9 @@ from app.main import create_app
 from tests.api import API
 from tests.conftest import create_scratch_database, drop_scratch_database
 
+# Runs `qicollab` in subprocesses.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -27,6 +27,9 @@ from app.teams.statuses import ALLOWED_IN
 from tests.api import API
 from tests.conftest import create_scratch_database, drop_scratch_database
 
+# Loads the demo with `qicollab demo` in a subprocess, for every test.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

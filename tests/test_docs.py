@@ -128,6 +128,7 @@ def need_browser() -> None:
         pytest.skip("chromium is not installed")
 
 
+@pytest.mark.slow
 def test_swagger_ui_renders_the_operations_in_a_browser(docs_url: str, tmp_path: Path) -> None:
     need_browser()
     dom = rendered(f"{docs_url}/docs", tmp_path)
@@ -139,6 +140,7 @@ def test_swagger_ui_renders_the_operations_in_a_browser(docs_url: str, tmp_path:
     assert re.search(r'class="btn authorize', dom)
 
 
+@pytest.mark.slow
 def test_redoc_renders_the_operations_in_a_browser(docs_url: str, tmp_path: Path) -> None:
     need_browser()
     dom = rendered(f"{docs_url}/redoc", tmp_path)

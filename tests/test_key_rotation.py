@@ -187,6 +187,7 @@ def sign_in(server: Server, client: httpx.Client) -> tuple[str, int]:
     return token, pid
 
 
+@pytest.mark.slow
 def test_a_rotation_reaches_every_worker_and_old_tokens_keep_working(tmp_path: Path) -> None:
     database_url = create_scratch_database(str(tmp_path))
     data_dir = tmp_path / "data"
