@@ -38,7 +38,16 @@ TODAY = date.today()
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     # Behind a trusted proxy on loopback, so each sign-in burst can come from its own address.
-    with live_server(tmp_path_factory.mktemp("race"), forwarded_allow_ips=["127.0.0.1"]) as live:
+    # The races check who wins, not the time bounds (tests/test_faults.py does): waits for a
+    # connection or a lock are generous, so on a loaded machine (other xdist workers) 40 requests
+    # queueing for one account's lock still get their 400 or 429, not 503.
+    with live_server(
+        tmp_path_factory.mktemp("race"),
+        forwarded_allow_ips=["127.0.0.1"],
+        database_pool_timeout_seconds=60,
+        database_lock_timeout_seconds=60,
+        database_statement_timeout_seconds=120,
+    ) as live:
         yield live
 
 
