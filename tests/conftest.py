@@ -38,6 +38,13 @@ os.environ.update(CHEAP_PASSWORD_HASHING)
 PRODUCTION_HASHING: dict[str, Any] = dict(PASSWORD_HASH_MINIMUMS)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slow tests first (a stable sort, so each file keeps its order): xdist then hands the long
+    ones out while every worker is free, and the short ones fill in around them, rather than a
+    worker starting schemathesis when the others have nothing left to do."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 def postgres_url() -> str | None:
     return os.environ.get("TEST_DATABASE_URL") or None
 
