@@ -19,7 +19,9 @@ pytestmark = [
 def planned_commands(target: str) -> str:
     """The commands `make` would run for a fresh machine (-B: as if nothing were installed)."""
     return subprocess.run(
-        ["make", "--dry-run", "--always-make", target],
+        # --no-print-directory: under `make test` this make is a sub-make, which would otherwise
+        # print "make[1]: Leaving directory" after the last command.
+        ["make", "--dry-run", "--always-make", "--no-print-directory", target],
         cwd=ROOT,
         capture_output=True,
         text=True,
