@@ -30,6 +30,10 @@ from tests.api import API
 from tests.conftest import TEST_PASSWORD, add_user, token_for
 from tests.live import LiveServer, all_at_once, live_server
 
+# Each race runs many rounds over real HTTP against a server of its own: about a minute and a
+# half, so `make test` runs it and `make test-fast` does not.
+pytestmark = pytest.mark.slow
+
 # Rounds per race; the probes ran each race 20 times.
 ROUNDS = int(os.environ.get("QI_RACE_ROUNDS", "10"))
 TODAY = date.today()
