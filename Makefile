@@ -1,4 +1,5 @@
-# qi-collaborative: `make run` serves the API with the demo loaded, `make test` runs the suite.
+# qi-collaborative: `make run` serves the API with the demo loaded, `make test` runs the whole
+# suite, `make test-fast` all but the tests marked slow (subprocesses, servers, schemathesis).
 # Everything installs into .venv from the pinned lock files; `make lock` re-pins them. `make run`
 # installs only the runtime lock; test, lint, openapi and bench add the dev lock.
 
@@ -8,6 +9,10 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# pytest-xdist workers (`auto`: one per CPU core); each makes its own scratch database. Whole
+# files go to one worker, so a file's module-scoped server or cluster starts once.
+PYTEST_WORKERS ?= auto
+PYTEST := $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 # Direct dependencies; the lock files pin their whole closure.
 RUNTIME_DEPS := fastapi 'uvicorn[standard]' sqlalchemy alembic pydantic pydantic-settings \
@@ -18,7 +23,7 @@ DEV_DEPS := 'pytest<9.1' pytest-xdist hypothesis schemathesis httpx2 mypy ruff i
 	types-python-jose authlib psutil
 LOCK_VENV := /tmp/qi-collaborative-lockvenv
 
-.PHONY: install install-runtime venv run test lint openapi spec-check bench bench-smoke lock clean
+.PHONY: install install-runtime venv run test test-fast lint openapi spec-check bench bench-smoke lock clean
 
 install venv: $(VENV)/.dev-installed
 install-runtime: $(VENV)/.runtime-installed
@@ -39,7 +44,10 @@ run: install-runtime
 	$(BIN)/qicollab serve --demo --host $(HOST) --port $(PORT)
 
 test: install
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(PYTEST) $(PYTEST_ARGS)
+
+test-fast: install
+	$(PYTEST) -m "not slow" $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -4,12 +4,19 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.db import DatabaseLimits
 
 MIB = 1024 * 1024
+
+# argon2-cffi's defaults (RFC 9106's low-memory choice): the least a production service may use.
+PASSWORD_HASH_MINIMUMS = {
+    "password_hash_time_cost": 3,
+    "password_hash_memory_cost": 65536,
+    "password_hash_parallelism": 4,
+}
 
 
 class TrustedIssuer(BaseModel):
@@ -65,6 +72,27 @@ class Settings(BaseSettings):
     trusted_issuers: list[TrustedIssuer] = Field(default_factory=list)
     # `qicollab demo` uses this for every demo account when set; otherwise random passwords.
     demo_password: SecretStr | None = None
+    # argon2id cost: passes, memory in KiB, lanes. Lower than the defaults only in development
+    # and test (where a hash in microseconds keeps the suite fast); new hashes use these, and
+    # stored ones keep verifying with the parameters written into them.
+    password_hash_time_cost: int = Field(default=3, ge=1)
+    password_hash_memory_cost: int = Field(default=65536, ge=8)
+    password_hash_parallelism: int = Field(default=4, ge=1)
+
+    @field_validator(*PASSWORD_HASH_MINIMUMS)
+    @classmethod
+    def _strong_in_production(cls, value: int, info: ValidationInfo) -> int:
+        least = PASSWORD_HASH_MINIMUMS[str(info.field_name)]
+        if info.data.get("env") == "production" and value < least:
+            raise ValueError(f"at least {least} in production (lower only in development or test)")
+        return value
+
+    @field_validator("password_hash_parallelism")
+    @classmethod
+    def _memory_for_every_lane(cls, value: int, info: ValidationInfo) -> int:
+        if info.data.get("password_hash_memory_cost", 8 * value) < 8 * value:
+            raise ValueError("QI_PASSWORD_HASH_MEMORY_COST must be at least 8 (KiB) per lane")
+        return value
 
     def database_limits(self) -> DatabaseLimits:
         return DatabaseLimits(

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.accounts.service import create_account
 from app.audit.service import AuditTrail
+from app.auth import keys
 from app.auth.models import Role
 from app.charts import service as charts_service
 from app.collaboratives.models import Collaborative
@@ -239,6 +240,7 @@ def dashboard_benchmark(size: Workload = SIZES["full"]) -> None:
                 size.repeats, lambda: charts_service.dashboard(session, collaborative)
             )
             baseline = _best(size.repeats, lambda: _one_query_per_series(session, collaborative))
+        keys.load_or_create(Path(data_dir))
         app = create_app(Settings(database_url=url, data_dir=Path(data_dir)), factory)
         with TestClient(app) as client:
             client.headers["Authorization"] = f"Bearer {_sign_in(client, factory)}"

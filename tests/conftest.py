@@ -14,16 +14,35 @@ from sqlalchemy import Connection, Engine, create_engine, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.audit.service import AuditTrail
-from app.auth import tokens
+from app.auth import keys, tokens
 from app.auth.models import Client, Role, Scope, User
 from app.auth.passwords import hash_secret
 from app.clients import service as clients
-from app.config import Settings
+from app.config import PASSWORD_HASH_MINIMUMS, Settings
 from app.db import make_engine
 from app.main import create_app
 from app.migrate import upgrade
 
 TEST_PASSWORD = "correct horse battery staple"
+
+# argon2 at its cheapest (microseconds, not half a second a hash), through the settings of this
+# process and of every server and CLI it starts, which inherit the environment. Settings refuse
+# such values in production; hashes stay real argon2id, so verification is what users get.
+CHEAP_PASSWORD_HASHING = {
+    "QI_PASSWORD_HASH_TIME_COST": "1",
+    "QI_PASSWORD_HASH_MEMORY_COST": "8",
+    "QI_PASSWORD_HASH_PARALLELISM": "1",
+}
+os.environ.update(CHEAP_PASSWORD_HASHING)
+# What a production app's settings need instead (its real defaults).
+PRODUCTION_HASHING: dict[str, Any] = dict(PASSWORD_HASH_MINIMUMS)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slow tests first (a stable sort, so each file keeps its order): xdist then hands the long
+    ones out while every worker is free, and the short ones fill in around them, rather than a
+    worker starting schemathesis when the others have nothing left to do."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 def postgres_url() -> str | None:
@@ -96,8 +115,11 @@ def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
 
 @pytest.fixture(scope="session")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Where the test apps keep their signing keys (made on first use, as in production)."""
-    return tmp_path_factory.mktemp("data")
+    """Where the test apps keep their signing keys, made here as `qicollab serve` makes them
+    before its workers start (building an app touches no file)."""
+    path = tmp_path_factory.mktemp("data")
+    keys.load_or_create(path)
+    return path
 
 
 def build_app(database_url: str, session_factory: sessionmaker[Session], data_dir: Path) -> FastAPI:

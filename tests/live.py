@@ -22,6 +22,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.auth import keys
 from app.config import Settings
 from app.db import make_engine, make_sessionmaker
 from app.main import create_app
@@ -76,6 +77,7 @@ def live_server(
     url = database_url or create_scratch_database(str(tmp_dir))
     upgrade(url)
     engine: Engine = make_engine(url)
+    keys.load_or_create(tmp_dir)
     app = create_app(Settings(env="test", database_url=url, data_dir=tmp_dir, **settings))
     try:
         with serving(app) as base_url:

@@ -10,11 +10,15 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from app.auth import keys
 from app.config import Settings
 from app.db import make_engine, make_sessionmaker
 from app.main import create_app
 from tests.api import API
 from tests.test_cli import database, qicollab
+
+# Runs `qicollab` in subprocesses.
+pytestmark = pytest.mark.slow
 
 __all__ = ["database"]  # the fixture, used by name below
 
@@ -31,6 +35,7 @@ def migrated(database: str, tmp_path: Path) -> Iterator[tuple[str, Path, Engine]
 
 def _http(url: str, data_dir: Path, engine: Engine) -> TestClient:
     settings = Settings(database_url=url, data_dir=data_dir)
+    keys.load_or_create(data_dir)
     return TestClient(create_app(settings, make_sessionmaker(engine)))
 
 

@@ -155,6 +155,7 @@ class TestKeys:
         session_factory: sessionmaker[Session],
         password_hash: str,
     ) -> None:
+        keys.load_or_create(tmp_path)
         old_app = build_app(database_url, session_factory, tmp_path)
         with session_factory.begin() as session:
             user = add_user(session, password_hash, Role.ADMIN)

@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+# Runs the benchmarks in subprocesses.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -19,10 +19,13 @@ from tests.test_demo import _all, demo_client, demo_url
 __all__ = ["demo_client", "demo_url"]  # test_demo's fixtures, used here too
 
 CHROMIUM = shutil.which("chromium")
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None and not os.environ.get("QI_REQUIRE_BROWSER"),
-    reason="chromium is not installed (set QI_REQUIRE_BROWSER=1 to make this a failure)",
-)
+pytestmark = [
+    pytest.mark.slow,  # loads the demo in a subprocess and starts a browser
+    pytest.mark.skipif(
+        CHROMIUM is None and not os.environ.get("QI_REQUIRE_BROWSER"),
+        reason="chromium is not installed (set QI_REQUIRE_BROWSER=1 to make this a failure)",
+    ),
+]
 
 NOTED_MEASURE = "ENJOY_WORK"  # app/demo_data.py puts the teams' PDSA notes on this measure
 PLOT_HEIGHT = 440  # app/charts/svg.py: the chart above the legend

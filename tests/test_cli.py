@@ -9,11 +9,15 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from app.auth import keys
 from app.config import Settings
 from app.db import make_engine, make_sessionmaker
 from app.main import create_app
 from tests.api import API
 from tests.conftest import create_scratch_database, drop_scratch_database
+
+# Runs `qicollab` in subprocesses.
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -65,6 +69,7 @@ def test_accounts_clients_and_keys_from_the_command_line(database: str, tmp_path
     client_id, secret = fields["client_id"].strip(), fields["client_secret"].strip()
 
     engine = make_engine(database)
+    keys.load_or_create(tmp_path)
     app = create_app(Settings(database_url=database, data_dir=tmp_path), make_sessionmaker(engine))
     with TestClient(app) as http:
         person = http.post(

@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+# Runs `qicollab` in subprocesses.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

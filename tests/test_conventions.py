@@ -13,6 +13,7 @@ from app.config import Settings
 from app.main import create_app
 from tests import api
 from tests.api import API, assert_problem
+from tests.conftest import PRODUCTION_HASHING
 from tests.live import serving
 
 
@@ -238,7 +239,9 @@ class TestHardening:
         self, database_url: str, session_factory: Any, data_dir: Any
     ) -> None:
         for env, status in (("production", 404), ("development", 200)):
-            settings = Settings(env=env, database_url=database_url, data_dir=data_dir)
+            settings = Settings(
+                env=env, database_url=database_url, data_dir=data_dir, **PRODUCTION_HASHING
+            )
             with TestClient(create_app(settings, session_factory)) as client:
                 assert client.get("/docs").status_code == status, env
 

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.auth import keys
 from app.clock import today
 from app.collaboratives.models import CollaborativeStatus
 from app.collaboratives.statuses import ALLOWED_IN
@@ -25,6 +26,9 @@ from app.measures.models import Frequency, Measure
 from app.teams.models import Team
 from tests.api import API
 from tests.conftest import create_scratch_database, drop_scratch_database
+
+# Loads the demo with `qicollab demo` in a subprocess, for every test.
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -75,6 +79,7 @@ def signed_in(client: TestClient, email: str, password: str = DEMO_PASSWORD) -> 
 def demo_client(demo_url: str, tmp_path: Path) -> Iterator[TestClient]:
     engine = make_engine(demo_url)
     settings = Settings(database_url=demo_url, data_dir=tmp_path)
+    keys.load_or_create(tmp_path)
     app = create_app(settings, make_sessionmaker(engine))
     with TestClient(app) as client:
         assert client.get(f"{API}/teams").status_code == 401
@@ -168,6 +173,7 @@ def test_demo_refuses_a_database_with_data_unless_forced(demo_url: str, tmp_path
     forced = qicollab(demo_url, "demo", "--force")
     assert forced.returncode == 0, forced.stderr
     engine = make_engine(demo_url)
+    keys.load_or_create(tmp_path)
     app = create_app(Settings(database_url=demo_url, data_dir=tmp_path), make_sessionmaker(engine))
     with TestClient(app) as client:
         assert len(_all(signed_in(client, "programme.lead@example.nhs.uk"), "/teams")) == 6
@@ -185,6 +191,7 @@ def test_demo_accounts_get_fresh_passwords_printed_once(tmp_path: Path) -> None:
         assert len(set(passwords)) == 3
         assert all(len(password) >= 12 for password in passwords)
         engine = make_engine(url)
+        keys.load_or_create(tmp_path)
         app = create_app(Settings(database_url=url, data_dir=tmp_path), make_sessionmaker(engine))
         with TestClient(app) as client:
             coach = signed_in(client, lines[1][1], passwords[1])
@@ -231,6 +238,7 @@ def test_the_demo_coach_reaches_their_teams_and_the_demo_member_can_be_erased(
     demo_url: str, tmp_path: Path
 ) -> None:
     engine = make_engine(demo_url)
+    keys.load_or_create(tmp_path)
     app = create_app(Settings(database_url=demo_url, data_dir=tmp_path), make_sessionmaker(engine))
     with TestClient(app) as admin, TestClient(app) as person, TestClient(app) as coach:
         signed_in(admin, "programme.lead@example.nhs.uk")

@@ -17,7 +17,7 @@ from app.auth.models import Role
 from app.config import Settings
 from app.main import create_app
 from tests.api import API
-from tests.conftest import TEST_PASSWORD, add_user
+from tests.conftest import PRODUCTION_HASHING, TEST_PASSWORD, add_user
 from tests.live import live_server
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -128,6 +128,7 @@ def need_browser() -> None:
         pytest.skip("chromium is not installed")
 
 
+@pytest.mark.slow
 def test_swagger_ui_renders_the_operations_in_a_browser(docs_url: str, tmp_path: Path) -> None:
     need_browser()
     dom = rendered(f"{docs_url}/docs", tmp_path)
@@ -139,6 +140,7 @@ def test_swagger_ui_renders_the_operations_in_a_browser(docs_url: str, tmp_path:
     assert re.search(r'class="btn authorize', dom)
 
 
+@pytest.mark.slow
 def test_redoc_renders_the_operations_in_a_browser(docs_url: str, tmp_path: Path) -> None:
     need_browser()
     dom = rendered(f"{docs_url}/redoc", tmp_path)
@@ -149,7 +151,9 @@ def test_redoc_renders_the_operations_in_a_browser(docs_url: str, tmp_path: Path
 def test_production_serves_no_docs(
     database_url: str, session_factory: sessionmaker[Session], data_dir: Path
 ) -> None:
-    settings = Settings(env="production", database_url=database_url, data_dir=data_dir)
+    settings = Settings(
+        env="production", database_url=database_url, data_dir=data_dir, **PRODUCTION_HASHING
+    )
     with TestClient(create_app(settings, session_factory)) as client:
         for path in ("/docs", "/redoc", "/docs/assets/swagger-ui-bundle.js"):
             assert client.get(path).status_code == 404, path

@@ -36,9 +36,12 @@ BOUND = 1.0 + 2.0 + 2.0 + 1.0 + 1.0
 LIVEZ_P99 = 0.1
 RECOVERY = 5.0
 
-pytestmark = pytest.mark.skipif(
-    postgres_url() is not None, reason="runs once, in the SQLite pass: it brings its own server"
-)
+pytestmark = [
+    pytest.mark.slow,  # starts, stops and freezes a PostgreSQL cluster of its own
+    pytest.mark.skipif(
+        postgres_url() is not None, reason="runs once, in the SQLite pass: it brings its own server"
+    ),
+]
 
 
 @dataclass

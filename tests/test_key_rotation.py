@@ -41,6 +41,7 @@ LIFETIME = timedelta(minutes=15)
 def test_the_store_serves_a_rotated_keyring_and_the_old_key_still_verifies(
     tmp_path: Path,
 ) -> None:
+    keys.load_or_create(tmp_path)
     store = keys.KeyStore(tmp_path, check_seconds=0)
     old = store.current().signing
     rotated = keys.rotate(tmp_path, LIFETIME)
@@ -50,6 +51,7 @@ def test_the_store_serves_a_rotated_keyring_and_the_old_key_still_verifies(
 
 
 def test_the_store_reads_the_file_at_most_once_per_interval(tmp_path: Path) -> None:
+    keys.load_or_create(tmp_path)
     store = keys.KeyStore(tmp_path, check_seconds=3600)
     old = store.current().signing.kid
     keys.rotate(tmp_path, LIFETIME)
@@ -84,6 +86,7 @@ DAMAGE: dict[str, Callable[[Path], object]] = {
 def test_a_damaged_file_keeps_the_last_good_keyring_until_a_good_one_replaces_it(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, damage: Callable[[Path], object]
 ) -> None:
+    keys.load_or_create(tmp_path)
     store = keys.KeyStore(tmp_path, check_seconds=0)
     path = tmp_path / keys.KEYRING_FILE
     good = store.current().signing.kid
@@ -184,6 +187,7 @@ def sign_in(server: Server, client: httpx.Client) -> tuple[str, int]:
     return token, pid
 
 
+@pytest.mark.slow
 def test_a_rotation_reaches_every_worker_and_old_tokens_keep_working(tmp_path: Path) -> None:
     database_url = create_scratch_database(str(tmp_path))
     data_dir = tmp_path / "data"

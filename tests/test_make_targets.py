@@ -11,7 +11,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 DEV_ONLY = ("pytest", "hypothesis", "schemathesis", "mypy", "ruff", "import-linter")
 
-pytestmark = pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+pytestmark = [
+    pytest.mark.slow,  # runs make
+    pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed"),
+]
 
 
 def planned_commands(target: str) -> str:

@@ -159,6 +159,7 @@ def make_run(tmp_path: Path, env: dict[str, str], port: int) -> Iterator[None]:
         drop_scratch_database(url)
 
 
+@pytest.mark.slow
 def test_the_walk_through_runs_as_written(tmp_path: Path) -> None:
     missing = [tool for tool in ("curl", "jq") if shutil.which(tool) is None]
     if missing:

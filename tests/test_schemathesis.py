@@ -10,6 +10,9 @@ from fastapi import FastAPI
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.schemas import OpenApiSchema
 
+# Hundreds of generated requests: `make test` runs it, `make test-fast` does not.
+pytestmark = pytest.mark.slow
+
 SETTINGS: dict[str, Any] = {
     "generation": {"max-examples": 40, "database": "none"},
     "checks": {

@@ -176,38 +176,59 @@ def rotate(data_dir: Path, token_lifetime: timedelta) -> Keyring:
     return keyring
 
 
+class NoSigningKeys(RuntimeError):
+    """The data directory has no readable keyring: `qicollab serve` makes one before its workers
+    start, `qicollab keys rotate` makes or extends it."""
+
+
 class KeyStore:
-    """The keyring in the data directory, as each worker sees it: the file's identity (inode,
-    size, modification time) is checked at most once per `check_seconds` when the keyring is
-    asked for, and the file re-read when it has changed, so `qicollab keys rotate` reaches every
-    running worker within seconds. A file that cannot be read or is damaged leaves the last good
-    keyring in use (with a warning in the log) and is tried again at the next check."""
+    """The keyring in the data directory, as each worker sees it: read on first use (building an
+    app touches no file, so `qicollab openapi` leaves the directory alone), then the file's
+    identity (inode, size, modification time) is checked at most once per `check_seconds` when
+    the keyring is asked for, and the file re-read when it has changed, so `qicollab keys rotate`
+    reaches every running worker within seconds. A file that cannot be read or is damaged
+    leaves the last good keyring in use (with a warning in the log) and is tried again at the
+    next check; with no good keyring yet, NoSigningKeys."""
 
     def __init__(self, data_dir: Path, check_seconds: float = 1.0) -> None:
         self._path = data_dir / KEYRING_FILE
         self._check_seconds = check_seconds
         self._lock = threading.Lock()
-        load_or_create(data_dir)
-        # Identity first, then contents: a change in between is seen as a change next time.
-        self._signature = self._stat()
-        self._keyring = _read(self._path)
-        self._checked_at = time.monotonic()
+        self._keyring: Keyring | None = None
+        self._signature: tuple[int, int, int] | None = None
+        self._checked_at = 0.0
         self._failed: tuple[str, str] | None = None
 
     def current(self) -> Keyring:
         """The keyring to sign and verify with now."""
-        if time.monotonic() - self._checked_at >= self._check_seconds:
+        keyring = self._keyring
+        if keyring is None or time.monotonic() - self._checked_at >= self._check_seconds:
             with self._lock:
-                if time.monotonic() - self._checked_at >= self._check_seconds:
-                    self._check()
+                if self._keyring is None:
+                    self._keyring, self._signature = self._first_read()
                     self._checked_at = time.monotonic()
-        return self._keyring
+                elif time.monotonic() - self._checked_at >= self._check_seconds:
+                    self._check(self._keyring)
+                    self._checked_at = time.monotonic()
+                keyring = self._keyring
+        return keyring
+
+    def _first_read(self) -> tuple[Keyring, tuple[int, int, int]]:
+        try:
+            # Identity first, then contents: a change in between is seen as a change next time.
+            signature = self._stat()
+            return _read(self._path), signature
+        except Exception as error:
+            raise NoSigningKeys(
+                f"no usable signing keys in {self._path} ({type(error).__name__}: {error});"
+                " `qicollab serve` or `qicollab keys rotate` makes them"
+            ) from error
 
     def _stat(self) -> tuple[int, int, int]:
         status = self._path.stat()
         return status.st_ino, status.st_size, status.st_mtime_ns
 
-    def _check(self) -> None:
+    def _check(self, last_good: Keyring) -> None:
         try:
             signature = self._stat()
             if signature == self._signature:
@@ -220,7 +241,7 @@ class KeyStore:
                     "cannot read the signing keys in %s (%s: %s); still using kid %s",
                     self._path,
                     *problem,
-                    self._keyring.signing.kid,
+                    last_good.signing.kid,
                 )
                 self._failed = problem
             return
