@@ -10,6 +10,7 @@ AppError(detail)                     any failure a client can act on
 ├── InvalidInput              422    well-formed but invalid; `errors` name each field
 ├── PreconditionRequired      428    a change without If-Match
 ├── TooManyRequests           429    too many requests; `Retry-After` says when to retry
+├── ServiceUnavailable        503    the service cannot answer yet (no signing keys); retry later
 └── OAuthError         400/401/429    a refusal at the OAuth 2.0 endpoints, in RFC 6749's terms
 
 The one error vocabulary: services, routers and dependencies raise these (never HTTPException);
@@ -78,6 +79,18 @@ class TooManyRequests(AppError):
     title = "Too many requests"
 
     def __init__(self, detail: str, *, retry_after_seconds: int) -> None:
+        super().__init__(detail)
+        self.headers = {"Retry-After": str(retry_after_seconds)}
+
+
+class ServiceUnavailable(AppError):
+    """Not the client's fault and not a crash: something the operator must set up first."""
+
+    status_code = 503
+    slug = "unavailable"
+    title = "Service unavailable"
+
+    def __init__(self, detail: str, *, retry_after_seconds: int = 30) -> None:
         super().__init__(detail)
         self.headers = {"Retry-After": str(retry_after_seconds)}
 

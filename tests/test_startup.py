@@ -57,6 +57,13 @@ def test_an_app_without_keys_answers_health_and_spec_and_uses_keys_made_later(
         assert client.get("/livez").json() == {"status": "pass"}
         assert client.get("/openapi.json").json()["info"]["title"] == "qi-collaborative"
         assert list(tmp_path.iterdir()) == []
+        # Signing in needs keys: until there are some, a 503 to retry, not a crash.
+        form = {"grant_type": "password", "username": "a@example.nhs.uk", "password": "x" * 12}
+        refused = client.post("/api/v1/auth/token", data=form)
+        assert (refused.status_code, refused.headers["retry-after"]) == (503, "30")
+        assert refused.json()["type"].endswith(":unavailable")
+        assert "signing keys" in refused.json()["detail"]
+        assert str(tmp_path) not in refused.text
         # As `qicollab serve` (or `keys rotate`) makes them for a running app.
         made = keys.load_or_create(tmp_path)
         (published,) = client.get("/.well-known/jwks.json").json()["keys"]

@@ -17,6 +17,8 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from app.errors import ServiceUnavailable
+
 KEYRING_FILE = "signing-keys.json"
 
 logger = logging.getLogger(__name__)
@@ -176,9 +178,10 @@ def rotate(data_dir: Path, token_lifetime: timedelta) -> Keyring:
     return keyring
 
 
-class NoSigningKeys(RuntimeError):
+class NoSigningKeys(ServiceUnavailable):
     """The data directory has no readable keyring: `qicollab serve` makes one before its workers
-    start, `qicollab keys rotate` makes or extends it."""
+    start, `qicollab keys rotate` makes or extends it. A request meeting it is a 503, not a
+    500; the client is told nothing of the server's paths, the log is."""
 
 
 class KeyStore:
@@ -219,9 +222,16 @@ class KeyStore:
             signature = self._stat()
             return _read(self._path), signature
         except Exception as error:
+            logger.error(
+                "no usable signing keys in %s (%s: %s); `qicollab serve` or `qicollab keys"
+                " rotate` makes them",
+                self._path,
+                type(error).__name__,
+                error,
+            )
             raise NoSigningKeys(
-                f"no usable signing keys in {self._path} ({type(error).__name__}: {error});"
-                " `qicollab serve` or `qicollab keys rotate` makes them"
+                "The service has no signing keys yet, so it cannot sign in or check tokens;"
+                " its operator makes them with `qicollab serve` or `qicollab keys rotate`."
             ) from error
 
     def _stat(self) -> tuple[int, int, int]:
