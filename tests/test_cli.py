@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.auth import keys
+from app.auth.cache import TTL_SECONDS
 from app.config import Settings
 from app.db import make_engine, make_sessionmaker
 from app.main import create_app
@@ -97,7 +99,14 @@ def test_accounts_clients_and_keys_from_the_command_line(database: str, tmp_path
         )
         disabled = qicollab(database, tmp_path, "users", "disable", "lead@example.nhs.uk")
         assert disabled.returncode == 0, disabled.stderr
-        refused = http.get(f"{API}/teams", headers={"Authorization": f"Bearer {token}"})
+        # The CLI is another process: a running app forgets the callers it remembers within
+        # app.auth.cache's few seconds (a change made through the API is seen at once).
+        deadline = time.monotonic() + TTL_SECONDS + 3
+        while True:
+            refused = http.get(f"{API}/teams", headers={"Authorization": f"Bearer {token}"})
+            if refused.status_code != 200 or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
         assert refused.status_code == 401
         assert "disabled" in refused.json()["detail"]
         rotated = qicollab(database, tmp_path, "keys", "rotate")
