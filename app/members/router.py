@@ -113,7 +113,7 @@ def update_member(
     """Changes only the fields sent; a linked account takes a new email as its sign-in name."""
     member = service.get_member(session, member_id)
     require_current(member, if_match)
-    service.update_member(session, member, body.model_dump(exclude_unset=True))
+    service.update_member(session, member, body)
     # The account signs in with the member's email: it follows the change.
     accounts_service.follow_member(session, member)
     with_etag(response, member)

@@ -1,7 +1,6 @@
 """Creating, finding and changing members (removing them, with erasure, is app.erasure)."""
 
 import uuid
-from typing import Any
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
@@ -9,7 +8,7 @@ from sqlalchemy.orm import Session
 from app.db import apply_changes, get_or_404
 from app.errors import Conflict, InvalidInput
 from app.members.models import Member
-from app.members.schemas import MemberCreate
+from app.members.schemas import MemberCreate, MemberUpdate
 from app.organisations.models import Organisation
 from app.pagination import paginate
 
@@ -71,7 +70,8 @@ def list_members(
     )
 
 
-def update_member(session: Session, member: Member, changes: dict[str, Any]) -> Member:
+def update_member(session: Session, member: Member, patch: MemberUpdate) -> Member:
+    changes = patch.model_dump(exclude_unset=True)
     if "organisation_id" in changes:
         _check_organisation(session, changes["organisation_id"])
     if "email" in changes:
