@@ -90,7 +90,7 @@ def update_organisation(
     """Changes only the fields sent; needs `If-Match`."""
     organisation = service.get_organisation(session, organisation_id)
     require_current(organisation, if_match)
-    service.update_organisation(session, organisation, body.model_dump(exclude_unset=True))
+    service.update_organisation(session, organisation, body)
     with_etag(response, organisation)
     return organisation
 

@@ -1,7 +1,6 @@
 """Creating, finding, changing and removing organisations."""
 
 import uuid
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -9,7 +8,7 @@ from sqlalchemy.orm import Session
 from app.db import apply_changes, delete_unless_referenced, get_or_404
 from app.errors import Conflict
 from app.organisations.models import Organisation, OrganisationKind
-from app.organisations.schemas import OrganisationCreate
+from app.organisations.schemas import OrganisationCreate, OrganisationUpdate
 from app.pagination import paginate
 
 
@@ -60,8 +59,9 @@ def list_organisations(
 
 
 def update_organisation(
-    session: Session, organisation: Organisation, changes: dict[str, Any]
+    session: Session, organisation: Organisation, patch: OrganisationUpdate
 ) -> Organisation:
+    changes = patch.model_dump(exclude_unset=True)
     if "ods_code" in changes:
         _ensure_ods_code_free(session, changes["ods_code"], organisation)
     apply_changes(organisation, changes)
