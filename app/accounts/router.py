@@ -91,7 +91,7 @@ def update_account(
     """Its role, or `disabled` (its tokens stop at once); not your own account (409)."""
     user = service.get_account(session, account_id)
     require_current(user, if_match)
-    service.update_account(session, audit_trail(request), user, body.model_dump(exclude_unset=True))
+    service.update_account(session, audit_trail(request), user, body)
     with_etag(response, user)
     return user
 

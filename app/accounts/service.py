@@ -11,13 +11,13 @@ The API and the `qicollab users` commands both come here, so the rules are the s
 
 import secrets
 import uuid
-from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.accounts.schemas import AccountUpdate
 from app.audit.actions import AuditAction
 from app.audit.service import AuditTrail
 from app.auth.models import RefreshToken, Role, User
@@ -158,10 +158,9 @@ def _refuse_own(user: User, actor: str | None, what: str) -> None:
         )
 
 
-def update_account(
-    session: Session, trail: AuditTrail, user: User, changes: dict[str, Any]
-) -> User:
+def update_account(session: Session, trail: AuditTrail, user: User, patch: AccountUpdate) -> User:
     """Role and enabled state; a role that needs teams needs the member record too."""
+    changes = patch.model_dump(exclude_unset=True)
     if "role" in changes and changes["role"] != user.role:
         _refuse_own(user, trail.actor, "change the role of")
         role = changes["role"]
@@ -187,7 +186,7 @@ def update_account(
 
 
 def set_disabled(session: Session, trail: AuditTrail, user: User, disabled: bool) -> User:
-    return update_account(session, trail, user, {"disabled": disabled})
+    return update_account(session, trail, user, AccountUpdate(disabled=disabled))
 
 
 def end_sign_ins(session: Session, user_id: uuid.UUID) -> None:
