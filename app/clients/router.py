@@ -84,9 +84,7 @@ def update_client(
     """Its name, scopes, organisations, or `disabled` (its tokens stop at once)."""
     client = service.get_client(session, client_id)
     require_current(client, if_match)
-    service.update_client(
-        session, audit_trail(request), client, body.model_dump(exclude_unset=True)
-    )
+    service.update_client(session, audit_trail(request), client, body)
     with_etag(response, client)
     return client
 

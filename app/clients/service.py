@@ -9,7 +9,6 @@ deleted client.
 import secrets
 import uuid
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,6 +17,7 @@ from app.audit.actions import AuditAction
 from app.audit.service import AuditTrail
 from app.auth.models import Client, Scope
 from app.auth.passwords import hash_secret
+from app.clients.schemas import ClientUpdate
 from app.db import apply_changes, get_or_404, utc_now
 from app.errors import Conflict, InvalidInput, NotFound
 from app.organisations.models import Organisation
@@ -126,9 +126,10 @@ def list_clients(
 
 
 def update_client(
-    session: Session, trail: AuditTrail, client: Client, changes: dict[str, Any]
+    session: Session, trail: AuditTrail, client: Client, patch: ClientUpdate
 ) -> Client:
     """Name, scopes, organisations and enabled state; each change is audited."""
+    changes = patch.model_dump(exclude_unset=True)
     reasons = []
     if "name" in changes and changes["name"] != client.name:
         _ensure_name_free(session, changes["name"], client)
@@ -155,7 +156,7 @@ def update_client(
 
 
 def set_disabled(session: Session, trail: AuditTrail, client: Client, disabled: bool) -> Client:
-    return update_client(session, trail, client, {"disabled": disabled})
+    return update_client(session, trail, client, ClientUpdate(disabled=disabled))
 
 
 def rotate_secret(session: Session, trail: AuditTrail, client: Client) -> str:
