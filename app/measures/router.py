@@ -119,7 +119,7 @@ def update_measure(
     measure = service.get_measure(session, measure_id)
     _ensure_may_define(session, principal, measure.collaborative_id, measure.team_id)
     require_current(measure, if_match)
-    service.update_measure(session, measure, body.model_dump(exclude_unset=True))
+    service.update_measure(session, measure, body)
     with_etag(response, measure)
     return measure
 

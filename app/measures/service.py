@@ -1,7 +1,6 @@
 """Creating, finding, changing and removing measure definitions."""
 
 import uuid
-from typing import Any
 
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
@@ -10,7 +9,7 @@ from app.collaboratives.models import Collaborative
 from app.db import apply_changes, delete_unless_referenced, get_or_404
 from app.errors import Conflict, InvalidInput, NotFound
 from app.measures.models import ChartType, Measure, MeasureKind
-from app.measures.schemas import MeasureCreate
+from app.measures.schemas import MeasureCreate, MeasureUpdate
 from app.pagination import paginate
 from app.teams.models import Team
 
@@ -107,7 +106,8 @@ def _has_data(session: Session, measure: Measure) -> bool:
     return bool(session.scalar(select(Measure.data_points.any()).where(Measure.id == measure.id)))
 
 
-def update_measure(session: Session, measure: Measure, changes: dict[str, Any]) -> Measure:
+def update_measure(session: Session, measure: Measure, patch: MeasureUpdate) -> Measure:
+    changes = patch.model_dump(exclude_unset=True)
     if "code" in changes:
         _ensure_code_free(session, measure, changes["code"])
     new_chart: ChartType = changes.get("chart", measure.chart)
