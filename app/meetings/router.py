@@ -97,7 +97,7 @@ def update_meeting(
     """Changes only the fields sent; If-Match names the version the change was made to."""
     meeting = service.get_meeting(session, meeting_id)
     require_current(meeting, if_match)
-    service.update_meeting(session, meeting, body.model_dump(exclude_unset=True))
+    service.update_meeting(session, meeting, body)
     with_etag(response, meeting)
     return meeting
 

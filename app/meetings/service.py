@@ -2,7 +2,6 @@
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,7 +11,7 @@ from app.collaboratives.models import Collaborative
 from app.db import apply_changes, get_or_404, lock
 from app.errors import InvalidInput
 from app.meetings.models import Meeting, MeetingKind
-from app.meetings.schemas import MeetingCreate, check_times
+from app.meetings.schemas import MeetingCreate, MeetingUpdate, check_times
 from app.pagination import paginate
 
 
@@ -77,7 +76,8 @@ def list_meetings(
     )
 
 
-def update_meeting(session: Session, meeting: Meeting, changes: dict[str, Any]) -> Meeting:
+def update_meeting(session: Session, meeting: Meeting, patch: MeetingUpdate) -> Meeting:
+    changes = patch.model_dump(exclude_unset=True)
     check_times(
         changes.get("starts_at", meeting.starts_at),
         changes.get("ends_at", meeting.ends_at),
