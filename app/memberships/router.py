@@ -121,7 +121,7 @@ def update_membership(
     ensure_may_set(principal, changes, ["role"])
     membership = service.get_current_membership(session, team, member_id)
     require_current(membership, if_match)
-    service.update_membership(session, team, membership, changes, handover=handover)
+    service.update_membership(session, team, membership, body, handover=handover)
     fields = ", ".join(f"{name} {value}" for name, value in changes.items())
     audit_trail(request).record(
         AuditAction.MEMBERSHIP_CHANGED,

@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -14,7 +14,7 @@ from app.db import apply_changes
 from app.errors import Conflict, InvalidInput, NotFound
 from app.members.models import Member
 from app.memberships.models import Membership, MembershipRole
-from app.memberships.schemas import MembershipCreate, check_dates
+from app.memberships.schemas import MembershipCreate, MembershipUpdate, check_dates
 from app.pagination import paginate
 
 if TYPE_CHECKING:
@@ -180,10 +180,11 @@ def update_membership(
     session: Session,
     team: "Team",
     membership: Membership,
-    changes: dict[str, Any],
+    patch: MembershipUpdate,
     *,
     handover: bool = False,
 ) -> Membership:
+    changes = patch.model_dump(exclude_unset=True)
     check_dates(changes.get("joined_on", membership.joined_on), changes.get("left_on"))
     _check_window(
         session.get_one(Collaborative, team.collaborative_id),
