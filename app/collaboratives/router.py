@@ -91,11 +91,10 @@ def update_collaborative(
     and `status` cannot change to one some of its teams do not suit (409 `team-statuses`)."""
     collaborative = service.get_collaborative_for_change(session, collaborative_id)
     require_current(collaborative, if_match)
-    changes = body.model_dump(exclude_unset=True)
     service.update_collaborative(
         session,
         collaborative,
-        changes,
+        body,
         teams_allow=partial(teams_service.check_collaborative_change, session, collaborative),
     )
     with_etag(response, collaborative)

@@ -2,13 +2,12 @@
 
 import uuid
 from collections.abc import Callable
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.collaboratives.models import Collaborative, CollaborativeStatus
-from app.collaboratives.schemas import CollaborativeCreate, check_dates
+from app.collaboratives.schemas import CollaborativeCreate, CollaborativeUpdate, check_dates
 from app.db import apply_changes, delete_unless_referenced, get_or_404, lock
 from app.pagination import paginate
 
@@ -61,18 +60,19 @@ def list_collaboratives(
 def update_collaborative(
     session: Session,
     collaborative: Collaborative,
-    changes: dict[str, Any],
-    teams_allow: Callable[[dict[str, Any]], None],
+    patch: CollaborativeUpdate,
+    teams_allow: Callable[[CollaborativeUpdate], None],
 ) -> Collaborative:
     """`teams_allow` checks the changes against the collaborative's teams (refusing with a
     Conflict): teams sit above collaboratives, so their rules are handed in
     (app.teams.service.check_collaborative_change), after the collaborative's own checks."""
+    changes = patch.model_dump(exclude_unset=True)
     check_dates(
         changes.get("starts_on", collaborative.starts_on),
         changes.get("ends_on", collaborative.ends_on),
         field="ends_on" if "ends_on" in changes else "starts_on",
     )
-    teams_allow(changes)
+    teams_allow(patch)
     apply_changes(collaborative, changes)
     session.flush()
     return collaborative

@@ -125,7 +125,7 @@ def update_team(
     ensure_may_set(principal, changes, PRIVILEGED_FIELDS)
     require_current(team, if_match)
     before = (team.status, team.coach_id, sorted(o.ods_code for o in team.organisations))
-    service.update_team(session, team, changes)
+    service.update_team(session, team, body)
     _record_changes(audit_trail(request), team, *before)
     with_etag(response, team)
     return _as_read(session, [team], principal)[0]

@@ -1,13 +1,13 @@
 """Creating, finding, changing and removing teams, and the rules on selection."""
 
 import uuid
-from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from app.collaboratives import service as collaboratives_service
 from app.collaboratives.models import Collaborative, CollaborativeStatus
+from app.collaboratives.schemas import CollaborativeUpdate
 from app.collaboratives.statuses import (
     ALLOWED_IN,
     PLACE_TAKING_STATUSES,
@@ -24,7 +24,7 @@ from app.memberships.models import Membership
 from app.organisations.models import Organisation
 from app.pagination import paginate
 from app.teams.models import Team, team_organisations
-from app.teams.schemas import TeamCreate
+from app.teams.schemas import TeamCreate, TeamUpdate
 
 
 def _organisations(session: Session, organisation_ids: list[uuid.UUID]) -> list[Organisation]:
@@ -61,10 +61,11 @@ def largest_current_team(session: Session, collaborative_id: uuid.UUID) -> int:
 
 
 def check_collaborative_change(
-    session: Session, collaborative: Collaborative, changes: dict[str, Any]
+    session: Session, collaborative: Collaborative, patch: CollaborativeUpdate
 ) -> None:
     """Refuse a change to a collaborative that its teams do not suit: a maximum below what
     they already take, or a status some of them may not hold."""
+    changes = patch.model_dump(exclude_unset=True)
     if "max_team_size" in changes:
         largest = largest_current_team(session, collaborative.id)
         if changes["max_team_size"] < largest:
@@ -249,9 +250,10 @@ def list_teams(
     )
 
 
-def update_team(session: Session, team: Team, changes: dict[str, Any]) -> Team:
+def update_team(session: Session, team: Team, patch: TeamUpdate) -> Team:
     """Change a team; take it with get_team_for_change, so status checks run under the rule
     lock."""
+    changes = patch.model_dump(exclude_unset=True)
     if "coach_id" in changes:
         _check_coach(session, changes["coach_id"])
     if "name" in changes:
