@@ -159,6 +159,19 @@ class TestMembershipRules:
         problem = assert_problem(api.membership(client, team["id"], missing), 422)
         assert [error["loc"] for error in problem["errors"]] == [["body", "member_id"]]
 
+    def test_leaving_before_joining_is_422_at_left_on(self, client: TestClient) -> None:
+        org, collab = _setup(client)
+        team = api.team(client, collab, [org])
+        person = api.member(client, org)
+        body = {"member_id": person["id"], "role": "member"}
+        dates = {"joined_on": "2024-09-02", "left_on": "2024-09-01"}
+        response = client.post(f"{TEAMS}/{team['id']}/members", json=body | dates)
+        problem = assert_problem(response, 422)
+        assert problem["errors"] == [
+            {"loc": ["body", "left_on"], "message": "left_on must not be before joined_on"}
+        ]
+        assert _roster(client, team["id"]) == []
+
 
 class TestLeaving:
     def test_leaving_records_left_on_and_keeps_history(self, client: TestClient) -> None:

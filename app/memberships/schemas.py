@@ -2,9 +2,8 @@
 
 import uuid
 from datetime import date
-from typing import Self
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from app.errors import InvalidInput
 from app.memberships.models import MembershipRole
@@ -16,12 +15,6 @@ class MembershipCreate(InputModel):
     role: MembershipRole
     joined_on: JsonDate | None = Field(default=None, description="Defaults to today.")
     left_on: JsonDate | None = None
-
-    @model_validator(mode="after")
-    def _leaves_after_joining(self) -> Self:
-        if self.joined_on is not None:
-            check_dates(self.joined_on, self.left_on)
-        return self
 
 
 class MembershipUpdate(InputModel):
