@@ -229,10 +229,27 @@ def new_session(factory: sessionmaker[Session], *, writes: bool) -> Session:
 
 
 @contextmanager
-def transaction(factory: sessionmaker[Session], *, writes: bool = True) -> Iterator[Session]:
-    """A transaction of its own: committed when the block ends, rolled back if it raises."""
-    with new_session(factory, writes=writes) as session, session.begin():
+def independent_transaction(
+    factory: sessionmaker[Session], *, writes: bool = True
+) -> Iterator[Session]:
+    """THE way to write something that must persist whatever happens to the caller's own
+    transaction (audit events, sign-in attempts, import records), and the way a request or a
+    CLI command runs its own: a new session, committed when the block ends; if the block
+    raises it is rolled back and the error propagates. Opening it touches no database."""
+    session = new_session(factory, writes=writes)
+    session.begin()
+    failed = False
+    try:
         yield session
+    except BaseException:
+        failed = True
+        raise
+    finally:
+        with session:
+            if failed:
+                session.rollback()
+            else:
+                session.commit()
 
 
 def lock(session: Session, model: type[ModelT], ident: uuid.UUID) -> ModelT:
