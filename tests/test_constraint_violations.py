@@ -25,9 +25,11 @@ def _organisation(session: Session) -> Organisation:
 
 
 def _refused(session: Session, write: Callable[[], None]) -> IntegrityError:
-    with pytest.raises(IntegrityError) as caught, session.begin_nested():
-        write()
+    nested = session.begin_nested()
+    write()
+    with pytest.raises(IntegrityError) as caught:
         session.flush()
+    nested.rollback()
     return caught.value
 
 
