@@ -237,7 +237,9 @@ def independent_transaction(
     """THE way to write something that must persist whatever happens to the caller's own
     transaction (audit events, sign-in attempts, import records), and the way a request or a
     CLI command runs its own: a new session, committed when the block ends; if the block
-    raises it is rolled back and the error propagates. Opening it touches no database."""
+    raises it is rolled back and the error propagates. Opening it touches no database. SQLite
+    has one writer: write after the caller's writing transaction ends, as the audit trail
+    does, or the two wait on each other until the lock timeout."""
     session = new_session(factory, writes=writes)
     session.begin()
     failed = False

@@ -5,10 +5,23 @@ import uuid
 from collections.abc import Callable
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from app.db import ConstraintViolation, Violation, parse_sqlite, violation
+from app.audit.actions import AuditAction
+from app.audit.models import AuditEvent
+from app.audit.service import AuditTrail, audited_transaction
+from app.db import (
+    ConstraintViolation,
+    Violation,
+    independent_transaction,
+    make_engine,
+    make_sessionmaker,
+    parse_sqlite,
+    violation,
+)
+from app.errors import Conflict
 from app.measures.models import ChartType, Frequency, Measure, MeasureKind
 from app.members.models import Member
 from app.organisations.models import Organisation, OrganisationKind
@@ -132,3 +145,39 @@ def test_a_member_without_a_name_breaks_not_null(session: Session) -> None:
 )
 def test_sqlite_messages(message: str, expected: ConstraintViolation) -> None:
     assert parse_sqlite(message) == expected
+
+
+def test_a_failed_command_rolls_back_raises_and_still_audits_its_refusals(
+    database_url: str,
+) -> None:
+    """What a request and a CLI command share (`audited_transaction`): the work rolls back,
+    the error reaches the caller, and the audit events are written in their own transaction,
+    less the successes that never happened."""
+    engine = make_engine(database_url)
+    factory = make_sessionmaker(engine)
+    code = uuid.uuid4().hex[:8].upper()
+    trail = AuditTrail(actor="cli", method="CLI")
+    try:
+
+        def refused_command() -> None:
+            with audited_transaction(factory, trail) as session:
+                organisation = Organisation(
+                    ods_code=code, name="Kept?", kind=OrganisationKind.TRUST
+                )
+                session.add(organisation)
+                session.flush()
+                trail.record(AuditAction.SIGN_IN, "success", subject=code)
+                trail.record(AuditAction.REQUEST_DENIED, "refused", subject=code)
+                raise Conflict("refused", slug="test")
+
+        with pytest.raises(Conflict):
+            refused_command()
+        with independent_transaction(factory, writes=False) as session:
+            stored = session.scalar(select(Organisation).where(Organisation.ods_code == code))
+            events = session.scalars(select(AuditEvent).where(AuditEvent.subject == code))
+            assert (stored, [(e.action, e.outcome) for e in events]) == (
+                None,
+                [("request_denied", "refused")],
+            )
+    finally:
+        engine.dispose()
