@@ -10,7 +10,7 @@ from typing import TypeVar
 from sqlalchemy.orm import Session
 
 from app.accounts import service as accounts
-from app.audit.service import AuditTrail
+from app.audit.service import AuditTrail, audited_transaction
 from app.auth.models import Client, Role, Scope, User
 from app.clients import service as clients
 from app.config import get_settings
@@ -22,14 +22,13 @@ T = TypeVar("T")
 
 @contextmanager
 def cli_transaction() -> Iterator[tuple[Session, AuditTrail]]:
-    """One transaction for a command, with its audit events written after it commits."""
+    """One transaction for a command, as a request has (`audited_transaction`)."""
     engine = make_engine(get_settings().database_url)
     factory = make_sessionmaker(engine)
     trail = AuditTrail(actor="cli", method="CLI")
     try:
-        with factory.begin() as session:
+        with audited_transaction(factory, trail) as session:
             yield session, trail
-        trail.flush(factory)
     finally:
         engine.dispose()
 

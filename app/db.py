@@ -13,9 +13,11 @@ from typing import Any, TypeVar
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Constraint,
     DateTime,
     Engine,
     Enum,
+    Index,
     MetaData,
     String,
     create_engine,
@@ -229,10 +231,29 @@ def new_session(factory: sessionmaker[Session], *, writes: bool) -> Session:
 
 
 @contextmanager
-def transaction(factory: sessionmaker[Session], *, writes: bool = True) -> Iterator[Session]:
-    """A transaction of its own: committed when the block ends, rolled back if it raises."""
-    with new_session(factory, writes=writes) as session, session.begin():
+def independent_transaction(
+    factory: sessionmaker[Session], *, writes: bool = True
+) -> Iterator[Session]:
+    """THE way to write something that must persist whatever happens to the caller's own
+    transaction (audit events, sign-in attempts, import records), and the way a request or a
+    CLI command runs its own: a new session, committed when the block ends; if the block
+    raises it is rolled back and the error propagates. Opening it touches no database. SQLite
+    has one writer: write after the caller's writing transaction ends, as the audit trail
+    does, or the two wait on each other until the lock timeout."""
+    session = new_session(factory, writes=writes)
+    session.begin()
+    failed = False
+    try:
         yield session
+    except BaseException:
+        failed = True
+        raise
+    finally:
+        with session:
+            if failed:
+                session.rollback()
+            else:
+                session.commit()
 
 
 def lock(session: Session, model: type[ModelT], ident: uuid.UUID) -> ModelT:
@@ -314,3 +335,103 @@ def delete_unless_referenced(session: Session, resource: object, detail: str) ->
             session.flush()
     except IntegrityError:
         raise Conflict(detail, slug="still-referenced") from None
+
+
+class Violation(StrEnum):
+    """Which kind of constraint a write broke."""
+
+    UNIQUE = "unique"
+    FOREIGN_KEY = "foreign_key"
+    CHECK = "check"
+    NOT_NULL = "not_null"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class ConstraintViolation:
+    """What an IntegrityError broke, as far as the database said: names may be unknown."""
+
+    kind: Violation
+    constraint: str | None = None
+    table: str | None = None
+    columns: tuple[str, ...] = ()
+
+
+# PostgreSQL's SQLSTATEs for class 23, and the start of SQLite's messages, by kind.
+_VIOLATION_STATES = {
+    "23505": Violation.UNIQUE,
+    "23503": Violation.FOREIGN_KEY,
+    "23514": Violation.CHECK,
+    "23502": Violation.NOT_NULL,
+}
+_SQLITE_PREFIXES = {
+    "UNIQUE constraint failed": Violation.UNIQUE,
+    "FOREIGN KEY constraint failed": Violation.FOREIGN_KEY,
+    "CHECK constraint failed": Violation.CHECK,
+    "NOT NULL constraint failed": Violation.NOT_NULL,
+}
+
+
+def violation(error: IntegrityError, metadata: MetaData | None = None) -> ConstraintViolation:
+    """The constraint an IntegrityError broke, from psycopg's diagnostics or SQLite's message."""
+    diag = getattr(error.orig, "diag", None)
+    state = getattr(error.orig, "sqlstate", None)
+    if diag is not None and state is not None:
+        kind = _VIOLATION_STATES.get(state, Violation.OTHER)
+        column = getattr(diag, "column_name", None)
+        return describe(
+            kind,
+            constraint=getattr(diag, "constraint_name", None),
+            table=getattr(diag, "table_name", None),
+            columns=(column,) if column else (),
+            metadata=metadata,
+        )
+    return parse_sqlite(str(error.orig), metadata)
+
+
+def parse_sqlite(message: str, metadata: MetaData | None = None) -> ConstraintViolation:
+    """SQLite names table.column for UNIQUE and NOT NULL, the constraint's name for CHECK (an
+    unnamed check gives its expression), and nothing for FOREIGN KEY."""
+    prefix = next((start for start in _SQLITE_PREFIXES if message.startswith(start)), None)
+    if prefix is None:
+        return ConstraintViolation(Violation.OTHER)
+    kind = _SQLITE_PREFIXES[prefix]
+    named = message[len(prefix) :].lstrip(":").strip()
+    if kind is Violation.CHECK:
+        return describe(kind, constraint=named or None, metadata=metadata)
+    pairs = [part.strip().split(".", 1) for part in named.split(",") if "." in part]
+    table = pairs[0][0] if pairs else None
+    columns = tuple(column for _, column in pairs)
+    return describe(kind, table=table, columns=columns, metadata=metadata)
+
+
+def describe(
+    kind: Violation,
+    *,
+    constraint: str | None = None,
+    table: str | None = None,
+    columns: tuple[str, ...] = (),
+    metadata: MetaData | None = None,
+) -> ConstraintViolation:
+    """Fills in what the database left out from our own schema: a named constraint's table
+    and columns (PostgreSQL), or a unique constraint's name from its columns (SQLite)."""
+    metadata = metadata if metadata is not None else Base.metadata
+    for candidate in metadata.tables.values():
+        if table is not None and candidate.name != table:
+            continue
+        named: list[Constraint | Index] = [
+            *candidate.constraints,
+            *(index for index in candidate.indexes if index.unique),
+        ]
+        for rule in named:
+            rule_columns = tuple(column.name for column in getattr(rule, "columns", ()))
+            if (constraint is not None and rule.name == constraint) or (
+                constraint is None
+                and kind is Violation.UNIQUE
+                and columns
+                and rule_columns == columns
+            ):
+                return ConstraintViolation(
+                    kind, str(rule.name), candidate.name, columns or rule_columns
+                )
+    return ConstraintViolation(kind, constraint, table, columns)

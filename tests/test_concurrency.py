@@ -18,7 +18,7 @@ from app.auth.models import Role
 from app.collaboratives.models import Collaborative, CollaborativeStatus
 from app.collaboratives.statuses import PLACE_TAKING_STATUSES, TeamStatus
 from app.data_points.models import DataPoint
-from app.db import transaction
+from app.db import independent_transaction
 from app.measures.models import ChartType, Frequency, Measure, MeasureKind
 from app.meetings.models import Meeting, MeetingKind
 from app.members.models import Member
@@ -707,7 +707,7 @@ def test_posted_charts_do_not_wait_for_writers(server: LiveServer, admin: httpx.
     """A posted chart stores nothing, so it neither takes nor waits for SQLite's write lock:
     it is answered while another transaction holds that lock."""
     points = [{"date": str(date(2024, 1, 1) + timedelta(weeks=k)), "value": k} for k in range(30)]
-    with transaction(server.factory) as writer:
+    with independent_transaction(server.factory) as writer:
         writer.execute(select(1))  # a writing transaction: on SQLite, the write lock is held
         response = admin.post(f"{API}/spc/charts", json={"points": points})
     assert response.status_code == 200, response.text

@@ -10,6 +10,8 @@ import threading
 import time
 import uuid
 from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from weakref import WeakKeyDictionary
@@ -19,7 +21,7 @@ from sqlalchemy.orm import Session, make_transient, sessionmaker
 
 from app.audit.actions import AuditAction
 from app.audit.models import AuditEvent
-from app.db import fit, transaction, utc_now
+from app.db import fit, independent_transaction, utc_now
 from app.pagination import paginate
 
 logger = logging.getLogger(__name__)
@@ -86,6 +88,23 @@ class AuditTrail:
             writer_for(factory).write(events)
 
 
+@contextmanager
+def audited_transaction(
+    factory: sessionmaker[Session], trail: AuditTrail, *, writes: bool = True
+) -> Iterator[Session]:
+    """The work of one request or CLI command in an independent transaction, then its audit
+    events in another: on failure it rolls back, the error propagates, and the events are
+    still written, less the successes that did not happen."""
+    try:
+        with independent_transaction(factory, writes=writes) as session:
+            yield session
+    except BaseException:
+        trail.discard_successes()
+        raise
+    finally:
+        trail.flush(factory)
+
+
 class AuditWriter:
     """Writes events for one database; what the database refuses waits in memory and is
     retried in the background, oldest first, until it is written."""
@@ -108,7 +127,7 @@ class AuditWriter:
 
     def _try(self, events: list[AuditEvent]) -> bool:
         try:
-            with transaction(self.factory) as session:
+            with independent_transaction(self.factory) as session:
                 session.add_all(events)
         except Exception as error:  # down, busy or anything else: never the request's problem
             logger.warning("audit write failed (%s); will retry", type(error).__name__)

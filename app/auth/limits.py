@@ -22,7 +22,7 @@ from sqlalchemy import ColumnElement, delete, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.auth.models import SignInAttempt
-from app.db import fit, transaction, utc_now
+from app.db import fit, independent_transaction, utc_now
 from app.errors import TooManyRequests
 
 PENDING, FAILURE, SUCCESS = "pending", "failure", "success"
@@ -85,7 +85,7 @@ def admit(
     subject = fit(subject, columns.subject) or ""
     address = fit(address, columns.address)
     now = utc_now()
-    with transaction(factory) as session:
+    with independent_transaction(factory) as session:
         _name_lock(session, grant, subject)
         by_subject = (SignInAttempt.grant == grant) & (SignInAttempt.subject == subject)
         wait = _wait_seconds(session, by_subject, limits.per_subject, limits.window, now)
@@ -115,7 +115,7 @@ def admit(
 
 def settle(factory: sessionmaker[Session], attempt: Attempt, *, succeeded: bool) -> None:
     """Record how the attempt ended; one that never settles keeps counting as a failure."""
-    with transaction(factory) as session:
+    with independent_transaction(factory) as session:
         settle_in(session, attempt, succeeded=succeeded)
 
 

@@ -18,7 +18,7 @@ from app.auth.models import Client, RefreshToken, Scope, User, client_organisati
 from app.auth.passwords import verify_secret
 from app.auth.principal import Principal
 from app.config import Settings
-from app.db import transaction, utc_now
+from app.db import independent_transaction, utc_now
 from app.errors import Forbidden, OAuthError, TooManyRequests, Unauthorized
 
 
@@ -134,7 +134,7 @@ def password_grant(
 ) -> TokenGrant:
     email = email.strip().lower()
     attempt = _admit(factory, settings, trail, "password", AuditAction.SIGN_IN, email)
-    with transaction(factory, writes=False) as session:
+    with independent_transaction(factory, writes=False) as session:
         user = session.scalar(select(User).where(User.email == email))
     # Verified even without an account, so timing does not reveal which emails exist.
     valid = verify_secret(user.password_hash if user else None, password)
@@ -143,7 +143,7 @@ def password_grant(
         reason = "disabled account" if user is not None and valid else "bad credentials"
         trail.record(AuditAction.SIGN_IN, "failure", subject=email, reason=reason)
         _refuse(attempt, "The email or password is not right.", "invalid_grant")
-    with transaction(factory) as session:
+    with independent_transaction(factory) as session:
         limits.settle_in(session, attempt, succeeded=True)
         grant = _user_grant(session, settings, keyring, user, uuid.uuid4())
     trail.record(AuditAction.SIGN_IN, "success", subject=email, actor=f"user:{user.id}")
@@ -160,7 +160,7 @@ def refresh_grant(
 ) -> TokenGrant:
     """Each refresh token works once, however fast it is replayed: using it is an UPDATE that
     must change exactly one row, and the uses that lose count as reuse."""
-    with transaction(factory) as session:
+    with independent_transaction(factory) as session:
         grant, actor, reason = _use_refresh_token(session, settings, keyring, refresh_token)
     if grant is None:
         trail.record(AuditAction.REFRESH, "failure", actor=actor, reason=reason)
@@ -273,7 +273,7 @@ def client_grant(
     attempt = _admit(
         factory, settings, trail, "client_credentials", AuditAction.CLIENT_SIGN_IN, client_id
     )
-    with transaction(factory, writes=False) as session:
+    with independent_transaction(factory, writes=False) as session:
         try:
             client = session.get(Client, uuid.UUID(client_id))
         except ValueError:

@@ -1,18 +1,18 @@
 """FastAPI dependency aliases shared by the routers: settings, session, common parameters."""
 
 from collections.abc import AsyncIterator, Iterator
+from contextlib import AbstractContextManager
 from typing import Annotated
 
 import anyio
 from fastapi import Depends, Header, Query, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from app.audit.service import AuditTrail
+from app.audit.service import AuditTrail, audited_transaction
 from app.config import Settings
-from app.db import new_session
 from app.errors import FieldProblem, InvalidInput
 from app.pagination import DEFAULT_LIMIT, MAX_LIMIT
 
@@ -53,41 +53,32 @@ READ_ONLY = Depends(read_only)
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """One transaction per request: committed when the endpoint returns, rolled back on error.
     The audit events are written afterwards in their own transaction, so a refused request is
-    recorded even though its own changes are not kept. Opening it touches no database (the
-    connection is taken at the first statement), so it runs on the event loop; ending it is
-    one trip to the thread pool, shielded so a cancelled request still returns its connection."""
-    factory = request.app.state.sessionmaker
-    trail = audit_trail(request)
+    recorded even though its own changes are not kept (`audited_transaction`, as the CLI).
+    Opening it touches no database (the connection is taken at the first statement), so it
+    runs on the event loop; ending it is one trip to the thread pool, shielded so a cancelled
+    request still returns its connection."""
     writes = request.method not in SAFE_METHODS and not getattr(request.state, "read_only", False)
-    session = new_session(factory, writes=writes)
-    session.begin()
-    failed = False
+    transaction = audited_transaction(
+        request.app.state.sessionmaker, audit_trail(request), writes=writes
+    )
+    session = transaction.__enter__()
+    error: BaseException | None = None
     try:
         yield session
-    except BaseException:
-        failed = True
+    except BaseException as caught:
+        error = caught
         raise
     finally:
         with anyio.CancelScope(shield=True):
-            await run_in_threadpool(_end_request, session, trail, factory, failed)
+            await run_in_threadpool(_end_request, transaction, error)
 
 
-def _end_request(
-    session: Session, trail: AuditTrail, factory: sessionmaker[Session], failed: bool
-) -> None:
-    try:
-        with session:
-            if failed:
-                session.rollback()
-            else:
-                session.commit()
-    except BaseException:
-        trail.discard_successes()
-        raise
-    finally:
-        if failed:
-            trail.discard_successes()
-        trail.flush(factory)
+def _end_request(transaction: AbstractContextManager[Session], error: BaseException | None) -> None:
+    """Commits, or rolls back when the endpoint raised `error` (which propagates on its own)."""
+    if error is None:
+        transaction.__exit__(None, None, None)
+    else:
+        transaction.__exit__(type(error), error, error.__traceback__)
 
 
 def audited(request: Request) -> Iterator[AuditTrail]:

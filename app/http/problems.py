@@ -14,7 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, Match
 
-from app.db import Failure, classify
+from app.db import Failure, Violation, classify, violation
 from app.errors import AppError, OAuthError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -154,17 +154,71 @@ def _stale_data(request: Request, exc: Exception) -> JSONResponse:
 
 
 def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
-    # Services check the rules first; this catches the race where two requests pass the
-    # check together and the database's constraint decides. Never echo the SQL.
+    """Services check the rules first; this catches the race where two requests pass the
+    check together and the database's constraint decides, answered by the kind of constraint
+    (named in the log, never the SQL in the answer)."""
     assert isinstance(exc, IntegrityError)
-    logger.warning("integrity error on %s: %s", request.url.path, type(exc.orig).__name__)
+    broken = violation(exc)
+    logger.warning("integrity error on %s: %s %s", request.url.path, broken.kind, broken.constraint)
+    where = request.url.path
+    fields = [
+        {"loc": ["body", column], "message": _FIELD_MESSAGES[broken.kind]}
+        for column in broken.columns
+    ]
+    if broken.kind is Violation.UNIQUE:
+        names = ", ".join(broken.columns) or "a unique key"
+        return problem_response(
+            409,
+            f"Another {_singular(broken.table)} already has this {names}; nothing was stored.",
+            slug="duplicate",
+            title="Already exists",
+            errors=fields or None,
+            instance=where,
+        )
+    if broken.kind is Violation.FOREIGN_KEY:
+        table = f" ({broken.table})" if broken.table else ""
+        return problem_response(
+            409,
+            f"The change refers to something that no longer exists, or removes something that"
+            f" other records still refer to{table}; nothing was stored.",
+            slug="reference",
+            title="Conflict with a reference",
+            errors=fields or None,
+            instance=where,
+        )
+    if broken.kind in (Violation.CHECK, Violation.NOT_NULL):
+        rule = f" ({broken.constraint})" if broken.constraint else ""
+        return problem_response(
+            422,
+            f"A value breaks a rule of the stored data{rule}; nothing was stored.",
+            slug="validation-error",
+            title="Invalid input",
+            errors=fields or None,
+            instance=where,
+        )
     return problem_response(
         409,
-        "The change conflicts with data stored meanwhile (a unique key or a reference).",
+        "The change conflicts with data stored meanwhile; nothing was stored.",
         slug="conflict",
         title="Conflict with the current state",
-        instance=request.url.path,
+        instance=where,
     )
+
+
+_FIELD_MESSAGES = {
+    Violation.UNIQUE: "already taken",
+    Violation.FOREIGN_KEY: "refers to something missing, or is still referred to",
+    Violation.CHECK: "breaks a rule of the stored data",
+    Violation.NOT_NULL: "required",
+    Violation.OTHER: "conflicts with stored data",
+}
+
+
+def _singular(table: str | None) -> str:
+    """'members' -> 'member', for a sentence; a table we do not know is a 'record'."""
+    if not table:
+        return "record"
+    return table.removesuffix("s").replace("_", " ")
 
 
 # Seconds a client should wait before retrying after each kind of database failure.
