@@ -23,11 +23,12 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.auth import keys
+from app.auth.models import Role
 from app.config import Settings
 from app.db import make_engine, make_sessionmaker
 from app.main import create_app
 from app.migrate import upgrade
-from tests.conftest import create_scratch_database, drop_scratch_database
+from tests.conftest import add_user, create_scratch_database, drop_scratch_database, token_for
 
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,6 +88,16 @@ def live_server(
         app.state.engine.dispose()
         if database_url is None:
             drop_scratch_database(url)
+
+
+@contextmanager
+def admin_client(server: "LiveServer", password_hash: str) -> Iterator[httpx.Client]:
+    """A client of `server` signed in as a new admin, written straight to its database."""
+    with server.factory.begin() as session:
+        user = add_user(session, password_hash, Role.ADMIN)
+    token = token_for(server.app, f"user:{user.id}", role="admin")
+    with server.client(headers={"Authorization": f"Bearer {token}"}) as client:
+        yield client
 
 
 def free_port() -> int:

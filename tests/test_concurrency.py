@@ -28,8 +28,8 @@ from app.rebases.models import Rebase
 from app.spc import Direction
 from app.teams.models import Team
 from tests.api import API
-from tests.conftest import TEST_PASSWORD, add_user, token_for
-from tests.live import LiveServer, all_at_once, live_server
+from tests.conftest import TEST_PASSWORD, add_user
+from tests.live import LiveServer, admin_client, all_at_once, live_server
 
 # Each race runs many rounds over real HTTP against a server of its own: about a minute and a
 # half, so `make test` runs it and `make test-fast` does not.
@@ -64,10 +64,7 @@ def password_user(server: LiveServer, password_hash: str) -> str:
 
 @pytest.fixture(scope="module")
 def admin(server: LiveServer, password_hash: str) -> Iterator[httpx.Client]:
-    with server.factory.begin() as session:
-        user = add_user(session, password_hash, Role.ADMIN)
-    token = token_for(server.app, f"user:{user.id}", role="admin")
-    with server.client(headers={"Authorization": f"Bearer {token}"}) as client:
+    with admin_client(server, password_hash) as client:
         yield client
 
 

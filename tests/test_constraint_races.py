@@ -7,10 +7,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from app.auth.models import Role
 from tests.api import API
-from tests.conftest import add_user, token_for
-from tests.live import LiveServer, all_at_once, live_server
+from tests.live import LiveServer, admin_client, all_at_once, live_server
 from tests.test_concurrency import ROUNDS
 
 
@@ -22,10 +20,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 
 @pytest.fixture(scope="module")
 def admin(server: LiveServer, password_hash: str) -> Iterator[httpx.Client]:
-    with server.factory.begin() as session:
-        user = add_user(session, password_hash, Role.ADMIN)
-    token = token_for(server.app, f"user:{user.id}", role="admin")
-    with server.client(headers={"Authorization": f"Bearer {token}"}) as client:
+    with admin_client(server, password_hash) as client:
         yield client
 
 
