@@ -8,7 +8,7 @@ audit events (the subject is the member id), not in errors, not in logs.
 import uuid
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from app.audit.actions import AuditAction
@@ -20,6 +20,7 @@ from app.characteristics import (
     Characteristic,
     in_under_represented_group,
 )
+from app.clock import today
 from app.collaboratives.models import Collaborative
 from app.collaboratives.statuses import PLACE_TAKING_STATUSES
 from app.disclosure import Cell, protect_counts
@@ -176,6 +177,27 @@ def _may_see_verdicts(principal: Principal) -> bool:
     return principal.is_admin or (principal.role is not None and principal.member_id is not None)
 
 
+# Built once: the page of teams and the day are bound per call. Building this statement (one
+# column per characteristic) cost as much as running it.
+_LEADS_OF_TEAMS = (
+    select(
+        Membership.team_id,
+        Membership.member_id,
+        Collaborative.under_represented,
+        *CHARACTERISTIC_COLUMNS,
+    )
+    .join(Team, Team.id == Membership.team_id)
+    .join(Collaborative, Collaborative.id == Team.collaborative_id)
+    # Leads without a profile too: they may see their own team's (unknown) verdict.
+    .outerjoin(EqualityProfile, EqualityProfile.member_id == Membership.member_id)
+    .where(
+        Membership.team_id.in_(bindparam("team_ids", expanding=True)),
+        Membership.role == MembershipRole.LEAD,
+        Membership.is_current_clause(on=bindparam("today")),
+    )
+)
+
+
 def lead_criteria(
     session: Session, principal: Principal, team_ids: Iterable[uuid.UUID]
 ) -> dict[uuid.UUID, bool | None]:
@@ -192,23 +214,7 @@ def lead_criteria(
         return {}
     verdicts: dict[uuid.UUID, bool | None] = dict.fromkeys(wanted)
     leads: dict[uuid.UUID, set[uuid.UUID]] = {team_id: set() for team_id in wanted}
-    rows = session.execute(
-        select(
-            Membership.team_id,
-            Membership.member_id,
-            Collaborative.under_represented,
-            *CHARACTERISTIC_COLUMNS,
-        )
-        .join(Team, Team.id == Membership.team_id)
-        .join(Collaborative, Collaborative.id == Team.collaborative_id)
-        # Leads without a profile too: they may see their own team's (unknown) verdict.
-        .outerjoin(EqualityProfile, EqualityProfile.member_id == Membership.member_id)
-        .where(
-            Membership.team_id.in_(wanted),
-            Membership.role == MembershipRole.LEAD,
-            Membership.is_current_clause(),
-        )
-    )
+    rows = session.execute(_LEADS_OF_TEAMS, {"team_ids": wanted, "today": today()})
     for team_id, lead_id, listed, *values in rows:
         leads[team_id].add(lead_id)
         verdict = in_under_represented_group(_answers(values), list(listed or []))

@@ -4,7 +4,7 @@ import uuid
 from datetime import date
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, ForeignKey, or_
+from sqlalchemy import BindParameter, ColumnElement, ForeignKey, or_
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.clock import today
@@ -30,9 +30,10 @@ class Membership(Resource, Base):
         return self.left_on is None or self.left_on > on
 
     @classmethod
-    def is_current_clause(cls) -> ColumnElement[bool]:
-        """The SQL form of is_current(today)."""
-        return or_(cls.left_on.is_(None), cls.left_on > today())
+    def is_current_clause(cls, on: date | BindParameter[date] | None = None) -> ColumnElement[bool]:
+        """The SQL form of is_current(on), today unless given (a bind parameter for a statement
+        built once and run on many days)."""
+        return or_(cls.left_on.is_(None), cls.left_on > (today() if on is None else on))
 
     @property
     def current(self) -> bool:
