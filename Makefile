@@ -23,7 +23,7 @@ DEV_DEPS := 'pytest<9.1' pytest-xdist hypothesis schemathesis httpx2 mypy ruff i
 	types-python-jose authlib psutil
 LOCK_VENV := /tmp/qi-collaborative-lockvenv
 
-.PHONY: install install-runtime venv run test test-fast lint openapi spec-check bench bench-smoke lock clean
+.PHONY: install install-runtime venv run test test-all test-fast lint openapi spec-check bench bench-smoke lock clean
 
 install venv: $(VENV)/.dev-installed
 install-runtime: $(VENV)/.runtime-installed
@@ -43,7 +43,8 @@ $(VENV)/.dev-installed: $(VENV)/.runtime-installed requirements-dev.lock
 run: install-runtime
 	$(BIN)/qicollab serve --demo --host $(HOST) --port $(PORT)
 
-test: install
+# `test-all` is another name for `test`, which already runs everything, slow tests included.
+test test-all: install
 	$(PYTEST) $(PYTEST_ARGS)
 
 test-fast: install
