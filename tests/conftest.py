@@ -14,7 +14,8 @@ from sqlalchemy import Connection, Engine, create_engine, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.audit.service import AuditTrail
-from app.auth import keys, tokens
+from app.auth import keys
+from app.auth import service as auth
 from app.auth.models import Client, Role, Scope, User
 from app.auth.passwords import hash_secret
 from app.clients import service as clients
@@ -152,34 +153,20 @@ def add_user(
     return user
 
 
-def token_for(app: FastAPI, subject: str, **claims: Any) -> str:
-    """An access token signed with the app's own key, as the token endpoint would issue it: a
-    person's names its sign-in (`sid`; a new one unless given)."""
-    if subject.startswith("user:"):
-        claims.setdefault("sid", str(uuid.uuid4()))
-    settings: Settings = app.state.settings
-    key = app.state.key_store.current().signing
-    token, _ = tokens.issue(
-        private_pem=key.private_pem,
-        kid=key.kid,
-        issuer=settings.token_issuer,
-        audience=settings.token_audience,
-        subject=subject,
-        lifetime_seconds=settings.access_token_minutes * 60,
-        claims=claims,
-    )
-    return token
-
-
 def person_token(app: FastAPI, user: User) -> str:
-    """An access token for a person's account, as a password sign-in would give it."""
-    return token_for(app, f"user:{user.id}", role=user.role.value)
+    """An access token for a person's account, made by the function a password sign-in uses, for
+    a sign-in of its own (no refresh token is stored for it). Tests that need a bad token on
+    purpose forge it with tests/forge.py instead."""
+    keyring = app.state.key_store.current()
+    return auth.person_access_token(app.state.settings, keyring, user, uuid.uuid4())
 
 
 def client_token(app: FastAPI, client: Client, scopes: str | None = None) -> str:
-    """An access token for a machine client, as the client-credentials grant would give it."""
+    """An access token for a machine client, made by the function the client-credentials grant
+    uses (for all its scopes unless given)."""
     granted = scopes if scopes is not None else " ".join(client.scopes)
-    return token_for(app, f"client:{client.id}", scope=granted, cv=client.secret_version)
+    keyring = app.state.key_store.current()
+    return auth.client_access_token(app.state.settings, keyring, client, granted)
 
 
 def add_client(
@@ -200,7 +187,7 @@ def add_client(
 def admin_token(app: FastAPI, session_factory: sessionmaker[Session], password_hash: str) -> str:
     with session_factory.begin() as session:
         admin = add_user(session, password_hash, Role.ADMIN)
-    return token_for(app, f"user:{admin.id}", role="admin")
+    return person_token(app, admin)
 
 
 @pytest.fixture

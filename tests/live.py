@@ -28,7 +28,7 @@ from app.config import Settings
 from app.db import make_engine, make_sessionmaker
 from app.main import create_app
 from app.migrate import upgrade
-from tests.conftest import add_user, create_scratch_database, drop_scratch_database, token_for
+from tests.conftest import add_user, create_scratch_database, drop_scratch_database, person_token
 
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parent.parent
@@ -95,7 +95,7 @@ def admin_client(server: "LiveServer", password_hash: str) -> Iterator[httpx.Cli
     """A client of `server` signed in as a new admin, written straight to its database."""
     with server.factory.begin() as session:
         user = add_user(session, password_hash, Role.ADMIN)
-    token = token_for(server.app, f"user:{user.id}", role="admin")
+    token = person_token(server.app, user)
     with server.client(headers={"Authorization": f"Bearer {token}"}) as client:
         yield client
 

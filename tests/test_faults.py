@@ -18,7 +18,7 @@ import pytest
 
 from app.auth.models import Role
 from tests.api import API
-from tests.conftest import add_user, postgres_url, token_for
+from tests.conftest import add_user, person_token, postgres_url
 from tests.live import LiveServer, live_server
 from tests.pgcluster import Cluster, postgres_bin_dir
 
@@ -113,7 +113,7 @@ def test_database_stopped_and_frozen_under_load(
 ) -> None:
     with server.factory.begin() as session:
         admin = add_user(session, password_hash, Role.ADMIN)
-    token = token_for(server.app, f"user:{admin.id}", role="admin")
+    token = person_token(server.app, admin)
     api = server.client(headers={"Authorization": f"Bearer {token}"}, timeout=30)
     probes_client = server.client(timeout=30)
 

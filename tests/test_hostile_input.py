@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.auth.models import Role
 from tests import api
 from tests.api import API, assert_oauth_error, assert_problem
-from tests.conftest import add_user, token_for
+from tests.conftest import add_user, person_token
 
 
 def cursor(*parts: Any, bound_to: tuple[str, str] = ("teams", "0" * 16)) -> str:
@@ -387,7 +387,7 @@ def test_each_caller_may_post_a_limited_number_of_charts(
     assert 1 <= int(refused.headers["retry-after"]) <= 60
     with session_factory.begin() as session:
         other = add_user(session, password_hash, Role.ADMIN)
-    other_token = token_for(app, f"user:{other.id}", role="admin")
+    other_token = person_token(app, other)
     fine = anonymous.post(
         f"{API}/spc/charts", json=body, headers={"Authorization": f"Bearer {other_token}"}
     )
@@ -407,7 +407,7 @@ def coach(
         user = add_user(
             session, password_hash, Role.COACH, person["email"], member_id=uuid.UUID(person["id"])
         )
-    token = token_for(app, f"user:{user.id}", role="coach")
+    token = person_token(app, user)
     return TestClient(app, headers={"Authorization": f"Bearer {token}"})
 
 

@@ -46,6 +46,23 @@ def _access_token(
     return token
 
 
+def person_access_token(
+    settings: Settings, keyring: Keyring, user: User, sign_in: uuid.UUID
+) -> str:
+    """The access token a person's sign-in (password or refresh grant) gives; the tests sign in
+    with it too, so they carry the claims the service issues."""
+    # `sid` names the sign-in, so ending it (reuse, sign-out) stops its access tokens too.
+    claims: dict[str, object] = {"role": user.role.value, "sid": str(sign_in)}
+    return _access_token(settings, keyring, f"user:{user.id}", claims)
+
+
+def client_access_token(settings: Settings, keyring: Keyring, client: Client, scope: str) -> str:
+    """The access token the client-credentials grant gives for these (space-separated) scopes."""
+    # `cv` is the secret's version, so rotating the secret stops the tokens issued before.
+    claims: dict[str, object] = {"scope": scope, "cv": client.secret_version}
+    return _access_token(settings, keyring, f"client:{client.id}", claims)
+
+
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -70,9 +87,7 @@ def _new_refresh_token(
 def _user_grant(
     session: Session, settings: Settings, keyring: Keyring, user: User, family: uuid.UUID
 ) -> TokenGrant:
-    # `sid` names the sign-in, so ending it (reuse, sign-out) stops its access tokens too.
-    claims: dict[str, object] = {"role": user.role.value, "sid": str(family)}
-    access = _access_token(settings, keyring, f"user:{user.id}", claims)
+    access = person_access_token(settings, keyring, user, family)
     refresh = _new_refresh_token(session, settings, user, family)
     session.flush()
     return TokenGrant(access, settings.access_token_minutes * 60, refresh)
@@ -297,8 +312,7 @@ def client_grant(
     trail.record(
         AuditAction.CLIENT_SIGN_IN, "success", subject=client_id, actor=f"client:{client.id}"
     )
-    claims = {"scope": granted, "cv": client.secret_version}
-    access = _access_token(settings, keyring, f"client:{client.id}", claims)
+    access = client_access_token(settings, keyring, client, granted)
     return TokenGrant(access, settings.access_token_minutes * 60, None, granted)
 
 

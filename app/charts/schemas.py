@@ -1,8 +1,9 @@
 """Request and response bodies of the chart endpoints (the contract in spc-api.md)."""
 
 import uuid
+from dataclasses import fields
 from datetime import date
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal, get_type_hints
 
 from pydantic import Field
 
@@ -14,13 +15,18 @@ from app.schemas import InputModel, JsonDate, Number, ReadModel, WholeNumber, te
 from app.spc import (
     Assurance,
     ChartOptions,
+    ChartResult,
     ChartType,
     Direction,
-    PointType,
+    PeriodResult,
+    PointResult,
+    RunsAnalysis,
     SeriesPoint,
-    SpecialCause,
     VariationIcon,
 )
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 # Enough for forty years of weekly data; a bound on the work one request can ask for.
 MAX_POINTS = 2_000
@@ -80,35 +86,29 @@ class ChartRequest(InputModel):
         )
 
 
+def result_fields(result: type["DataclassInstance"], **read_as: object) -> dict[str, object]:
+    """An engine result's fields, in its order and with its types, to assign as a read model's
+    `__annotations__` (where pydantic finds a model's fields), so the engine's dataclass stays
+    the one list of what a chart returns. `read_as` gives the fields read as another type (a
+    nested result as its own read model). Type checkers do not see these fields, which is no
+    loss: the chart models are only built by `model_validate`."""
+    hints = get_type_hints(result)
+    names = [field.name for field in fields(result)]
+    if unknown := set(read_as) - set(names):
+        raise TypeError(f"{result.__name__} has no field {', '.join(sorted(unknown))}")
+    return {name: read_as.get(name, hints[name]) for name in names}
+
+
 class RunsRead(ReadModel):
-    n_useful: int | None
-    longest_run: int | None
-    longest_run_max: int | None
-    n_crossings: int | None
-    n_crossings_min: int | None
-    signal: bool
+    __annotations__ = result_fields(RunsAnalysis)
 
 
 class PeriodRead(ReadModel):
-    period: int
-    start: date
-    n_points: int
-    centre: float | None
-    trial_limits: bool
-    runs: RunsRead
+    __annotations__ = result_fields(PeriodResult, runs=RunsRead)
 
 
 class ChartPointRead(ReadModel):
-    date: date
-    value: float | None
-    period: int
-    centre: float | None
-    lower_limit: float | None
-    upper_limit: float | None
-    lower_warning: float | None
-    upper_warning: float | None
-    special_cause: SpecialCause
-    point_type: PointType
+    __annotations__ = result_fields(PointResult)
 
 
 class Annotation(ReadModel):
@@ -117,12 +117,10 @@ class Annotation(ReadModel):
 
 
 class ChartRead(ReadModel):
-    chart: ChartType
-    points: list[ChartPointRead]
-    periods: list[PeriodRead]
-    variation_icon: VariationIcon | None = Field(description="Null only for an empty series.")
-    assurance: Assurance | None
-    warnings: list[str]
+    __annotations__ = result_fields(
+        ChartResult, points=list[ChartPointRead], periods=list[PeriodRead]
+    )
+    variation_icon = Field(description="Null only for an empty series.")
 
 
 class RebaseNote(ReadModel):
