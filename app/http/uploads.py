@@ -37,6 +37,7 @@ MULTIPART_FRAMING = 64 * 1024
 # Chunks from the server are gathered up to this much, then hashed and written in a worker
 # thread: few thread hops, and at most this much of the file in memory at once.
 FLUSH_BYTES = MIB
+MAX_FILENAME_CHARACTERS = 255
 # Parts other than the file are named in the 422, up to this many.
 MAX_UNKNOWN_PARTS = 20
 CONTENT_TYPE_LOC = ("header", "content-type")
@@ -157,7 +158,7 @@ class _MultipartBody:
         if self.found is not None:
             raise InvalidInput.at(("body", name), "send one file, in one part")
         raw_filename = options.get(b"filename")
-        filename = raw_filename.decode("utf-8", "replace") if raw_filename is not None else None
+        filename = _base_name(raw_filename) if raw_filename is not None else None
         part_type, part_options = parse_options_header(self.headers.get("content-type", b""))
         media_type = self._media_type(part_type.decode("latin-1").lower(), filename)
         charset = part_options.get(b"charset")
@@ -185,6 +186,12 @@ class _MultipartBody:
 
     def _end(self) -> None:
         self.ended = True
+
+
+def _base_name(raw: bytes) -> str:
+    """The client's file name without the folders some browsers send (`C:\\Users\\...`)."""
+    name = raw.decode("utf-8", "replace").replace("\\", "/").rsplit("/", 1)[-1]
+    return name[:MAX_FILENAME_CHARACTERS]
 
 
 def _too_large(limit: int) -> ContentTooLarge:

@@ -3,7 +3,7 @@ temporary file, hashed and counted, within its cap, and never holds the file in 
 
 import hashlib
 import tracemalloc
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import MIB, Settings
 from app.errors import InvalidInput
+from app.http.bodies import declared_routes
 from app.http.uploads import CSV, MULTIPART, XLSX, StreamedUpload, UploadedFile
 from app.main import create_app
 from tests.api import API, assert_problem
@@ -129,7 +130,7 @@ def assert_received(response: httpx.Response, data: bytes, spool: Path) -> dict[
 
 
 def multipart(
-    parts: list[tuple[str, str, str | None, bytes]], boundary: str = "qi-b0undary"
+    parts: Sequence[tuple[str, str, str | None, bytes]], boundary: str = "qi-b0undary"
 ) -> Any:
     """A multipart/form-data body: (name, filename or "", content type or None, data) each."""
     out = bytearray()
@@ -181,6 +182,13 @@ class TestAccepted:
         assert body["charset"] == "utf-8"
         assert body["filename"] == "staff survey.csv"
 
+    def test_the_file_name_comes_without_the_client_s_folders(
+        self, upload_app: FastAPI, spool: Path
+    ) -> None:
+        parts = [("file", "C:\\Users\\lead\\pulse.csv", CSV, CSV_ROWS)]
+        body = assert_received(post(upload_app, RECEIVED, **multipart(parts)), CSV_ROWS, spool)
+        assert body["filename"] == "pulse.csv"
+
     def test_a_generic_part_type_is_known_by_its_extension(
         self, upload_app: FastAPI, spool: Path
     ) -> None:
@@ -199,7 +207,7 @@ class TestAccepted:
         with serving(upload_app) as url, httpx.Client(base_url=url, timeout=60) as client:
             response = client.post(RECEIVED, content=stream(), headers={"content-type": CSV})
             assert response.request.headers["transfer-encoding"] == "chunked"
-            assert_received(response, data, spool)  # type: ignore[arg-type]
+            assert_received(response, data, spool)
 
 
 class TestRefused:
@@ -345,6 +353,18 @@ class TestRefused:
 
 
 class TestTheOtherBodies:
+    def test_a_route_cannot_declare_two_bodies(self) -> None:
+        app = FastAPI()
+
+        @app.post("/twice")
+        async def twice(
+            first: Annotated[UploadedFile, Depends(UPLOAD)],
+            second: Annotated[UploadedFile, Depends(SMALL_UPLOAD)],
+        ) -> None: ...
+
+        with pytest.raises(RuntimeError, match="/twice declares more than one request body"):
+            declared_routes(app.routes)
+
     def test_json_routes_keep_their_guard(self, upload_app: FastAPI) -> None:
         with TestClient(upload_app) as client:
             response = client.post(
