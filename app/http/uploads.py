@@ -207,7 +207,8 @@ class StreamedUpload:
     `Annotated[UploadedFile, Depends(StreamedUpload(media_types=[CSV, XLSX, MULTIPART]))]`.
 
     The body is streamed to a temporary file (in QI_UPLOAD_DIR), hashed (SHA-256) and
-    counted on the way, and the file is removed when the request ends, however it ends.
+    counted on the way, and the file is removed when the request ends, however it ends (just
+    after the response is sent, as FastAPI ends a dependency that yields).
     413 as soon as the file passes `max_bytes` (QI_MAX_IMPORT_BYTES when None), or up front
     when Content-Length says it will; 415 for a media type not in `media_types`; with
     multipart/form-data, the file is the part named `file_field` (no other part is taken),

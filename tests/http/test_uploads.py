@@ -2,6 +2,7 @@
 temporary file, hashed and counted, within its cap, and never holds the file in memory."""
 
 import hashlib
+import time
 import tracemalloc
 from collections.abc import AsyncIterator, Iterator, Sequence
 from pathlib import Path
@@ -207,6 +208,11 @@ class TestAccepted:
         with serving(upload_app) as url, httpx.Client(base_url=url, timeout=60) as client:
             response = client.post(RECEIVED, content=stream(), headers={"content-type": CSV})
             assert response.request.headers["transfer-encoding"] == "chunked"
+            # The file goes when the request ends, just after the response is sent: a bound
+            # on waiting for that, not a timing.
+            deadline = time.monotonic() + 30
+            while any(spool.iterdir()) and time.monotonic() < deadline:
+                time.sleep(0.01)
             assert_received(response, data, spool)
 
 
