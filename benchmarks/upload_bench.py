@@ -13,7 +13,6 @@ BENCH_SIZE=tiny) sends 1 MiB once: a smoke run that fails when a step breaks.
 
 import argparse
 import hashlib
-import os
 import shutil
 import sys
 import tempfile
@@ -153,12 +152,8 @@ def upload_benchmark(workload: Workload) -> None:
 
 
 if __name__ == "__main__":
+    from benchmarks.dashboard_bench import size_argument
+
     parser = argparse.ArgumentParser(description="Memory and speed of a streamed upload.")
-    parser.add_argument(
-        "--size",
-        choices=sorted(SIZES),
-        default=os.environ.get("BENCH_SIZE", "full"),
-        help="full: 50 MiB, best of 3; tiny: 1 MiB once, a smoke run (default: $BENCH_SIZE or"
-        " full)",
-    )
+    size_argument(parser)
     upload_benchmark(SIZES[parser.parse_args().size])
