@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     # A file in the working directory, so `qicollab serve` works with nothing installed.
     database_url: str = "sqlite:///./qi-collaborative.db"
     max_json_body_bytes: int = Field(default=MIB, ge=1024)
+    # Files (CSV, XLSX) are streamed to disk, never held in memory: the largest one accepted.
+    max_import_bytes: int = Field(default=50 * MIB, ge=1024)
+    # Where uploads are spooled while their request runs (removed when it ends); the system's
+    # temporary directory when unset. Not a tmpfs, or the files sit in memory after all.
+    upload_dir: Path | None = None
     database_pool_size: int = Field(default=5, ge=1)
     # Every wait on the database is bounded; past a bound the answer is 503 with Retry-After.
     database_pool_timeout_seconds: float = Field(default=3.0, gt=0, le=60)

@@ -7,6 +7,8 @@ AppError(detail)                     any failure a client can act on
 ├── NotFound                  404    absent, or not visible to the caller
 ├── Conflict                  409    breaks a rule of the current state or a unique key
 ├── PreconditionFailed        412    If-Match names a version that is no longer current
+├── ContentTooLarge           413    a request body over its route's limit
+├── UnsupportedMediaType      415    a request body of a media type its route does not take
 ├── InvalidInput              422    well-formed but invalid; `errors` name each field
 ├── PreconditionRequired      428    a change without If-Match
 ├── TooManyRequests           429    too many requests; `Retry-After` says when to retry
@@ -19,6 +21,7 @@ schema). The chart engine raises its own SeriesError, which app.charts turns int
 """
 
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any
 
 
@@ -140,6 +143,29 @@ class PreconditionRequired(AppError):
     status_code = 428
     slug = "if-match-required"
     title = "If-Match required"
+
+
+class ContentTooLarge(AppError):
+    # The slug and title the body guard (app.http.middleware) gives JSON bodies, so a client
+    # meets one 413 whether the guard or a streamed upload refused it.
+    status_code = 413
+    slug = "body-too-large"
+    title = HTTPStatus.REQUEST_ENTITY_TOO_LARGE.phrase
+
+
+class UnsupportedMediaType(AppError):
+    """`accepted` lists the media types the route takes; `errors` names the header or part."""
+
+    status_code = 415
+    slug = "unsupported-media-type"
+    title = HTTPStatus.UNSUPPORTED_MEDIA_TYPE.phrase
+
+    def __init__(self, detail: str, errors: list[FieldProblem], accepted: list[str]) -> None:
+        super().__init__(detail)
+        self.errors = errors
+        # RFC 9110 15.5.16 leaves it to the server to say what it takes; Accept-Post (the
+        # IANA-registered header for exactly that) lets a client read it without the body.
+        self.headers = {"Accept-Post": ", ".join(accepted)}
 
 
 class InvalidInput(AppError):

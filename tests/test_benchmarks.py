@@ -58,6 +58,14 @@ def test_make_bench_runs_the_engine_then_the_dashboard() -> None:
     assert "target <" not in out
 
 
+def test_the_upload_benchmark_streams_beside_the_whole_body_baseline() -> None:
+    out = bench("upload_bench.py")
+    assert "upload of a 1 MiB CSV in 64 KiB chunks" in out
+    for label in ("streamed to a temporary file, hashed:", "baseline, the whole body read"):
+        line = re.search(rf"{label}.* +([\d,]+) MiB/s, peak +([\d.]+) MiB", out)
+        assert line is not None, f"{label} missing from\n{out}"
+
+
 @pytest.mark.skipif(
     shutil.which("wrk") is None and not os.environ.get("QI_REQUIRE_BENCH"),
     reason="wrk is not installed (set QI_REQUIRE_BENCH=1 to make this a failure)",

@@ -1,46 +1,31 @@
-"""ASGI guards run before routing: JSON body size (413) and media type (415), security
-headers, and the last resort that turns any exception into a problem response."""
+"""ASGI guards run before routing: body size (413) and media type (415) as each route
+declares them, security headers, and a last resort that turns any exception into a problem."""
 
 import logging
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.http.bodies import BODY_METHODS, JSON_BODY, BodyPolicies, BodyPolicy
 from app.http.problems import problem_response
 
 logger = logging.getLogger(__name__)
 
-BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
+class BodyGuard:
+    """Refuses a body over its route's limit (413) or of a media type the route does not take
+    (415), as problem+json, before the route runs. What a route takes is declared beside it
+    (app.http.bodies): JSON up to `max_body_bytes` unless its dependencies say otherwise; a
+    streamed upload (app.http.uploads) passes through untouched and checks itself.
 
-def _is_json(content_type: str) -> bool:
-    media_type = content_type.split(";", 1)[0].strip().lower()
-    return media_type == "application/json" or (
-        media_type.startswith("application/") and media_type.endswith("+json")
-    )
-
-
-class JsonBodyGuard:
-    """Refuses bodies over the limit and bodies that are not JSON (but on `form_paths`), as
-    problem+json.
-
-    The body is read here, up to one byte over the limit, and replayed to the app: a
+    A buffered body is read here, up to one byte over the limit, and replayed to the app: a
     chunked upload without Content-Length cannot slip past the check.
     """
 
-    def __init__(
-        self,
-        app: ASGIApp,
-        *,
-        max_body_bytes: int,
-        path_prefix: str = "/api/",
-        form_paths: frozenset[str] = frozenset(),
-    ) -> None:
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, path_prefix: str = "/api/") -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.path_prefix = path_prefix
-        # The OAuth 2.0 endpoints take forms (RFC 6749 3.2, RFC 7009 2.1) and read their own
-        # bodies, so that anything else is refused in OAuth's terms (400 invalid_request).
-        self.form_paths = form_paths
+        self.policies = BodyPolicies()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -50,12 +35,17 @@ class JsonBodyGuard:
         ):
             await self.app(scope, receive, send)
             return
+        policy = self.policies.for_request(scope)
+        if policy.streamed:
+            await self.app(scope, receive, send)
+            return
+        limit = policy.max_bytes or self.max_body_bytes
         headers = {
             key.decode("latin-1"): value.decode("latin-1") for key, value in scope["headers"]
         }
         declared = headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_body_bytes:
-            await self._too_large(scope, receive, send)
+        if declared.isdigit() and int(declared) > limit:
+            await self._too_large(scope, receive, send, limit)
             return
         body = bytearray()
         more = True
@@ -65,14 +55,13 @@ class JsonBodyGuard:
                 return
             body.extend(message.get("body", b""))
             more = message.get("more_body", False)
-            if len(body) > self.max_body_bytes:
-                await self._too_large(scope, receive, send)
+            if len(body) > limit:
+                await self._too_large(scope, receive, send, limit)
                 return
-        content_type = headers.get("content-type", "")
-        if body and scope["path"] not in self.form_paths and not _is_json(content_type):
+        if body and not policy.accepts(headers.get("content-type", "")):
             response = problem_response(
                 415,
-                "Send the body as JSON with `Content-Type: application/json`.",
+                _wrong_media_type(policy),
                 slug="unsupported-media-type",
                 instance=scope["path"],
             )
@@ -80,14 +69,20 @@ class JsonBodyGuard:
             return
         await self.app(scope, _replay(bytes(body)), send)
 
-    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         response = problem_response(
             413,
-            f"The body is larger than the limit of {self.max_body_bytes} bytes.",
+            f"The body is larger than the limit of {limit} bytes.",
             slug="body-too-large",
             instance=scope["path"],
         )
         await response(scope, receive, send)
+
+
+def _wrong_media_type(policy: BodyPolicy) -> str:
+    if policy == JSON_BODY:
+        return "Send the body as JSON with `Content-Type: application/json`."
+    return f"Send the body as one of: {', '.join(policy.media_types or ())}."
 
 
 def _replay(body: bytes) -> Receive:

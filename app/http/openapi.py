@@ -9,7 +9,9 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from app.http.bodies import declared_routes
 from app.http.problems import Problem, problems
+from app.http.uploads import StreamedUpload
 
 # Creating an equality profile needs no If-Match (there is no version to name yet).
 IF_MATCH_OPTIONAL = {
@@ -74,6 +76,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
     components.update(problem_schema.pop("$defs", {}))
     components["Problem"] = problem_schema
+    _declare_uploads(app, schema)
     for path, item in schema["paths"].items():
         # A PUT that takes If-Match replaces what the path's GET serves, with its ETag, even
         # when that is a list with no version of its own (a meeting's register); both say so.
@@ -88,6 +91,23 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
             operation.setdefault("security", [])
     _one_bound_each_side(schema)
     return _readable_names(schema)
+
+
+def _declare_uploads(app: FastAPI, schema: dict[str, Any]) -> None:
+    """Every route that takes a file (app.http.uploads) documents its request body and the
+    answers the upload adds, from the one declaration that also enforces them."""
+    for route in declared_routes(app.routes):
+        if not isinstance(route.declaration, StreamedUpload):
+            continue
+        request_body, responses = route.declaration.openapi()
+        item = schema["paths"].get(route.path_format, {})
+        for method in route.methods:
+            operation = item.get(method.lower())
+            if operation is None:
+                continue
+            operation.setdefault("requestBody", request_body)
+            for status, response in responses.items():
+                operation["responses"].setdefault(str(status), response)
 
 
 # Generic pages come out as `Page_TeamRead_`; clients generated from the spec get `TeamPage`.
