@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Base, Resource, enum_column
+from app.db import Base, Resource, enum_column, unique
+from app.errors import Duplicate
 
 if TYPE_CHECKING:
     from app.organisations.models import Organisation
@@ -53,10 +54,16 @@ class User(Resource, Base):
         return f"User({self.email!r}, {self.role})"
 
 
+CLIENT_NAME_TAKEN = Duplicate(
+    "duplicate-client", "Another client already has this name.", ("name",)
+)
+
+
 class Client(Resource, Base):
     __tablename__ = "clients"
+    __table_args__ = (unique("name", duplicate=CLIENT_NAME_TAKEN),)
 
-    name: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
     secret_hash: Mapped[str] = mapped_column(String(200))
     scopes: Mapped[list[str]] = mapped_column(JSON)
     disabled: Mapped[bool] = mapped_column(default=False)

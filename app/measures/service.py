@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from app.collaboratives.models import Collaborative
 from app.db import apply_changes, delete_unless_referenced, get_or_404
 from app.errors import Conflict, FieldProblem, InvalidInput, NotFound
-from app.measures.models import ChartType, Measure, MeasureKind
+from app.measures.models import CODE_TAKEN, ChartType, Measure, MeasureKind
 from app.measures.schemas import MeasureCreate, MeasureUpdate
 from app.pagination import paginate
 from app.teams.models import Team
@@ -36,7 +36,7 @@ def _ensure_code_free(session: Session, measure: Measure, code: str) -> None:
     )
     existing = session.scalar(select(Measure).where(owner, Measure.code == code))
     if existing is not None and existing is not measure:
-        raise Conflict(f"A measure with code {code} already exists here.", slug="duplicate-code")
+        raise CODE_TAKEN.error()
 
 
 def create_measure(session: Session, data: MeasureCreate) -> Measure:
