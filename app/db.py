@@ -449,12 +449,14 @@ def unique(*columns: str, duplicate: Duplicate) -> UniqueConstraint:
 
 
 def duplicate_of(broken: ConstraintViolation, metadata: MetaData | None = None) -> Duplicate | None:
-    """The Duplicate declared on the unique constraint a write broke, if it declares one."""
+    """The Duplicate declared on the unique constraint (or unique index, in its `info`) a
+    write broke, if it declares one."""
     if broken.kind is not Violation.UNIQUE or broken.constraint is None:
         return None
     metadata = metadata if metadata is not None else Base.metadata
     for table in metadata.tables.values():
-        for rule in table.constraints:
+        rules: list[Constraint | Index] = [*table.constraints, *table.indexes]
+        for rule in rules:
             if rule.name == broken.constraint:
                 found = rule.info.get(DUPLICATE)
                 return found if isinstance(found, Duplicate) else None
