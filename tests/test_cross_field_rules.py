@@ -1,15 +1,20 @@
 """Rules that span fields of one resource (dates in order, one owner) answer with the same 422
 body on create and on PATCH, and a PATCH is judged merged with the stored row."""
 
+import uuid
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
 
+from app.auth.models import Role
 from app.clock import today
 from tests import api
 from tests.api import API, assert_problem
+from tests.conftest import add_user, person_token
 
 COLLABORATIVES = f"{API}/collaboratives"
 MEETINGS = f"{API}/meetings"
@@ -134,6 +139,35 @@ class TestMeasureOwner:
             assert assert_problem(response, 422) == _refusal(
                 MEASURES, "collaborative_id", "team_id", message=ONE_OWNER
             )
+
+    def test_a_coach_hears_the_same_422_before_any_permission(
+        self,
+        client: TestClient,
+        anonymous: TestClient,
+        app: FastAPI,
+        session_factory: sessionmaker[Session],
+        password_hash: str,
+    ) -> None:
+        """Sharing a measure is the programme lead's, but a body naming both owners is
+        malformed whoever sends it: 422, as when the schema refused it, not 403."""
+        collaborative = api.collaborative(client)
+        organisation = api.organisation(client)
+        team = api.team(client, collaborative["id"], [organisation["id"]])
+        coach = api.coach(client, organisation["id"], team["id"])
+        with session_factory.begin() as session:
+            user = add_user(
+                session,
+                password_hash,
+                Role.COACH,
+                email=coach["email"],
+                member_id=uuid.UUID(coach["id"]),
+            )
+        token = person_token(app, user)
+        both = api.measure_body(collaborative_id=collaborative["id"], team_id=team["id"])
+        response = anonymous.post(MEASURES, json=both, headers={"Authorization": f"Bearer {token}"})
+        assert assert_problem(response, 422) == _refusal(
+            MEASURES, "collaborative_id", "team_id", message=ONE_OWNER
+        )
 
 
 LEFT_BEFORE_JOINING = "left_on must not be before joined_on"
