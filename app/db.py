@@ -20,6 +20,7 @@ from sqlalchemy import (
     Index,
     MetaData,
     String,
+    UniqueConstraint,
     create_engine,
     event,
     select,
@@ -39,7 +40,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator, Uuid
 
 from app import watchdog
-from app.errors import Conflict, NotFound
+from app.errors import Conflict, Duplicate, NotFound
 
 # Fixed constraint names so SQLite and PostgreSQL agree and migrations can drop them by name.
 NAMING_CONVENTION = {
@@ -435,3 +436,28 @@ def describe(
                     kind, str(rule.name), candidate.name, columns or rule_columns
                 )
     return ConstraintViolation(kind, constraint, table, columns)
+
+
+# The `info` key under which a unique constraint keeps its Duplicate.
+DUPLICATE = "duplicate"
+
+
+def unique(*columns: str, duplicate: Duplicate) -> UniqueConstraint:
+    """A unique key and the refusal it means to a client: the service's check raises
+    `duplicate`, and an IntegrityError on this constraint is answered with it (duplicate_of)."""
+    return UniqueConstraint(*columns, info={DUPLICATE: duplicate})
+
+
+def duplicate_of(broken: ConstraintViolation, metadata: MetaData | None = None) -> Duplicate | None:
+    """The Duplicate declared on the unique constraint (or unique index, in its `info`) a
+    write broke, if it declares one."""
+    if broken.kind is not Violation.UNIQUE or broken.constraint is None:
+        return None
+    metadata = metadata if metadata is not None else Base.metadata
+    for table in metadata.tables.values():
+        rules: list[Constraint | Index] = [*table.constraints, *table.indexes]
+        for rule in rules:
+            if rule.name == broken.constraint:
+                found = rule.info.get(DUPLICATE)
+                return found if isinstance(found, Duplicate) else None
+    return None

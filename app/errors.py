@@ -133,6 +133,26 @@ class Conflict(AppError):
             self.errors = errors
 
 
+@dataclass(frozen=True)
+class Duplicate:
+    """The one refusal of a value a unique key already holds. A service's check raises it,
+    and the database's constraint, when a race gets past that check, is answered with it too
+    (models declare it on the constraint, see app.db.unique), so a client reads the same body
+    whichever caught it: no values in `detail`, as the database does not say them."""
+
+    slug: str
+    detail: str
+    fields: tuple[str, ...]
+
+    def error(self) -> Conflict:
+        return Conflict(
+            self.detail,
+            slug=self.slug,
+            title="Already exists",
+            errors=[FieldProblem(("body", name), "already taken") for name in self.fields],
+        )
+
+
 class PreconditionFailed(AppError):
     status_code = 412
     slug = "stale-version"

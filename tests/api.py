@@ -72,7 +72,7 @@ def coach(client: TestClient, organisation_id: str, *team_ids: str) -> dict[str,
     return person
 
 
-def measure(client: TestClient, **fields: Any) -> dict[str, Any]:
+def measure_body(**fields: Any) -> dict[str, Any]:
     body = {
         "code": unique("M"),
         "name": "% frequently enjoying work",
@@ -81,7 +81,11 @@ def measure(client: TestClient, **fields: Any) -> dict[str, Any]:
         "improvement_direction": "increase",
         "frequency": "weekly",
     }
-    return _post(client, "/measures", body | fields)
+    return body | fields
+
+
+def measure(client: TestClient, **fields: Any) -> dict[str, Any]:
+    return _post(client, "/measures", measure_body(**fields))
 
 
 def replace_list(client: TestClient, path: str, body: dict[str, Any]) -> Any:

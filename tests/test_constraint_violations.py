@@ -15,6 +15,7 @@ from app.audit.service import AuditTrail, audited_transaction
 from app.db import (
     ConstraintViolation,
     Violation,
+    duplicate_of,
     independent_transaction,
     make_engine,
     make_sessionmaker,
@@ -23,7 +24,7 @@ from app.db import (
 )
 from app.errors import Conflict
 from app.measures.models import ChartType, Frequency, Measure, MeasureKind
-from app.members.models import Member
+from app.members.models import EMAIL_TAKEN, Member
 from app.organisations.models import Organisation, OrganisationKind
 from app.spc import Direction
 
@@ -62,6 +63,8 @@ def test_a_second_member_with_one_email_breaks_uq_members_email(session: Session
     assert violation(error) == ConstraintViolation(
         Violation.UNIQUE, "uq_members_email", "members", ("email",)
     )
+    # The refusal the service's own check gives, declared on the constraint.
+    assert duplicate_of(violation(error)) is EMAIL_TAKEN
 
 
 def test_a_member_of_no_organisation_breaks_the_foreign_key(session: Session) -> None:

@@ -27,15 +27,7 @@ def _data_path(team: dict[str, Any], measure: dict[str, Any]) -> str:
 
 
 def _measure_body(**fields: Any) -> dict[str, Any]:
-    body = {
-        "code": "ENJOY",
-        "name": "% enjoying work",
-        "kind": "outcome",
-        "chart": "xmr",
-        "improvement_direction": "increase",
-        "frequency": "weekly",
-    }
-    return body | fields
+    return api.measure_body(**({"code": "ENJOY", "name": "% enjoying work"} | fields))
 
 
 def _locs(problem: dict[str, Any]) -> list[list[Any]]:

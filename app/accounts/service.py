@@ -20,9 +20,15 @@ from sqlalchemy.orm import Session
 from app.accounts.schemas import AccountUpdate
 from app.audit.actions import AuditAction
 from app.audit.service import AuditTrail
-from app.auth.models import RefreshToken, Role, User
+from app.auth.models import (
+    ACCOUNT_EMAIL_TAKEN,
+    MEMBER_HAS_ACCOUNT,
+    RefreshToken,
+    Role,
+    User,
+)
 from app.auth.passwords import hash_secret, verify_secret
-from app.db import apply_changes, get_or_404, utc_now
+from app.db import apply_changes, duplicate_of, get_or_404, utc_now, violation
 from app.errors import Conflict, InvalidInput, NotFound
 from app.members.models import Member
 from app.pagination import paginate
@@ -59,10 +65,7 @@ def _member_for(session: Session, email: str, role: Role, field: str = "email") 
     if member is not None:
         holder = session.scalar(select(User).where(User.member_id == member.id))
         if holder is not None and holder.email != email:
-            raise Conflict(
-                "The member record with this email already has an account.",
-                slug="duplicate-account",
-            )
+            raise MEMBER_HAS_ACCOUNT.error()
     return member
 
 
@@ -86,7 +89,7 @@ def create_account(
         password = temporary = temporary_password()
     _check_password(password, ("password",))
     if session.scalar(select(User).where(User.email == email)) is not None:
-        raise Conflict(f"An account for {email} already exists.", slug="duplicate-account")
+        raise ACCOUNT_EMAIL_TAKEN.error()
     member = _member_for(session, email, role)
     user = User(
         email=email,
@@ -101,11 +104,11 @@ def create_account(
         with session.begin_nested():
             session.add(user)
             session.flush()
-    except IntegrityError:
-        raise Conflict(
-            f"An account for {email} or its member record already exists.",
-            slug="duplicate-account",
-        ) from None
+    except IntegrityError as error:
+        duplicate = duplicate_of(violation(error))
+        if duplicate is None:
+            raise
+        raise duplicate.error() from None
     trail.record(AuditAction.ACCOUNT_CREATED, "success", subject=str(user.id), reason=role.value)
     return user, temporary
 
@@ -255,10 +258,7 @@ def follow_member(session: Session, member: Member) -> None:
     if linked is not None and linked.email != member.email:
         taken = session.scalar(select(User).where(User.email == member.email))
         if taken is not None:
-            raise Conflict(
-                "Another account already signs in with this email address.",
-                slug="duplicate-account",
-            )
+            raise ACCOUNT_EMAIL_TAKEN.error()
         linked.email = member.email
     elif linked is None:
         unlinked = session.scalar(

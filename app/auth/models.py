@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import JSON, Column, ForeignKey, Index, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Base, Resource, enum_column
+from app.db import DUPLICATE, Base, Resource, enum_column, unique
+from app.errors import Duplicate
 
 if TYPE_CHECKING:
     from app.organisations.models import Organisation
@@ -35,16 +36,27 @@ client_organisations = Table(
 )
 
 
+ACCOUNT_EMAIL_TAKEN = Duplicate(
+    "duplicate-account", "An account with this email address already exists.", ("email",)
+)
+# The member record is found by the email the caller sent, so that is the field it names.
+MEMBER_HAS_ACCOUNT = Duplicate(
+    "duplicate-account", "The member record with this email already has an account.", ("email",)
+)
+
+
 class User(Resource, Base):
     __tablename__ = "users"
+    __table_args__ = (
+        unique("email", duplicate=ACCOUNT_EMAIL_TAKEN),
+        Index("ix_users_member_id", "member_id", unique=True, info={DUPLICATE: MEMBER_HAS_ACCOUNT}),
+    )
 
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    email: Mapped[str] = mapped_column(String(254))
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[Role] = mapped_column(enum_column(Role, 16))
     # The person's member record (the one with the same email): at most one account each.
-    member_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("members.id"), index=True, unique=True
-    )
+    member_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("members.id"))
     disabled: Mapped[bool] = mapped_column(default=False)
     # Set by a password reset: until the person chooses a new password, only /me answers.
     must_change_password: Mapped[bool] = mapped_column(default=False)
@@ -53,10 +65,16 @@ class User(Resource, Base):
         return f"User({self.email!r}, {self.role})"
 
 
+CLIENT_NAME_TAKEN = Duplicate(
+    "duplicate-client", "Another client already has this name.", ("name",)
+)
+
+
 class Client(Resource, Base):
     __tablename__ = "clients"
+    __table_args__ = (unique("name", duplicate=CLIENT_NAME_TAKEN),)
 
-    name: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
     secret_hash: Mapped[str] = mapped_column(String(200))
     scopes: Mapped[list[str]] = mapped_column(JSON)
     disabled: Mapped[bool] = mapped_column(default=False)

@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session
 
 from app.audit.actions import AuditAction
 from app.audit.service import AuditTrail
-from app.auth.models import Client, Scope
+from app.auth.models import CLIENT_NAME_TAKEN, Client, Scope
 from app.auth.passwords import hash_secret
 from app.clients.schemas import ClientUpdate
 from app.db import apply_changes, get_or_404, utc_now
-from app.errors import Conflict, InvalidInput, NotFound
+from app.errors import InvalidInput, NotFound
 from app.organisations.models import Organisation
 from app.pagination import paginate
 
@@ -31,7 +31,7 @@ def new_secret() -> str:
 def _ensure_name_free(session: Session, name: str, owner: Client | None) -> None:
     existing = session.scalar(select(Client).where(Client.name == name))
     if existing is not None and existing is not owner:
-        raise Conflict(f"A client called {name!r} already exists.", slug="duplicate-client")
+        raise CLIENT_NAME_TAKEN.error()
 
 
 def organisations_by_id(session: Session, ids: Sequence[uuid.UUID]) -> list[Organisation]:

@@ -1,13 +1,12 @@
 """Request and response bodies for collaboratives."""
 
 from datetime import date
-from typing import Annotated, Self
+from typing import Annotated
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Field
 
 from app.characteristics import LeadCharacteristic
-from app.collaboratives.models import FIRST_DAY, LAST_DAY, MAX_DURATION, CollaborativeStatus
-from app.errors import InvalidInput
+from app.collaboratives.models import CollaborativeStatus
 from app.schemas import (
     InputModel,
     JsonDate,
@@ -43,11 +42,6 @@ class CollaborativeCreate(InputModel):
     status: CollaborativeStatus = CollaborativeStatus.PLANNING
     under_represented: UnderRepresented = Field(default_factory=list)
 
-    @model_validator(mode="after")
-    def _ends_after_start(self) -> Self:
-        check_dates(self.starts_on, self.ends_on)
-        return self
-
 
 class CollaborativeUpdate(InputModel):
     name: Name = patch_field()
@@ -78,14 +72,3 @@ class CollaborativeRead(ResourceRead):
     timezone: str = Field(
         default="Europe/London", description="The zone the collaborative's timeline runs in."
     )
-
-
-def check_dates(starts_on: date, ends_on: date, *, field: str = "ends_on") -> None:
-    """`field` names the date the caller sent, so the problem points at their input."""
-    for name, value in (("starts_on", starts_on), ("ends_on", ends_on)):
-        if not FIRST_DAY <= value <= LAST_DAY:
-            raise InvalidInput.at(("body", name), f"must lie between {FIRST_DAY} and {LAST_DAY}")
-    if ends_on < starts_on:
-        raise InvalidInput.at(("body", field), "ends_on must not be before starts_on")
-    if ends_on - starts_on > MAX_DURATION:
-        raise InvalidInput.at(("body", field), "a collaborative lasts at most ten years")

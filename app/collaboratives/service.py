@@ -2,17 +2,40 @@
 
 import uuid
 from collections.abc import Callable
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.collaboratives.models import Collaborative, CollaborativeStatus
-from app.collaboratives.schemas import CollaborativeCreate, CollaborativeUpdate, check_dates
+from app.collaboratives.models import (
+    FIRST_DAY,
+    LAST_DAY,
+    MAX_DURATION,
+    Collaborative,
+    CollaborativeStatus,
+)
+from app.collaboratives.schemas import CollaborativeCreate, CollaborativeUpdate
 from app.db import apply_changes, delete_unless_referenced, get_or_404, lock
+from app.errors import InvalidInput
 from app.pagination import paginate
 
 
+def check_dates(starts_on: date, ends_on: date, *, field: str = "ends_on") -> None:
+    """A collaborative's dates lie in the calendar it allows, in order, at most ten years
+    apart: checked on the whole state (a PATCH merged with the stored row), so any caller that
+    creates or changes one, a request or a file, meets the same rule. `field` names the date
+    the caller sent, so the problem points at their input."""
+    for name, value in (("starts_on", starts_on), ("ends_on", ends_on)):
+        if not FIRST_DAY <= value <= LAST_DAY:
+            raise InvalidInput.at(("body", name), f"must lie between {FIRST_DAY} and {LAST_DAY}")
+    if ends_on < starts_on:
+        raise InvalidInput.at(("body", field), "ends_on must not be before starts_on")
+    if ends_on - starts_on > MAX_DURATION:
+        raise InvalidInput.at(("body", field), "a collaborative lasts at most ten years")
+
+
 def create_collaborative(session: Session, data: CollaborativeCreate) -> Collaborative:
+    check_dates(data.starts_on, data.ends_on)
     collaborative = Collaborative(**data.model_dump())
     session.add(collaborative)
     session.flush()

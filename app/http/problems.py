@@ -14,7 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, Match
 
-from app.db import Failure, Violation, classify, violation
+from app.db import Failure, Violation, classify, duplicate_of, violation
 from app.errors import AppError, OAuthError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -161,6 +161,10 @@ def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
     broken = violation(exc)
     logger.warning("integrity error on %s: %s %s", request.url.path, broken.kind, broken.constraint)
     where = request.url.path
+    duplicate = duplicate_of(broken)
+    if duplicate is not None:
+        # The same body as the service's own check gives: a client cannot tell which won.
+        return _app_error(request, duplicate.error())
     fields = [
         {"loc": ["body", column], "message": _FIELD_MESSAGES[broken.kind]}
         for column in broken.columns

@@ -4,10 +4,11 @@ import uuid
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Base, Resource, enum_column
+from app.db import Base, Resource, enum_column, unique
+from app.errors import Duplicate
 from app.spc import Direction
 
 if TYPE_CHECKING:
@@ -34,11 +35,15 @@ class Frequency(StrEnum):
     QUARTERLY = "quarterly"
 
 
+# One code per owner: a collaborative's shared measures, or one team's own.
+CODE_TAKEN = Duplicate("duplicate-code", "A measure with this code already exists here.", ("code",))
+
+
 class Measure(Resource, Base):
     __tablename__ = "measures"
     __table_args__ = (
-        UniqueConstraint("collaborative_id", "code"),
-        UniqueConstraint("team_id", "code"),
+        unique("collaborative_id", "code", duplicate=CODE_TAKEN),
+        unique("team_id", "code", duplicate=CODE_TAKEN),
         CheckConstraint(
             "(collaborative_id IS NULL AND team_id IS NOT NULL)"
             " OR (collaborative_id IS NOT NULL AND team_id IS NULL)",

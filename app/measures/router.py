@@ -81,6 +81,9 @@ def create_measure(
 ) -> Measure:
     """Shared by a collaborative (`collaborative_id`, programme leads only) or a team's own
     (`team_id`, also its coach), not both."""
+    # Before the permission it implies: a body with both owners or none is refused as
+    # invalid whoever sends it.
+    service.check_one_owner(body.collaborative_id, body.team_id)
     _ensure_may_define(session, principal, body.collaborative_id, body.team_id)
     measure = service.create_measure(session, body)
     created(response, f"{request.url.path}/{measure.id}", measure)

@@ -1,11 +1,10 @@
 """Request and response bodies for measure definitions."""
 
 import uuid
-from typing import Annotated, Self
+from typing import Annotated
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints
 
-from app.errors import FieldProblem, InvalidInput
 from app.measures.models import ChartType, Frequency, MeasureKind
 from app.schemas import InputModel, LongText, Name, Number, ResourceRead, patch_field, text
 from app.spc import Direction
@@ -42,19 +41,6 @@ class MeasureCreate(InputModel):
     )
     numerator_definition: LongText | None = None
     denominator_definition: LongText | None = None
-
-    @model_validator(mode="after")
-    def _exactly_one_owner(self) -> Self:
-        if (self.collaborative_id is None) == (self.team_id is None):
-            message = "Set exactly one of collaborative_id (shared measure) or team_id."
-            raise InvalidInput(
-                message,
-                [
-                    FieldProblem(("body", "collaborative_id"), message),
-                    FieldProblem(("body", "team_id"), message),
-                ],
-            )
-        return self
 
 
 class MeasureUpdate(InputModel):

@@ -7,11 +7,25 @@ from sqlalchemy.orm import Session
 
 from app.collaboratives.models import Collaborative
 from app.db import apply_changes, delete_unless_referenced, get_or_404
-from app.errors import Conflict, InvalidInput, NotFound
-from app.measures.models import ChartType, Measure, MeasureKind
+from app.errors import Conflict, FieldProblem, InvalidInput, NotFound
+from app.measures.models import CODE_TAKEN, ChartType, Measure, MeasureKind
 from app.measures.schemas import MeasureCreate, MeasureUpdate
 from app.pagination import paginate
 from app.teams.models import Team
+
+
+def check_one_owner(collaborative_id: uuid.UUID | None, team_id: uuid.UUID | None) -> None:
+    """A measure is shared by a collaborative or a team's own, never both or neither (the
+    database's `one_owner` check holds it too; this names the fields)."""
+    if (collaborative_id is None) == (team_id is None):
+        message = "Set exactly one of collaborative_id (shared measure) or team_id."
+        raise InvalidInput(
+            message,
+            [
+                FieldProblem(("body", "collaborative_id"), message),
+                FieldProblem(("body", "team_id"), message),
+            ],
+        )
 
 
 def _ensure_code_free(session: Session, measure: Measure, code: str) -> None:
@@ -22,10 +36,11 @@ def _ensure_code_free(session: Session, measure: Measure, code: str) -> None:
     )
     existing = session.scalar(select(Measure).where(owner, Measure.code == code))
     if existing is not None and existing is not measure:
-        raise Conflict(f"A measure with code {code} already exists here.", slug="duplicate-code")
+        raise CODE_TAKEN.error()
 
 
 def create_measure(session: Session, data: MeasureCreate) -> Measure:
+    check_one_owner(data.collaborative_id, data.team_id)
     if (
         data.collaborative_id is not None
         and session.get(Collaborative, data.collaborative_id) is None

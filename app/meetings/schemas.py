@@ -2,11 +2,9 @@
 
 import uuid
 from datetime import datetime
-from typing import Self
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
-from app.errors import InvalidInput
 from app.meetings.models import MeetingKind
 from app.schemas import (
     InputModel,
@@ -30,11 +28,6 @@ class MeetingCreate(InputModel):
     online_url: Url | None = None
     agenda: LongText | None = None
 
-    @model_validator(mode="after")
-    def _ends_after_start(self) -> Self:
-        check_times(self.starts_at, self.ends_at)
-        return self
-
 
 class MeetingUpdate(InputModel):
     title: Title = patch_field()
@@ -55,9 +48,3 @@ class MeetingRead(ResourceRead):
     location: str | None
     online_url: str | None
     agenda: str | None
-
-
-def check_times(starts_at: datetime, ends_at: datetime, *, field: str = "ends_at") -> None:
-    """`field` names the instant the caller sent, so the problem points at their input."""
-    if ends_at <= starts_at:
-        raise InvalidInput.at(("body", field), "ends_at must be after starts_at")

@@ -11,8 +11,16 @@ from app.collaboratives.models import Collaborative
 from app.db import apply_changes, get_or_404, lock
 from app.errors import InvalidInput
 from app.meetings.models import Meeting, MeetingKind
-from app.meetings.schemas import MeetingCreate, MeetingUpdate, check_times
+from app.meetings.schemas import MeetingCreate, MeetingUpdate
 from app.pagination import paginate
+
+
+def check_times(starts_at: datetime, ends_at: datetime, *, field: str = "ends_at") -> None:
+    """A meeting ends after it starts: checked on the whole state (a PATCH merged with the
+    stored row), whoever creates or changes it. `field` names the instant the caller sent, so
+    the problem points at their input."""
+    if ends_at <= starts_at:
+        raise InvalidInput.at(("body", field), "ends_at must be after starts_at")
 
 
 def _check_window(collaborative: Collaborative, field: str, at: datetime) -> None:
@@ -24,6 +32,7 @@ def _check_window(collaborative: Collaborative, field: str, at: datetime) -> Non
 
 
 def create_meeting(session: Session, data: MeetingCreate) -> Meeting:
+    check_times(data.starts_at, data.ends_at)
     collaborative = session.get(Collaborative, data.collaborative_id)
     if collaborative is None:
         raise InvalidInput.at(

@@ -6,7 +6,8 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, Resource, enum_column
+from app.db import Base, Resource, enum_column, unique
+from app.errors import Duplicate
 
 
 class StaffGroup(StrEnum):
@@ -45,12 +46,18 @@ class Band(StrEnum):
     NOT_AFC = "not_afc"
 
 
+EMAIL_TAKEN = Duplicate(
+    "duplicate-email", "Another member already has this email address.", ("email",)
+)
+
+
 class Member(Resource, Base):
     __tablename__ = "members"
+    __table_args__ = (unique("email", duplicate=EMAIL_TAKEN),)
 
     name: Mapped[str] = mapped_column(String(200))
     # Stored lower-cased so uniqueness ignores case on every database.
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    email: Mapped[str] = mapped_column(String(254))
     job_title: Mapped[str | None] = mapped_column(String(200))
     staff_group: Mapped[StaffGroup | None] = mapped_column(enum_column(StaffGroup, 64))
     band: Mapped[Band | None] = mapped_column(enum_column(Band, 16))

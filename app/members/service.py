@@ -6,8 +6,8 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from app.db import apply_changes, get_or_404
-from app.errors import Conflict, InvalidInput
-from app.members.models import Member
+from app.errors import InvalidInput
+from app.members.models import EMAIL_TAKEN, Member
 from app.members.schemas import MemberCreate, MemberUpdate
 from app.organisations.models import Organisation
 from app.pagination import paginate
@@ -23,7 +23,7 @@ def _check_organisation(session: Session, organisation_id: uuid.UUID) -> None:
 def _ensure_email_free(session: Session, email: str, owner: Member | None) -> None:
     existing = session.scalar(select(Member).where(Member.email == email))
     if existing is not None and existing is not owner:
-        raise Conflict("Another member already has this email address.", slug="duplicate-email")
+        raise EMAIL_TAKEN.error()
 
 
 def create_member(session: Session, data: MemberCreate) -> Member:

@@ -5,7 +5,6 @@ from datetime import date
 
 from pydantic import Field
 
-from app.errors import InvalidInput
 from app.memberships.models import MembershipRole
 from app.schemas import InputModel, JsonDate, ResourceRead, patch_field
 
@@ -30,8 +29,3 @@ class MembershipRead(ResourceRead):
     joined_on: date
     left_on: date | None
     current: bool = Field(description="True unless the member has left (left_on today or before).")
-
-
-def check_dates(joined_on: date, left_on: date | None) -> None:
-    if left_on is not None and left_on < joined_on:
-        raise InvalidInput.at(("body", "left_on"), "left_on must not be before joined_on")

@@ -14,7 +14,7 @@ from app.db import apply_changes
 from app.errors import Conflict, InvalidInput, NotFound
 from app.members.models import Member
 from app.memberships.models import Membership, MembershipRole
-from app.memberships.schemas import MembershipCreate, MembershipUpdate, check_dates
+from app.memberships.schemas import MembershipCreate, MembershipUpdate
 from app.pagination import paginate
 
 if TYPE_CHECKING:
@@ -83,6 +83,13 @@ def _check_lead_not_lost(team: "Team", membership: Membership) -> None:
             "A selected team must keep exactly one lead; hand over to a new lead first.",
             slug="team-lead-required",
         )
+
+
+def check_dates(joined_on: date, left_on: date | None, *, field: str = "left_on") -> None:
+    """A member leaves on or after the day they joined: checked on the whole state (a PATCH
+    merged with the stored row). `field` names the date the caller sent."""
+    if left_on is not None and left_on < joined_on:
+        raise InvalidInput.at(("body", field), "left_on must not be before joined_on")
 
 
 def _check_window(
@@ -185,7 +192,11 @@ def update_membership(
     handover: bool = False,
 ) -> Membership:
     changes = patch.model_dump(exclude_unset=True)
-    check_dates(changes.get("joined_on", membership.joined_on), changes.get("left_on"))
+    check_dates(
+        changes.get("joined_on", membership.joined_on),
+        changes.get("left_on", membership.left_on),
+        field="left_on" if "left_on" in changes else "joined_on",
+    )
     _check_window(
         session.get_one(Collaborative, team.collaborative_id),
         changes.get("joined_on"),

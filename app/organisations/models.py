@@ -5,7 +5,8 @@ from enum import StrEnum
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, Resource, enum_column
+from app.db import Base, Resource, enum_column, unique
+from app.errors import Duplicate
 
 
 class OrganisationKind(StrEnum):
@@ -15,10 +16,16 @@ class OrganisationKind(StrEnum):
     OTHER = "other"
 
 
+ODS_CODE_TAKEN = Duplicate(
+    "duplicate-ods-code", "Another organisation already has this ODS code.", ("ods_code",)
+)
+
+
 class Organisation(Resource, Base):
     __tablename__ = "organisations"
+    __table_args__ = (unique("ods_code", duplicate=ODS_CODE_TAKEN),)
 
-    ods_code: Mapped[str] = mapped_column(String(10), unique=True)
+    ods_code: Mapped[str] = mapped_column(String(10))
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[OrganisationKind] = mapped_column(enum_column(OrganisationKind))
 

@@ -6,8 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db import apply_changes, delete_unless_referenced, get_or_404
-from app.errors import Conflict
-from app.organisations.models import Organisation, OrganisationKind
+from app.organisations.models import ODS_CODE_TAKEN, Organisation, OrganisationKind
 from app.organisations.schemas import OrganisationCreate, OrganisationUpdate
 from app.pagination import paginate
 
@@ -15,10 +14,7 @@ from app.pagination import paginate
 def _ensure_ods_code_free(session: Session, ods_code: str, owner: Organisation | None) -> None:
     existing = session.scalar(select(Organisation).where(Organisation.ods_code == ods_code))
     if existing is not None and existing is not owner:
-        raise Conflict(
-            f"An organisation with ODS code {ods_code} already exists ({existing.id}).",
-            slug="duplicate-ods-code",
-        )
+        raise ODS_CODE_TAKEN.error()
 
 
 def create_organisation(session: Session, data: OrganisationCreate) -> Organisation:

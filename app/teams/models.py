@@ -3,11 +3,12 @@
 import uuid
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.collaboratives.statuses import TeamStatus
-from app.db import Base, Resource, enum_column
+from app.db import Base, Resource, enum_column, unique
+from app.errors import Duplicate
 
 if TYPE_CHECKING:
     from app.organisations.models import Organisation
@@ -21,9 +22,14 @@ team_organisations = Table(
 )
 
 
+NAME_TAKEN = Duplicate(
+    "duplicate-team-name", "The collaborative already has a team with this name.", ("name",)
+)
+
+
 class Team(Resource, Base):
     __tablename__ = "teams"
-    __table_args__ = (UniqueConstraint("collaborative_id", "name"),)
+    __table_args__ = (unique("collaborative_id", "name", duplicate=NAME_TAKEN),)
 
     collaborative_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("collaboratives.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))

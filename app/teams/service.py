@@ -23,7 +23,7 @@ from app.memberships import service as memberships_service
 from app.memberships.models import Membership
 from app.organisations.models import Organisation
 from app.pagination import paginate
-from app.teams.models import Team, team_organisations
+from app.teams.models import NAME_TAKEN, Team, team_organisations
 from app.teams.schemas import TeamCreate, TeamUpdate
 
 
@@ -182,9 +182,7 @@ def _ensure_name_free(
         select(Team).where(Team.collaborative_id == collaborative_id, Team.name == name)
     )
     if existing is not None and existing is not owner:
-        raise Conflict(
-            f"The collaborative already has a team called {name!r}.", slug="duplicate-team-name"
-        )
+        raise NAME_TAKEN.error()
 
 
 def get_team(session: Session, team_id: uuid.UUID) -> Team:
