@@ -3,6 +3,7 @@ the same member record at once get exactly one 201, and the rest a 409 that says
 
 import uuid
 from collections.abc import Iterator
+from functools import partial
 
 import httpx
 import pytest
@@ -49,9 +50,7 @@ def test_parallel_accounts_for_one_person_make_exactly_one(
         roles = ["member", "coach", "admin", "member"] * 2
         answers = all_at_once(
             [
-                lambda role=role, email=email: admin.post(
-                    f"{API}/accounts", json={"email": email, "role": role}
-                )
+                partial(admin.post, f"{API}/accounts", json={"email": email, "role": role})
                 for role in roles
             ]
         )

@@ -43,7 +43,8 @@ def new_account(client: TestClient, role: str = "member") -> dict[str, Any]:
     person = api.member(client, api.organisation(client)["id"])
     made = client.post(ACCOUNTS, json={"email": person["email"], "role": role})
     assert made.status_code == 201, made.text
-    return made.json() | {"person": person}
+    account: dict[str, Any] = made.json()
+    return account | {"person": person}
 
 
 def ready_account(client: TestClient, anonymous: TestClient, role: str = "member") -> Any:

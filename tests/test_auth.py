@@ -1,8 +1,9 @@
 """Sign-in, tokens and the attacks they must withstand: each refused token is 401 and audited."""
 
+import json
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -170,7 +171,7 @@ class TestKeys:
             new_token = sign_in(new, user.email).json()["access_token"]
             assert new_token.split(".")[0] != old_token.split(".")[0]  # another kid
         later = keys.load_or_create(tmp_path).verifying(
-            keys.datetime.now(keys.UTC) + timedelta(minutes=17), timedelta(minutes=15)
+            datetime.now(UTC) + timedelta(minutes=17), timedelta(minutes=15)
         )
         assert list(later) == [keys.load_or_create(tmp_path).signing.kid]
 
@@ -262,7 +263,7 @@ ATTACKS: dict[str, tuple[Forger, str]] = {
     ),
     "unknown_kid": (
         lambda app, sub: forge.es256(
-            keys.new_key(keys.datetime.now(keys.UTC)).private_pem, "not-our-kid", _claims(app, sub)
+            keys.new_key(datetime.now(UTC)).private_pem, "not-our-kid", _claims(app, sub)
         ),
         "unknown signing key",
     ),
@@ -296,7 +297,9 @@ ATTACKS: dict[str, tuple[Forger, str]] = {
         "invalid claims: iat must be a whole number",
     ),
     "sub_as_a_number": (
-        lambda app, sub: forge.es256(_key(app).private_pem, _key(app).kid, _claims(app, 12345)),
+        lambda app, sub: forge.es256(
+            _key(app).private_pem, _key(app).kid, _claims(app, sub, sub=12345)
+        ),
         "invalid claims: sub must be a string",
     ),
     "over_8_kib": (
@@ -310,7 +313,7 @@ ATTACKS: dict[str, tuple[Forger, str]] = {
 
 def _tamper(token: str, claims: dict[str, Any]) -> str:
     header, _, signature = token.split(".")
-    return ".".join([header, forge.b64(forge.json.dumps(claims).encode()), signature])
+    return ".".join([header, forge.b64(json.dumps(claims).encode()), signature])
 
 
 @pytest.mark.parametrize("attack", sorted(ATTACKS))

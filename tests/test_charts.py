@@ -2,7 +2,7 @@
 
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -106,7 +106,7 @@ def test_the_api_answers_every_worked_example(client: TestClient, path: Path) ->
     check_example(path, over_http(client))
 
 
-def weekly(values: list[float | None], start: date = date(2024, 1, 1)) -> list[dict[str, Any]]:
+def weekly(values: Sequence[float | None], start: date = date(2024, 1, 1)) -> list[dict[str, Any]]:
     return [
         {"date": str(start + timedelta(weeks=n)), "value": value} for n, value in enumerate(values)
     ]

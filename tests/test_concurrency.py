@@ -6,6 +6,7 @@ import os
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from typing import Any
 
 import httpx
@@ -189,9 +190,7 @@ def test_parallel_joins_never_overfill_a_team(server: LiveServer, admin: httpx.C
         path = f"{API}/teams/{team_id}/members"
         responses = all_at_once(
             [
-                lambda member_id=member_id: admin.post(
-                    path, json={"member_id": member_id, "role": "member"}
-                )
+                partial(admin.post, path, json={"member_id": member_id, "role": "member"})
                 for member_id in newcomers
             ]
         )
@@ -282,7 +281,8 @@ def test_parallel_selections_never_exceed_the_places(
         etags = {team_id: etag_of(admin, f"{API}/teams/{team_id}") for team_id in team_ids}
         responses = all_at_once(
             [
-                lambda team_id=team_id: admin.patch(
+                partial(
+                    admin.patch,
                     f"{API}/teams/{team_id}",
                     json={"status": "selected"},
                     headers={"If-Match": etags[team_id]},
@@ -317,9 +317,7 @@ def test_parallel_new_leads_leave_one_lead(server: LiveServer, admin: httpx.Clie
         path = f"{API}/teams/{team_id}/members"
         responses = all_at_once(
             [
-                lambda member_id=member_id: admin.post(
-                    path, json={"member_id": member_id, "role": "lead"}
-                )
+                partial(admin.post, path, json={"member_id": member_id, "role": "lead"})
                 for member_id in people
             ]
         )
@@ -348,7 +346,8 @@ def test_parallel_promotions_leave_one_lead(server: LiveServer, admin: httpx.Cli
         etags = {member_id: etag_of(admin, f"{base}/{member_id}") for member_id in member_ids}
         responses = all_at_once(
             [
-                lambda member_id=member_id: admin.patch(
+                partial(
+                    admin.patch,
                     f"{base}/{member_id}",
                     json={"role": "lead"},
                     headers={"If-Match": etags[member_id]},

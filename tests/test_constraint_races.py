@@ -3,6 +3,7 @@ which rule it broke, as a request that came second would be, never a bare 409 or
 
 import uuid
 from collections.abc import Iterator
+from functools import partial
 
 import httpx
 import pytest
@@ -36,11 +37,11 @@ def _names_the_ods_code(problem: dict[str, object]) -> bool:
 def test_parallel_organisations_with_one_ods_code_make_one(
     server: LiveServer, admin: httpx.Client
 ) -> None:
-    broken = []
+    broken: list[tuple[object, object]] = []
     for _ in range(ROUNDS):
         code = uuid.uuid4().hex[:8].upper()
         body = {"ods_code": code, "name": "Race trust", "kind": "trust"}
-        answers = all_at_once([lambda body=body: admin.post(f"{API}/organisations", json=body)] * 8)
+        answers = all_at_once([partial(admin.post, f"{API}/organisations", json=body)] * 8)
         statuses = sorted(answer.status_code for answer in answers)
         refusals = [answer.json() for answer in answers if answer.status_code == 409]
         if statuses != [201] + [409] * 7 or not all(map(_names_the_ods_code, refusals)):

@@ -3,7 +3,7 @@
 import http.client
 import json
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from fastapi import FastAPI
@@ -238,7 +238,11 @@ class TestHardening:
     def test_docs_are_off_in_production(
         self, database_url: str, session_factory: Any, data_dir: Any
     ) -> None:
-        for env, status in (("production", 404), ("development", 200)):
+        cases: list[tuple[Literal["production", "development"], int]] = [
+            ("production", 404),
+            ("development", 200),
+        ]
+        for env, status in cases:
             settings = Settings(
                 env=env, database_url=database_url, data_dir=data_dir, **PRODUCTION_HASHING
             )

@@ -46,9 +46,8 @@ def _stored(client: TestClient, base: str) -> list[str]:
 
 def _dashboard_cell(client: TestClient, series: dict[str, Any]) -> dict[str, Any]:
     path = f"{API}/collaboratives/{series['collaborative']['id']}/dashboard"
-    (cell,) = [
-        cell for cell in client.get(path).json()["cells"] if cell["team_id"] == series["team"]["id"]
-    ]
+    cells: list[dict[str, Any]] = client.get(path).json()["cells"]
+    (cell,) = [cell for cell in cells if cell["team_id"] == series["team"]["id"]]
     return cell
 
 

@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 
 import httpx
 import pytest
@@ -122,9 +123,7 @@ def test_database_stopped_and_frozen_under_load(
 
     assert ok()
     clients = [server.client(headers=api.headers, timeout=30) for _ in range(6)]
-    readers = [
-        Probe(lambda client=client: client.get(f"{API}/organisations"), 0.01) for client in clients
-    ]
+    readers = [Probe(partial(client.get, f"{API}/organisations"), 0.01) for client in clients]
     livez = Probe(lambda: probes_client.get("/livez"), 0.01)
     readyz = Probe(lambda: probes_client.get("/readyz"), 0.2)
     probes = [*readers, livez, readyz]

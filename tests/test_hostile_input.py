@@ -19,7 +19,7 @@ from tests.api import API, assert_oauth_error, assert_problem
 from tests.conftest import add_user, person_token
 
 
-def cursor(*parts: Any, bound_to: tuple[str, str] = ("teams", "0" * 16)) -> str:
+def cursor(*parts: Any, bound_to: tuple[str, ...] = ("teams", "0" * 16)) -> str:
     """A cursor as this service writes it: sort value, id, then the list and filters' digest."""
     raw = json.dumps([*parts, *bound_to]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")

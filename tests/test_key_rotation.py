@@ -11,12 +11,12 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
-import psutil
+import psutil  # type: ignore[import-untyped]  # no stubs in the dev lock (types-psutil)
 import pytest
 from jose import jwt
 
@@ -45,7 +45,7 @@ def test_the_store_serves_a_rotated_keyring_and_the_old_key_still_verifies(
     store = keys.KeyStore(tmp_path, check_seconds=0)
     old = store.current().signing
     rotated = keys.rotate(tmp_path, LIFETIME)
-    now = keys.datetime.now(keys.UTC)
+    now = datetime.now(UTC)
     assert store.current().signing.kid == rotated.signing.kid != old.kid
     assert set(store.current().verifying(now, LIFETIME)) == {old.kid, rotated.signing.kid}
 
@@ -124,7 +124,8 @@ class Server:
                 for connection in child.net_connections(kind="tcp"):
                     remote = connection.raddr
                     if connection.laddr.port == self.port and remote and remote.port == client_port:
-                        return child.pid
+                        pid: int = child.pid
+                        return pid
         return None
 
     def call(

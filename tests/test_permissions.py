@@ -149,7 +149,7 @@ def test_function_level_matrix(app: FastAPI, anonymous: TestClient, world: dict[
         for caller in CALLERS:
             kind = caller.split("_")[0]
             headers = {"Authorization": f"Bearer {world['tokens'][caller]}"}
-            body = {} if method in ("POST", "PUT", "PATCH") else None
+            body: dict[str, Any] | None = {} if method in ("POST", "PUT", "PATCH") else None
             response = anonymous.request(method, url, headers=headers, json=body)
             if kind in ALLOWED[permission.name]:
                 assert response.status_code not in (401, 403), (method, path, caller, response.text)

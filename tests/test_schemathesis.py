@@ -2,13 +2,17 @@
 app and checks every response (no 5xx, documented status, content type, headers, schema,
 and that no operation ignores authentication)."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import schemathesis
 from fastapi import FastAPI
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.schemas import OpenApiSchema
+
+if TYPE_CHECKING:
+    # schemathesis names the OpenAPI case type for type checkers only.
+    from schemathesis.specs.openapi.schemas import OpenApiCase
 
 # Hundreds of generated requests: `make test` runs it, `make test-fast` does not.
 pytestmark = pytest.mark.slow
@@ -58,5 +62,5 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 
 @schema.parametrize()
-def test_api_conforms_to_its_spec(case: schemathesis.Case) -> None:
+def test_api_conforms_to_its_spec(case: "OpenApiCase") -> None:
     case.call_and_validate()
