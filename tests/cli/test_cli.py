@@ -21,7 +21,7 @@ from tests.conftest import create_scratch_database, drop_scratch_database
 # Runs `qicollab` in subprocesses.
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from tests.api import API
+from tests.http.test_concurrency import ROUNDS
 from tests.live import LiveServer, admin_client, all_at_once, live_server
-from tests.test_concurrency import ROUNDS
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,8 @@ from app.auth.models import User
 from app.members.models import Member
 from app.organisations.models import Organisation, OrganisationKind
 from tests.api import API
+from tests.http.test_concurrency import ROUNDS
 from tests.live import LiveServer, admin_client, all_at_once, live_server
-from tests.test_concurrency import ROUNDS
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ import pytest
 from tests.conftest import create_scratch_database, drop_scratch_database
 from tests.live import free_port, qicollab_serve
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
 SECTIONS = ("A walk-through with curl", "Charts")
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```\n", re.MULTILINE | re.DOTALL)

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from tests import api
 from tests.api import API
-from tests.test_demo import _all, demo_client, demo_url
+from tests.cli.test_demo import _all, demo_client, demo_url
 
 __all__ = ["demo_client", "demo_url"]  # test_demo's fixtures, used here too
 

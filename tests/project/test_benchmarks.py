@@ -13,7 +13,7 @@ import pytest
 # Runs the benchmarks in subprocesses.
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def bench(script: str, *args: str) -> str:

@@ -15,7 +15,7 @@ from app.config import Settings
 from app.db import make_engine, make_sessionmaker
 from app.main import create_app
 from tests.api import API
-from tests.test_cli import database, qicollab
+from tests.cli.test_cli import database, qicollab
 
 # Runs `qicollab` in subprocesses.
 pytestmark = pytest.mark.slow

@@ -30,7 +30,7 @@ from tests.conftest import create_scratch_database, drop_scratch_database
 # Loads the demo with `qicollab demo` in a subprocess, for every test.
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 DEMO_PASSWORD = "a demo password for tests"

@@ -14,7 +14,7 @@ from app.auth import keys
 from app.config import Settings
 from app.main import create_app
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def python(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:

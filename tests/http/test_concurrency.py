@@ -44,7 +44,7 @@ TODAY = date.today()
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     # Behind a trusted proxy on loopback, so each sign-in burst can come from its own address.
-    # The races check who wins, not the time bounds (tests/test_faults.py does): waits for a
+    # The races check who wins, not the time bounds (tests/app/test_faults.py does): waits for a
     # connection or a lock are generous, so on a loaded machine (other xdist workers) 40 requests
     # queueing for one account's lock still get their 400 or 429, not 503.
     with live_server(

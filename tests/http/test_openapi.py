@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-SPEC_FILE = Path(__file__).resolve().parent.parent / "openapi" / "openapi.json"
+SPEC_FILE = Path(__file__).resolve().parents[2] / "openapi" / "openapi.json"
 OPERATION_ID = re.compile(r"^[a-z][a-z_]+$")
 # RFC 6749 5.2: the OAuth endpoints' own refusals are JSON with `error`, not problem+json.
 OAUTH_ERRORS = {("/api/v1/auth/token", code) for code in ("400", "401", "429")} | {

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from tests import api
 from tests.api import assert_problem
-from tests.test_charts import CHARTS, SVG_NS, team_series, weekly
+from tests.charts.test_charts import CHARTS, SVG_NS, team_series, weekly
 
 __all__ = ["team_series"]  # test_charts' fixture, used here too
 

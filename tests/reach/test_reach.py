@@ -14,8 +14,8 @@ from app.auth.models import Role
 from app.reach.dependencies import TeamInReach
 from tests import api
 from tests.api import API, assert_problem
+from tests.auth.test_permissions import api_routes
 from tests.conftest import add_user, person_token
-from tests.test_permissions import api_routes
 
 
 def _uses_team_in_reach(dependant: Dependant) -> bool:

@@ -1,6 +1,6 @@
 """Sign-in limits: the per-address limit never locks out a correct password, Retry-After says
 when the next attempt is admitted, and X-Forwarded-For is believed only from a trusted proxy.
-(The bursts, with real parallel requests, are in test_concurrency.py.)"""
+(The bursts, with real parallel requests, are in tests/http/test_concurrency.py.)"""
 
 from collections.abc import Iterator
 from datetime import timedelta

@@ -22,9 +22,9 @@ from jose import jwt
 
 from app.auth import keys
 from tests.api import API
+from tests.cli.test_cli import qicollab
 from tests.conftest import create_scratch_database, drop_scratch_database
 from tests.live import free_port, qicollab_serve
-from tests.test_cli import qicollab
 
 EMAIL = "lead@example.nhs.uk"
 PASSWORD = "a long enough password"
