@@ -194,7 +194,7 @@ def series_rows(draw: st.DrawFn) -> list[Row]:
     are exercised, with now and then one odd row."""
     shape = draw(st.sampled_from(["fractions", "usable fractions", "values", "counts"]))
     rows = draw(st.lists(SHAPES[shape], max_size=8))
-    if rows and draw(st.booleans()):
+    if len(rows) > 0 and draw(st.booleans()):
         rows[draw(st.integers(0, len(rows) - 1))] = draw(SHAPES["anything"])
     return rows
 
