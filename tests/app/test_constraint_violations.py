@@ -5,7 +5,7 @@ import uuid
 from collections.abc import Callable
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -183,4 +183,8 @@ def test_a_failed_command_rolls_back_raises_and_still_audits_its_refusals(
                 [("request_denied", "refused")],
             )
     finally:
+        # The events were committed to the shared test database, not to a test's rolled-back
+        # transaction: left there, they would be read by later tests of the same process.
+        with independent_transaction(factory) as session:
+            session.execute(delete(AuditEvent).where(AuditEvent.subject == code))
         engine.dispose()
