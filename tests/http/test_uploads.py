@@ -12,6 +12,7 @@ import anyio
 import httpx
 import pytest
 from fastapi import APIRouter, Depends, FastAPI
+from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -77,6 +78,18 @@ def _upload_app(
     )
     app.include_router(router, prefix=API)
     return app
+
+
+def _declaration(context: RouteContext) -> object | None:
+    """The dependency of a route that declares its body, found in FastAPI's own dependant."""
+    pending = [context.dependant]
+    while pending:
+        dependant = pending.pop()
+        call: object = dependant.call
+        if hasattr(call, "body_policy"):
+            return call
+        pending.extend(dependant.dependencies)
+    return None
 
 
 @pytest.fixture
@@ -370,6 +383,24 @@ class TestTheOtherBodies:
 
         with pytest.raises(RuntimeError, match="/twice declares more than one request body"):
             declared_routes(app.routes)
+
+    def test_the_declared_routes_are_the_routes_fastapi_routes_to(
+        self, upload_app: FastAPI
+    ) -> None:
+        """declared_routes reads the routes as declared; FastAPI's own list must agree, path
+        for path, method for method, declaration for declaration, in the router's order."""
+        from_fastapi = [
+            (context.path_format, frozenset(context.methods or ()), _declaration(context))
+            for context in iter_route_contexts(upload_app.routes)
+            if isinstance(context.original_route, APIRoute)
+        ]
+        declared = [
+            (route.path_format, route.methods, route.declaration)
+            for route in declared_routes(upload_app.routes)
+        ]
+        assert declared == from_fastapi
+        assert any(declaration is UPLOAD for _, _, declaration in declared)
+        assert sum(1 for route in declared if "POST" in route[1]) > 10
 
     def test_json_routes_keep_their_guard(self, upload_app: FastAPI) -> None:
         with TestClient(upload_app) as client:
