@@ -111,14 +111,14 @@ def _api_routes(routes: Sequence[BaseRoute], prefix: str) -> Iterator[tuple[str,
 class BodyPolicies:
     """The policy of the route a request will reach, found as the router will find it (the
     first route whose path and method match), before routing: the guard runs first, so that
-    a refused body never reaches an endpoint. JSON for a path no route serves, which is then
-    answered 404 or 405 anyway. The routes are read at the first request, once the app has
-    all of them."""
+    a refused body never reaches an endpoint. None when no route serves the path and method:
+    the router then answers 404 or 405 without reading the body, whatever it is. The routes
+    are read at the first request, once the app has all of them."""
 
     def __init__(self) -> None:
         self._routes: list[DeclaredRoute] | None = None
 
-    def for_request(self, scope: Scope) -> BodyPolicy:
+    def for_request(self, scope: Scope) -> BodyPolicy | None:
         if self._routes is None:
             routes = getattr(scope.get("app"), "routes", [])
             self._routes = [
@@ -132,4 +132,4 @@ class BodyPolicies:
         for route in self._routes:
             if method in route.methods and route.path_regex.match(path):
                 return route.policy
-        return JSON_BODY
+        return None

@@ -36,7 +36,7 @@ class BodyGuard:
             await self.app(scope, receive, send)
             return
         policy = self.policies.for_request(scope)
-        if policy.streamed:
+        if policy is None or policy.streamed:
             await self.app(scope, receive, send)
             return
         limit = policy.max_bytes or self.max_body_bytes

@@ -27,6 +27,28 @@ class TestErrors:
         assert_problem(response, 405)
         assert set(response.headers["allow"].replace(" ", "").split(",")) == {"GET", "POST"}
 
+    @pytest.mark.parametrize(
+        ("path", "content_type", "allowed"),
+        [
+            ("/auth/token", "application/x-www-form-urlencoded", {"POST"}),
+            ("/organisations", "text/csv", {"GET", "POST"}),
+            ("/nothing-here", "text/csv", None),
+        ],
+    )
+    def test_a_body_to_a_method_or_path_no_route_serves_is_405_or_404_not_415(
+        self, client: TestClient, path: str, content_type: str, allowed: set[str] | None
+    ) -> None:
+        """The body guard judges a body by the route it is for; with no such route the router
+        answers, whatever the body is."""
+        response = client.put(
+            f"{API}{path}", content=b"a,b", headers={"content-type": content_type}
+        )
+        if allowed is None:
+            assert_problem(response, 404)
+        else:
+            assert_problem(response, 405)
+            assert set(response.headers["allow"].replace(" ", "").split(",")) == allowed
+
     def test_malformed_json_is_400(self, client: TestClient) -> None:
         response = client.post(
             f"{API}/organisations",
