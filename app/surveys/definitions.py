@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from typing import Literal, get_args
 
 Frequency = Literal["weekly", "monthly", "quarterly", "annual"]
-FREQUENCIES: tuple[str, ...] = get_args(Frequency)
+FREQUENCIES: tuple[Frequency, ...] = get_args(Frequency)
 
 SCORE_MIN = 0.0
 SCORE_MAX = 10.0

@@ -19,12 +19,9 @@ from app.surveys.scoring import (
 )
 
 # 8.1: twelve respondents in the week of Monday 2025-03-03.
-WEEK = [
-    *[{"enjoy_work": "always"}] * 3,
-    *[{"enjoy_work": "often"}] * 4,
-    *[{"enjoy_work": "sometimes"}] * 3,
-    {"enjoy_work": "rarely"},
-    {"enjoy_work": None},
+WEEK: list[dict[str, str | None]] = [
+    {"enjoy_work": answer}
+    for answer in ["always"] * 3 + ["often"] * 4 + ["sometimes"] * 3 + ["rarely", None]
 ]
 
 
@@ -73,7 +70,7 @@ def test_dont_know_is_left_out_of_every_result() -> None:
 
 
 # 8.2: one NQPS respondent.
-RESPONDENT = {
+RESPONDENT: dict[str, str | None] = {
     "q2a": "4",  # often, 7.5
     "q2b": "5",  # always, 10
     "q2c": "3",  # sometimes, 5
