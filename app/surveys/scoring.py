@@ -1,11 +1,12 @@
 """Survey results (ingest spec 5.2-5.4): additive aggregates, and the results read from them."""
 
-from collections.abc import Iterable, Mapping
+import math
+from collections.abc import Container, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 
 from app.disclosure import DEFAULT_THRESHOLD, MIN_THRESHOLD
-from app.surveys.definitions import Option, Question, Survey, min_answered_for
+from app.surveys.definitions import Question, Survey, min_answered_for, validate_survey
 
 # One respondent's answers: question code -> option code, None (or absent) when not answered.
 Answers = Mapping[str, str | None]
@@ -78,30 +79,60 @@ def combine(a: Aggregate, b: Aggregate) -> Aggregate:
     return _tidy(counts, scores)
 
 
+class ResponseTally:
+    """Adds up respondents' answers for one survey, one respondent at a time, so that an
+    import can stream a file into one tally per team and period and keep no respondent.
+
+    Answers are option codes (already matched with `match_option`). An unknown question or
+    option is a ValueError: the file adapter reports those as row errors beforehand. Scores
+    are added up as whole numbers over a fixed denominator per composite, exact like
+    fractions and many times faster; `aggregate()` gives them back as fractions.
+    """
+
+    def __init__(self, survey: Survey) -> None:
+        self._plan = _Plan(survey)
+        self._counts: dict[tuple[str, str], int] = {}
+        self._sums = dict.fromkeys(self._plan.denominators, 0)
+        self._ns = dict.fromkeys(self._plan.denominators, 0)
+
+    def add(self, answers: Answers) -> None:
+        """Add one respondent; a refused one (ValueError) leaves the tally as it was."""
+        answered = list(self._plan.items(answers))
+        numerators = self._plan.numerators(answers)
+        counts = self._counts
+        for key in answered:
+            counts[key] = counts.get(key, 0) + 1
+        for code, numerator in numerators.items():
+            self._sums[code] += numerator
+            self._ns[code] += 1
+
+    def aggregate(self) -> Aggregate:
+        counts: dict[str, dict[str, int]] = {}
+        for (question, option), count in self._counts.items():
+            counts.setdefault(question, {})[option] = count
+        denominators = self._plan.denominators
+        scores = {
+            code: ScoreSum(Fraction(self._sums[code], denominators[code]), n)
+            for code, n in self._ns.items()
+        }
+        return _tidy(counts, scores)
+
+
 def aggregate_responses(survey: Survey, responses: Iterable[Answers]) -> Aggregate:
-    """Counts per option and composite sums over respondents' answers (option codes, already
-    matched with `match_option`). An unknown question or option is a ValueError: the file
-    adapter reports those as row errors before anything is aggregated."""
-    counts: dict[str, dict[str, int]] = {}
-    scores: dict[str, ScoreSum] = {}
+    """Counts per option and composite sums over respondents' answers (see `ResponseTally`)."""
+    tally = ResponseTally(survey)
     for answers in responses:
-        for question_code, option_code in answers.items():
-            if option_code is None:
-                continue
-            _option_of(survey, question_code, option_code)
-            into = counts.setdefault(question_code, {})
-            into[option_code] = into.get(option_code, 0) + 1
-        for code, value in respondent_scores(survey, answers).items():
-            scores[code] = scores.get(code, ScoreSum()) + ScoreSum(value, 1)
-    return _tidy(counts, scores)
+        tally.add(answers)
+    return tally.aggregate()
 
 
 def aggregate_counts(survey: Survey, rows: Iterable[tuple[str, str, int]]) -> Aggregate:
     """The aggregate of `survey-counts` rows (question code, option code, count): per-question
     results only, since composites need each respondent's answers (spec 3.2)."""
+    options = {q.code: {o.code for o in q.scale} for q in survey.questions}
     counts: dict[str, dict[str, int]] = {}
     for question_code, option_code, count in rows:
-        _option_of(survey, question_code, option_code)
+        _check_answer(options, question_code, option_code, survey.code)
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:
             raise ValueError(f"count for {question_code}/{option_code} must be a whole number >= 0")
         into = counts.setdefault(question_code, {})
@@ -113,32 +144,94 @@ def respondent_scores(survey: Survey, answers: Answers) -> dict[str, Fraction]:
     """One respondent's composite scores (5.3): a score of questions is the mean of the items
     answered when at least `min_answered` were; a score of scores is the mean of its
     components when the respondent has all of them. Scores they do not have are absent."""
-    item: dict[str, Fraction] = {}
-    for question_code, option_code in answers.items():
-        if option_code is None or survey.question(question_code) is None:
-            continue
-        option = _option_of(survey, question_code, option_code)
-        if option.counts and option.score is not None:
-            item[question_code] = Fraction(option.score)
-    result: dict[str, Fraction | None] = {}
+    plan = _Plan(survey)
+    numerators = plan.numerators(answers)
+    return {
+        s.code: Fraction(numerators[s.code], plan.denominators[s.code])
+        for s in survey.scores
+        if s.code in numerators
+    }
 
-    def value(code: str) -> Fraction | None:
-        if code not in result:
-            score = survey.score(code)
-            if score is None:  # pragma: no cover - a validated survey names known scores
-                raise ValueError(f"unknown score {code!r}")
-            if all(survey.question(part) is not None for part in score.of):
-                answered = [item[q] for q in score.of if q in item]
-                enough = bool(answered) and len(answered) >= min_answered_for(score)
-                result[code] = sum(answered, Fraction(0)) / len(answered) if enough else None
-            else:
-                parts = [value(part) for part in score.of]
-                present = [p for p in parts if p is not None]
-                whole = len(present) == len(parts)
-                result[code] = sum(present, Fraction(0)) / len(parts) if whole else None
-        return result[code]
 
-    return {s.code: v for s in survey.scores if (v := value(s.code)) is not None}
+class _Plan:
+    """A survey prepared for scoring respondents quickly and exactly.
+
+    Every item score is a whole number of `unit`s (1/unit of a point: 2 for the 2.5 steps of
+    the built-ins). A composite of questions with `need` to `len(of)` answers has denominator
+    unit x lcm(need..len(of)), so a mean of k items is a whole numerator for every allowed k;
+    a composite of m composites has m x the lcm of theirs. Sums of numerators are then exact.
+    """
+
+    def __init__(self, survey: Survey) -> None:
+        problems = validate_survey(survey)
+        if problems:
+            raise ValueError(f"survey {survey.code!r} is not sound: {problems[0]}")
+        self.code = survey.code
+        scored = [
+            Fraction(o.score) for q in survey.questions for o in q.scale if o.score is not None
+        ]
+        unit = math.lcm(*(f.denominator for f in scored)) if scored else 1
+        # question -> option -> whole units, or None where the answer scores nothing
+        self.options: dict[str, dict[str, int | None]] = {
+            q.code: {
+                o.code: None if o.score is None or not o.counts else int(Fraction(o.score) * unit)
+                for o in q.scale
+            }
+            for q in survey.questions
+        }
+        self.denominators: dict[str, int] = {}
+        self.steps: list[tuple[str, tuple[str, ...], int | None, int]] = []
+        pending = list(survey.scores)
+        while pending:  # parts before wholes; validation has ruled out cycles
+            ready = [
+                s for s in pending if all(p in self.options or p in self.denominators for p in s.of)
+            ]
+            for score in ready:
+                if score.of[0] in self.options:
+                    need = min_answered_for(score)
+                    span = math.lcm(*range(need, len(score.of) + 1))
+                    self.denominators[score.code] = unit * span
+                    self.steps.append((score.code, score.of, need, span))
+                else:
+                    span = math.lcm(*(self.denominators[p] for p in score.of))
+                    self.denominators[score.code] = len(score.of) * span
+                    self.steps.append((score.code, score.of, None, span))
+            pending = [s for s in pending if s not in ready]
+
+    def items(self, answers: Answers) -> Iterator[tuple[str, str]]:
+        """The (question, option) pairs answered, each checked against the survey."""
+        for question, option in answers.items():
+            if option is not None:
+                _check_answer(self.options, question, option, self.code)
+                yield question, option
+
+    def numerators(self, answers: Answers) -> dict[str, int]:
+        """The respondent's scores as numerators over `denominators`; absent where none."""
+        units: dict[str, int] = {}
+        for question, option in answers.items():
+            if option is not None:
+                value = self.options.get(question, {}).get(option)
+                if value is not None:
+                    units[question] = value
+        out: dict[str, int] = {}
+        for code, of, need, span in self.steps:
+            if need is not None:
+                answered = [units[q] for q in of if q in units]
+                if len(answered) >= need:
+                    out[code] = sum(answered) * (span // len(answered))
+            elif all(p in out for p in of):
+                out[code] = sum(out[p] * (span // self.denominators[p]) for p in of)
+        return out
+
+
+def _check_answer(
+    options: Mapping[str, Container[str]], question: str, option: str, survey: str
+) -> None:
+    known = options.get(question)
+    if known is None:
+        raise ValueError(f"{question!r} is not a question of survey {survey!r}")
+    if option not in known:
+        raise ValueError(f"{option!r} is not an option of question {question!r}")
 
 
 def question_results(
@@ -201,16 +294,6 @@ def _tally(question: Question, counts: Mapping[str, int]) -> tuple[int, int, Fra
         if total is not None and option.score is not None:
             total += Fraction(option.score) * count
     return respondents, favourable, total
-
-
-def _option_of(survey: Survey, question_code: str, option_code: str) -> Option:
-    question = survey.question(question_code)
-    if question is None:
-        raise ValueError(f"{question_code!r} is not a question of survey {survey.code!r}")
-    option = next((o for o in question.scale if o.code == option_code), None)
-    if option is None:
-        raise ValueError(f"{option_code!r} is not an option of question {question_code!r}")
-    return option
 
 
 def _tidy(counts: Mapping[str, Mapping[str, int]], scores: Mapping[str, ScoreSum]) -> Aggregate:

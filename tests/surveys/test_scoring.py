@@ -1,13 +1,16 @@
 """Survey scoring: worked examples 8.1 and 8.2 of the ingest spec, exactly, and edges of 5.2-5.4."""
 
+from dataclasses import replace
 from fractions import Fraction
 
 import pytest
 
 from app.surveys.builtins import ENJOYING_WORK, NQPS
+from app.surveys.definitions import Score
 from app.surveys.scoring import (
     Aggregate,
     QuestionResult,
+    ResponseTally,
     ScoreResult,
     ScoreSum,
     aggregate_counts,
@@ -174,3 +177,18 @@ def test_unknown_questions_and_options_are_refused(answers: dict[str, str], mess
 def test_a_count_is_a_whole_number_of_people(count: int) -> None:
     with pytest.raises(ValueError, match="whole number"):
         aggregate_counts(NQPS, [("q2a", "1", count)])
+
+
+def test_a_refused_respondent_leaves_the_tally_as_it_was() -> None:
+    tally = ResponseTally(NQPS)
+    tally.add(RESPONDENT)
+    before = tally.aggregate()
+    with pytest.raises(ValueError, match="'9' is not an option"):
+        tally.add(RESPONDENT | {"q3f": "9"})  # the earlier answers of this row are not kept
+    assert tally.aggregate() == before
+
+
+def test_an_unsound_survey_is_not_scored() -> None:
+    unsound = replace(NQPS, scores=(Score("loop", "Loop", ("loop",)),))
+    with pytest.raises(ValueError, match="not sound"):
+        ResponseTally(unsound)
