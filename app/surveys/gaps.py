@@ -6,7 +6,7 @@ from fractions import Fraction
 
 from app.disclosure import DEFAULT_THRESHOLD, Cell, protect_table
 from app.surveys.definitions import Question
-from app.surveys.scoring import check_threshold
+from app.surveys.scoring import check_threshold, question_tally
 
 # The groups every comparison is made against, as WRES (white) and WDES (not disabled) do.
 REFERENCE_GROUPS: Mapping[str, str] = {"ethnicity": "white", "disability": "not_disabled"}
@@ -102,7 +102,7 @@ def equality_gaps(
     teams = list(counts)
     groups = sorted({g for by_group in counts.values() for g in by_group} | _set(reference))
     tallies = {
-        (team, group): _tally(question, counts[team].get(group, {}))
+        (team, group): question_tally(question, counts[team].get(group, {}))[:2]
         for team in teams
         for group in groups
     }
@@ -130,17 +130,6 @@ def equality_gaps(
 
 def _set(value: str | None) -> set[str]:
     return set() if value is None else {value}
-
-
-def _tally(question: Question, by_option: Mapping[str, int]) -> tuple[int, int]:
-    """(respondents, favourable) over the options that count."""
-    respondents = favourable = 0
-    for option in question.scale:
-        if option.counts:
-            count = by_option.get(option.code, 0)
-            respondents += count
-            favourable += count if option.code in question.favourable else 0
-    return respondents, favourable
 
 
 def _row(

@@ -243,7 +243,7 @@ def question_results(
     results: dict[str, QuestionResult] = {}
     for question in survey.questions:
         counts = aggregate.counts.get(question.code, {})
-        respondents, favourable, total = _tally(question, counts)
+        respondents, favourable, total = question_tally(question, counts)
         if respondents == 0:
             continue
         if respondents < threshold:
@@ -280,7 +280,9 @@ def score_results(
     return results
 
 
-def _tally(question: Question, counts: Mapping[str, int]) -> tuple[int, int, Fraction | None]:
+def question_tally(
+    question: Question, counts: Mapping[str, int]
+) -> tuple[int, int, Fraction | None]:
     """(respondents, favourable, sum of scores or None when unscored) over counted options."""
     respondents = favourable = 0
     total: Fraction | None = Fraction(0) if question.scored else None
