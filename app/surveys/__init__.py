@@ -1,0 +1,1 @@
+"""Staff surveys: definitions, scoring and (to come) the stored aggregates and their endpoints."""
