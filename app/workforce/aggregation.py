@@ -247,8 +247,10 @@ def check_staff(
         if not (math.isfinite(e.fte_days_lost) and e.fte_days_lost >= 0):
             problems.append(Problem(e.row, "fte_days_lost", "fte_days_lost must be a number >= 0"))
             continue
-        episodes[(e.team, e.employee)].append(e)
-        problems.extend(_check_episode(e, spells.get((e.team, e.employee), [])))
+        found = _check_episode(e, spells.get((e.team, e.employee), []))
+        problems.extend(found)
+        if not found:  # overlaps are looked for among otherwise good episodes only
+            episodes[(e.team, e.employee)].append(e)
     for group in episodes.values():
         group.sort(key=lambda e: (e.start, e.row or 0))
         reaching = group[0]  # of the episodes so far, the one that ends last
