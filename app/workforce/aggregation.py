@@ -172,6 +172,9 @@ class _Spell(Generic[TeamT]):
     assignments: tuple[Assignment[TeamT], ...]
 
     def fte_on(self, day: date) -> float:
+        """The FTE in post on `day`, a day of the spell."""
+        if len(self.assignments) == 1:  # most spells: skip the search
+            return self.assignments[0].fte
         return sum(
             a.fte for a in self.assignments if a.start <= day and (a.end is None or a.end >= day)
         )
@@ -290,6 +293,7 @@ class _Window:
     def __init__(self, first: date, last: date) -> None:
         self.months = month_range(first, last)
         self.size = len(self.months)
+        self.last_days = [last_of_month(month) for month in self.months]
         self._origin = self.months[0].year * 12 + self.months[0].month - 1
 
     def index(self, day: date) -> int:
@@ -302,7 +306,7 @@ class _Window:
     def add_days(self, totals: list[float], start: date, end: date | None, per_day: float) -> None:
         """Adds `per_day` x the days from `start` to `end` (open: to the window's end) per month."""
         for m in self.clip(self.index(start), self.size if end is None else self.index(end)):
-            month_end = last_of_month(self.months[m])
+            month_end = self.last_days[m]
             last_day = month_end if end is None else min(end, month_end)
             totals[m] += per_day * ((last_day - max(start, self.months[m])).days + 1)
 
@@ -338,7 +342,7 @@ class _Team:
             # In post after month m's last day: began on or before it, not ended on or before.
             for m in window.clip(began, ended - 1):
                 self.headcount_end[m] += 1
-                self.fte_end[m] += spell.fte_on(last_of_month(months[m]))
+                self.fte_end[m] += spell.fte_on(window.last_days[m])
             # In post as month m - 11 opens and still after month m.
             for m in window.clip(began + 12, ended - 1):
                 self.stable[m] += 1
