@@ -1,5 +1,6 @@
 """Monthly workforce figures (ingest 3.3), their checks, and aggregation of staff rows (3.4)."""
 
+import calendar
 import math
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Sequence
@@ -88,7 +89,7 @@ def add_months(month: date, count: int) -> date:
 
 
 def last_of_month(month: date) -> date:
-    return add_months(month, 1) - timedelta(days=1)
+    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
 
 
 def month_range(first: date, last: date) -> list[date]:
@@ -184,7 +185,7 @@ class _Spell(Generic[TeamT]):
         changes = {first}
         for a in self.assignments:
             changes.add(a.start)
-            if a.end is not None:
+            if a.end is not None and a.end < last:
                 changes.add(a.end + timedelta(days=1))
         return min(self.fte_on(day) for day in changes if first <= day <= last)
 
@@ -195,7 +196,9 @@ def _spells(assignments: Iterable[Assignment[TeamT]]) -> list[_Spell[TeamT]]:
     current: list[Assignment[TeamT]] = []
     end: date | None = None
     for assignment in sorted(assignments, key=lambda a: a.start):
-        if current and (end is None or assignment.start <= end + timedelta(days=1)):
+        # Compared as a difference: `end + 1 day` overflows on 9999-12-31, an open end in
+        # some HR systems.
+        if current and (end is None or (assignment.start - end).days <= 1):
             current.append(assignment)
             if end is not None:
                 end = None if assignment.end is None else max(end, assignment.end)

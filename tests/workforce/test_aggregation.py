@@ -161,6 +161,14 @@ def test_without_an_absence_part_the_months_say_nothing_of_sickness() -> None:
     assert {(f.sickness_fte_days_lost, f.fte_days_available) for f in figures} == {(None, None)}
 
 
+def test_an_end_on_the_last_representable_day_is_a_far_end_not_an_overflow() -> None:
+    far = date.max  # how some HR systems write "still in post"
+    rows = [post("ann", date(2024, 6, 1), date(2025, 1, 31)), post("ann", FEB, far, 0.5)]
+    episodes = [absence("ann", date(2025, 1, 31), date(2025, 2, 1), 1.0)]
+    assert movement(months(*rows, absences=episodes)) == [(1, 0, 0, 1)] * 3
+    assert check_staff([post("ann", far, far)], [absence("ann", far, far, 1.0)]) == []
+
+
 def test_every_team_of_the_file_gets_every_month_of_the_window() -> None:
     rows = [
         Assignment("ann", 1, date(2020, 1, 1), date(2020, 3, 1), 1.0),
