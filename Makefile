@@ -62,12 +62,14 @@ bench: install
 	$(BIN)/python benchmarks/spc_bench.py
 	$(BIN)/python benchmarks/http_bench.py
 	$(BIN)/python benchmarks/upload_bench.py
+	$(BIN)/python benchmarks/workforce_bench.py
 
 # Every benchmark once on a tiny workload: it fails when a benchmark breaks, times nothing.
 bench-smoke: install
 	$(BIN)/python benchmarks/spc_bench.py --size tiny
 	$(BIN)/python benchmarks/http_bench.py --size tiny
 	$(BIN)/python benchmarks/upload_bench.py --size tiny
+	$(BIN)/python benchmarks/workforce_bench.py --size tiny
 
 openapi: install
 	$(BIN)/qicollab openapi > openapi/openapi.json.tmp

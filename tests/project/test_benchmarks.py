@@ -66,6 +66,14 @@ def test_the_upload_benchmark_streams_beside_the_whole_body_baseline() -> None:
         assert line is not None, f"{label} missing from\n{out}"
 
 
+def test_the_workforce_benchmark_aggregates_staff_beside_a_sorting_floor() -> None:
+    out = bench("workforce_bench.py")
+    shape = r"workforce-staff: 20\d assignments, 600 absence episodes, \d+ teams x 24 months"
+    assert re.search(shape, out), out
+    for label in ("check_staff", "aggregate_staff", "floor, sorting the same records once"):
+        assert re.search(rf"{label}: [\d.]+ s", out), f"{label} missing from\n{out}"
+
+
 @pytest.mark.skipif(
     shutil.which("wrk") is None and not os.environ.get("QI_REQUIRE_BENCH"),
     reason="wrk is not installed (set QI_REQUIRE_BENCH=1 to make this a failure)",

@@ -1,0 +1,1 @@
+"""Workforce figures: monthly rows, person-level aggregation and metrics (pure Python)."""
