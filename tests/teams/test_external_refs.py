@@ -212,6 +212,14 @@ def test_a_ref_of_100_characters_is_kept(
     assert response.json()["external_refs"][0]["ref"] == ref
 
 
+def test_more_than_50_refs_are_422(
+    client: TestClient, trust: dict[str, Any], programme: dict[str, Any]
+) -> None:
+    refs = [{"system": "lifeqi", "ref": f"P-{n}"} for n in range(51)]
+    errors = _invalid(_create(client, programme["id"], trust["id"], refs))
+    assert [error["loc"] for error in errors] == [["body", "external_refs"]]
+
+
 def test_null_refs_in_a_patch_are_422(
     client: TestClient, trust: dict[str, Any], programme: dict[str, Any]
 ) -> None:
