@@ -47,7 +47,7 @@ from app.meetings.models import Meeting
 from app.members.models import Member
 from app.memberships.models import Membership, MembershipRole
 from app.organisations.models import Organisation
-from app.teams.models import Team
+from app.teams.models import Team, TeamExternalRef
 
 # The characteristics the demo collaborative counts for its lead rule.
 UNDER_REPRESENTED = ("ethnic_category", "disability", "sexual_orientation", "gender_identity")
@@ -199,6 +199,7 @@ def _team(
         status=TEAM_STATUS,
         coach_id=coaches[spec.coach].id,
         organisations=[organisations[spec.ods_code]],
+        external_refs=[TeamExternalRef(ods_code=spec.ods_code, ref=spec.team_ref, position=0)],
     )
 
 

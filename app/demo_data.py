@@ -191,6 +191,7 @@ class Levels(NamedTuple):
 @dataclass(frozen=True)
 class TeamSpec:
     ods_code: str
+    team_ref: str  # what the trust's ESR and survey extracts call the team (its external ref)
     name: str
     service_area: str
     aim: str
@@ -206,6 +207,7 @@ class TeamSpec:
 TEAMS: tuple[TeamSpec, ...] = (
     TeamSpec(
         ods_code="RHQ",
+        team_ref="ED-NURSING-NGH",
         name="Emergency Department nursing, Northern General",
         service_area="Urgent and emergency care",
         aim="Increase the share of ED nursing staff who frequently enjoy work from 35% to 55% by "
@@ -229,6 +231,7 @@ TEAMS: tuple[TeamSpec, ...] = (
     ),
     TeamSpec(
         ods_code="TAH",
+        team_ref="CMHT-SHEFFIELD-NORTH",
         name="Community mental health team, Sheffield North",
         service_area="Adult community mental health",
         aim="Increase the share of team members with no symptoms of burnout from 48% to 60% by "
@@ -259,6 +262,7 @@ TEAMS: tuple[TeamSpec, ...] = (
     ),
     TeamSpec(
         ods_code="RFF",
+        team_ref="AMU-NURSING",
         name="Acute medical unit nursing, Barnsley Hospital",
         service_area="Acute medicine",
         aim="Increase the share of AMU staff who frequently enjoy work from 33% to 50% and cut "
@@ -278,6 +282,7 @@ TEAMS: tuple[TeamSpec, ...] = (
     ),
     TeamSpec(
         ods_code="RFR",
+        team_ref="MATERNITY-WARD",
         name="Maternity ward team, Rotherham Hospital",
         service_area="Maternity",
         aim="Increase the share of maternity staff extremely likely to recommend the team as a "
@@ -293,6 +298,7 @@ TEAMS: tuple[TeamSpec, ...] = (
     ),
     TeamSpec(
         ods_code="RXE",
+        team_ref="OPMH-WARD-DONCASTER",
         name="Older people's mental health ward, Doncaster",
         service_area="Older adult mental health",
         aim="Increase the share of ward staff reporting good days from 57% to 70% by July 2025 by "
@@ -309,6 +315,7 @@ TEAMS: tuple[TeamSpec, ...] = (
     ),
     TeamSpec(
         ods_code="RP5",
+        team_ref="PHARMACY-DISPENSARY-DRI",
         name="Pharmacy dispensary team, Doncaster Royal Infirmary",
         service_area="Pharmacy",
         aim="Increase the share of dispensary staff who frequently enjoy work from 38% to 55% and "

@@ -32,6 +32,7 @@ class AuditAction(StrEnum):
     TEAM_SELECTED = "team_selected"
     TEAM_COACH_CHANGED = "team_coach_changed"
     TEAM_ORGANISATIONS_CHANGED = "team_organisations_changed"
+    TEAM_EXTERNAL_REFS_CHANGED = "team_external_refs_changed"
     TEAM_DELETED = "team_deleted"
     MEMBERSHIP_ADDED = "membership_added"
     MEMBERSHIP_CHANGED = "membership_changed"

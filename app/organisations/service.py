@@ -69,5 +69,6 @@ def delete_organisation(session: Session, organisation: Organisation) -> None:
     delete_unless_referenced(
         session,
         organisation,
-        f"Organisation {organisation.ods_code} still has teams or members; move them first.",
+        f"Organisation {organisation.ods_code} still has teams, members or teams' external"
+        " references; move them first.",
     )

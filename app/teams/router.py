@@ -124,11 +124,20 @@ def update_team(
     changes = body.model_dump(exclude_unset=True)
     ensure_may_set(principal, changes, PRIVILEGED_FIELDS)
     require_current(team, if_match)
-    before = (team.status, team.coach_id, sorted(o.ods_code for o in team.organisations))
+    before = (
+        team.status,
+        team.coach_id,
+        sorted(o.ods_code for o in team.organisations),
+        _refs(team),
+    )
     service.update_team(session, team, body)
     _record_changes(audit_trail(request), team, *before)
     with_etag(response, team)
     return _as_read(session, [team], principal)[0]
+
+
+def _refs(team: Team) -> str:
+    return " ".join(f"{ref.ods_code or ref.system}:{ref.ref}" for ref in team.external_refs)
 
 
 def _record_changes(
@@ -137,8 +146,10 @@ def _record_changes(
     status: TeamStatus,
     coach_id: uuid.UUID | None,
     organisations: list[str],
+    refs: str,
 ) -> None:
-    """Who changed what that decides a team's place and reach (never any other field)."""
+    """Who changed what that decides a team's place and reach, or which extract rows feed it
+    (never any other field)."""
     subject = str(team.id)
     if team.status != status:
         action = (
@@ -161,6 +172,13 @@ def _record_changes(
             "success",
             subject=subject,
             reason=f"{' '.join(organisations)} -> {' '.join(now)}",
+        )
+    if _refs(team) != refs:
+        trail.record(
+            AuditAction.TEAM_EXTERNAL_REFS_CHANGED,
+            "success",
+            subject=subject,
+            reason=f"{refs or '(none)'} -> {_refs(team) or '(none)'}",
         )
 
 

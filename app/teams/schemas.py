@@ -6,12 +6,58 @@ from typing import Annotated
 from pydantic import MISSING, Field
 
 from app.collaboratives.statuses import TeamStatus, describe
-from app.schemas import InputModel, LongText, Name, ResourceRead, ShortText, patch_field
+from app.organisations.schemas import OdsCode
+from app.schemas import (
+    InputModel,
+    LongText,
+    Name,
+    ReadModel,
+    ResourceRead,
+    ShortText,
+    patch_field,
+    text,
+)
+from app.teams.models import ExternalSystem
 
 OrganisationIds = Annotated[
     list[uuid.UUID],
     Field(min_length=1, max_length=10, description="The NHS organisations the team comes from."),
 ]
+
+REF_MAX_LENGTH = 100
+
+
+class ExternalRef(InputModel):
+    ods_code: OdsCode | None = Field(
+        default=None,
+        description="The organisation whose systems use `ref` (a known ODS code, any case);"
+        " give this or `system`, not both.",
+    )
+    system: ExternalSystem | None = Field(
+        default=None, description="The QI tool whose id `ref` is; give this or `ods_code`."
+    )
+    ref: Annotated[str, text(REF_MAX_LENGTH, min_length=1)] = Field(
+        examples=["ED-NURSING-NGH"],
+        description="The identifier there (an ESR unit, a cost centre, a survey tool's team"
+        " name, a Life QI project id), trimmed; matched case-insensitively.",
+    )
+
+
+ExternalRefs = Annotated[
+    list[ExternalRef],
+    Field(
+        max_length=50,
+        description="What other systems call the team: extract rows name a team by"
+        " `(ods_code, ref)`. The whole list is replaced when sent. A pair belongs to at most"
+        " one team of a collaborative (409 `duplicate-external-ref`).",
+    ),
+]
+
+
+class ExternalRefRead(ReadModel):
+    ods_code: str | None
+    system: ExternalSystem | None
+    ref: str
 
 
 class TeamCreate(InputModel):
@@ -26,6 +72,7 @@ class TeamCreate(InputModel):
         " A completed collaborative takes no new teams (409 `collaborative-status`).",
     )
     coach_id: uuid.UUID | None = Field(default=None, description="The member who coaches the team.")
+    external_refs: ExternalRefs = Field(default_factory=list)
 
 
 class TeamUpdate(InputModel):
@@ -35,6 +82,7 @@ class TeamUpdate(InputModel):
     service_area: ShortText | None = patch_field()
     status: TeamStatus = patch_field(description=describe())
     coach_id: uuid.UUID | None = patch_field()
+    external_refs: ExternalRefs = patch_field()
 
 
 class TeamRead(ResourceRead):
@@ -45,6 +93,7 @@ class TeamRead(ResourceRead):
     service_area: str | None
     status: TeamStatus
     coach_id: uuid.UUID | None
+    external_refs: list[ExternalRefRead]
     # MISSING leaves the key out of the JSON: even null would tell a teammate something
     # about the lead's answers.
     lead_criterion_met: bool | MISSING | None = Field(

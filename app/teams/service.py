@@ -3,7 +3,7 @@
 import uuid
 
 from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from app.collaboratives import service as collaboratives_service
 from app.collaboratives.models import Collaborative, CollaborativeStatus
@@ -17,14 +17,123 @@ from app.collaboratives.statuses import (
     names,
 )
 from app.db import apply_changes, delete_unless_referenced, get_or_404, lock, utc_now
-from app.errors import Conflict, InvalidInput
+from app.errors import Conflict, FieldProblem, InvalidInput
 from app.members.models import Member
 from app.memberships import service as memberships_service
 from app.memberships.models import Membership
 from app.organisations.models import Organisation
 from app.pagination import paginate
-from app.teams.models import NAME_TAKEN, Team, team_organisations
-from app.teams.schemas import TeamCreate, TeamUpdate
+from app.teams.models import (
+    NAME_TAKEN,
+    ExternalSystem,
+    Team,
+    TeamExternalRef,
+    team_organisations,
+)
+from app.teams.schemas import ExternalRef, TeamCreate, TeamUpdate
+
+# Whose an external ref is, and the ref as compared: ("ods_code", "RHQ", "ed-nursing-ngh") or
+# ("system", "lifeqi", "<guid>").
+RefKey = tuple[str, str, str]
+
+
+def fold_ref(ref: str) -> str:
+    """A ref as refs are compared, in requests and in extract files alike: trimmed, any case."""
+    return ref.strip().casefold()
+
+
+def _ref_key(ods_code: str | None, system: str | None, ref: str) -> RefKey:
+    if system is not None:
+        return ("system", system, fold_ref(ref))
+    return ("ods_code", (ods_code or "").upper(), fold_ref(ref))
+
+
+def _collaborative_refs(session: Session, collaborative_id: uuid.UUID) -> dict[RefKey, uuid.UUID]:
+    """Every external ref of the collaborative's teams, and the team it names (one query)."""
+    rows = session.execute(
+        select(
+            TeamExternalRef.ods_code,
+            TeamExternalRef.system,
+            TeamExternalRef.ref,
+            TeamExternalRef.team_id,
+        )
+        .join(Team, Team.id == TeamExternalRef.team_id)
+        .where(Team.collaborative_id == collaborative_id)
+    )
+    return {_ref_key(ods_code, system, ref): team_id for ods_code, system, ref, team_id in rows}
+
+
+def team_refs(session: Session, collaborative_id: uuid.UUID) -> dict[tuple[str, str], uuid.UUID]:
+    """`(ODS code, folded ref)` -> team id for the collaborative's teams: how an extract's rows
+    find their team (ingest spec 3 and 4). Look a row up with `(ods_code.upper(),
+    fold_ref(team_ref))`."""
+    return {
+        (owner, ref): team_id
+        for (kind, owner, ref), team_id in _collaborative_refs(session, collaborative_id).items()
+        if kind == "ods_code"
+    }
+
+
+def system_refs(
+    session: Session, collaborative_id: uuid.UUID, system: ExternalSystem
+) -> dict[str, uuid.UUID]:
+    """Folded ref -> team id for one QI tool's ids on the collaborative's teams."""
+    return {
+        ref: team_id
+        for (kind, owner, ref), team_id in _collaborative_refs(session, collaborative_id).items()
+        if kind == "system" and owner == system
+    }
+
+
+def _external_refs(
+    session: Session, collaborative_id: uuid.UUID, owner: Team | None, refs: list[ExternalRef]
+) -> list[TeamExternalRef]:
+    """The refs as rows, once each is whole, names a known organisation and is not repeated
+    (422 naming each bad one), and no other team of the collaborative holds one of them (409).
+    The caller holds the collaborative's rule lock, so no other team takes a pair meanwhile."""
+    codes = {ref.ods_code for ref in refs if ref.ods_code is not None}
+    known = (
+        set(session.scalars(select(Organisation.ods_code).where(Organisation.ods_code.in_(codes))))
+        if codes
+        else set()
+    )
+    problems: list[FieldProblem] = []
+    seen: dict[RefKey, int] = {}
+    for index, ref in enumerate(refs):
+        at = ("body", "external_refs", index)
+        if (ref.ods_code is None) == (ref.system is None):
+            problems.append(FieldProblem(at, "Give either ods_code or system, not both."))
+            continue
+        if ref.ods_code is not None and ref.ods_code not in known:
+            problems.append(
+                FieldProblem((*at, "ods_code"), f"No organisation with ODS code {ref.ods_code}.")
+            )
+            continue
+        key = _ref_key(ref.ods_code, ref.system, ref.ref)
+        if key in seen:
+            problems.append(FieldProblem((*at, "ref"), f"Repeats external_refs[{seen[key]}]."))
+            continue
+        seen[key] = index
+    if problems:
+        raise InvalidInput(problems[0].message, problems)
+    taken = _collaborative_refs(session, collaborative_id) if seen else {}
+    mine = owner.id if owner is not None else None
+    clashes = [
+        FieldProblem(("body", "external_refs", index, "ref"), "already taken")
+        for key, index in seen.items()
+        if taken.get(key, mine) != mine
+    ]
+    if clashes:
+        raise Conflict(
+            "Another team of the collaborative already has this external reference.",
+            slug="duplicate-external-ref",
+            title="Already exists",
+            errors=clashes,
+        )
+    return [
+        TeamExternalRef(ods_code=ref.ods_code, system=ref.system, ref=ref.ref, position=index)
+        for index, ref in enumerate(refs)
+    ]
 
 
 def _organisations(session: Session, organisation_ids: list[uuid.UUID]) -> list[Organisation]:
@@ -167,8 +276,9 @@ def create_team(session: Session, data: TeamCreate) -> Team:
     _check_collaborative_allows(collaborative, data.status)
     _ensure_name_free(session, data.collaborative_id, data.name, None)
     team = Team(
-        **data.model_dump(exclude={"organisation_ids"}),
+        **data.model_dump(exclude={"organisation_ids", "external_refs"}),
         organisations=_organisations(session, data.organisation_ids),
+        external_refs=_external_refs(session, data.collaborative_id, None, data.external_refs),
     )
     session.add(team)
     session.flush()
@@ -216,8 +326,10 @@ def list_teams(
 ) -> tuple[list[Team], str | None]:
     """Teams matching the filters, limited to `visible` (the caller's reach) when given. The
     organisations come joined to the page in the same query (a second, selectin query cost
-    as much again)."""
-    statement = select(Team).options(joinedload(Team.organisations))
+    as much again); the external refs in one more query for the whole page."""
+    statement = select(Team).options(
+        joinedload(Team.organisations), selectinload(Team.external_refs)
+    )
     if visible is not None:
         statement = statement.where(visible)
     if collaborative_id is not None:
@@ -249,9 +361,16 @@ def list_teams(
 
 
 def update_team(session: Session, team: Team, patch: TeamUpdate) -> Team:
-    """Change a team; take it with get_team_for_change, so status checks run under the rule
-    lock."""
+    """Change a team; take it with get_team_for_change, so status and external ref checks run
+    under the rule lock."""
     changes = patch.model_dump(exclude_unset=True)
+    if "external_refs" in changes:
+        del changes["external_refs"]
+        team.external_refs = _external_refs(
+            session, team.collaborative_id, team, patch.external_refs or []
+        )
+        # Like the organisations: the ref rows change, not the team's, yet the ETag must move.
+        team.updated_at = utc_now()
     if "coach_id" in changes:
         _check_coach(session, changes["coach_id"])
     if "name" in changes:

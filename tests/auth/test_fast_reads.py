@@ -58,18 +58,21 @@ def test_a_repeated_read_neither_looks_the_caller_up_nor_queries_per_team(
 ) -> None:
     home = organisation(client)
     programme = collaborative(client)
-    for _ in range(3):
-        team(client, programme["id"], [home["id"]])
+    for number in range(3):
+        refs = [{"ods_code": home["ods_code"], "ref": f"W{number}-{n}"} for n in range(2)]
+        team(client, programme["id"], [home["id"]], external_refs=refs)
     assert client.get(TEAMS).status_code == 200
     statements.clear()
     listed = client.get(TEAMS)
     assert listed.status_code == 200, listed.text
     assert len(listed.json()["items"]) == 3
     assert all(item["organisation_ids"] == [home["id"]] for item in listed.json()["items"])
+    assert all(len(item["external_refs"]) == 2 for item in listed.json()["items"])
     reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert not [s for s in reads if "users" in s or "refresh_tokens" in s], reads
-    # The page with its teams' organisations, then their lead verdicts.
-    assert len(reads) == 2, reads
+    # The page with its teams' organisations, the page's external refs, then the lead
+    # verdicts: the same three however many teams the page holds.
+    assert len(reads) == 3, reads
 
 
 def test_pages_count_teams_not_their_organisations(client: TestClient) -> None:

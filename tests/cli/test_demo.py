@@ -125,6 +125,20 @@ def test_demo_shows_the_south_yorkshire_collaborative(demo_client: TestClient) -
     assert {"RHQ", "TAH", "RFF", "RFR", "RXE", "RP5", "QF7"} <= codes
 
 
+def test_every_demo_team_has_an_external_ref_of_its_trust(demo_client: TestClient) -> None:
+    """So the demo extracts' rows (ods_code, team_ref) find their teams."""
+    organisations = {o["id"]: o["ods_code"] for o in _all(demo_client, "/organisations")}
+    teams = _all(demo_client, "/teams")
+    refs = [ref for team in teams for ref in team["external_refs"]]
+    assert len(refs) == len(teams) == 6
+    for team in teams:
+        [ref] = team["external_refs"]
+        assert ref["ods_code"] == organisations[team["organisation_ids"][0]]
+        assert ref["system"] is None
+    assert ("RHQ", "ED-NURSING-NGH") in {(ref["ods_code"], ref["ref"]) for ref in refs}
+    assert len({(ref["ods_code"], ref["ref"]) for ref in refs}) == 6
+
+
 def test_demo_keeps_the_collaborative_rules(demo_client: TestClient) -> None:
     for team in _all(demo_client, "/teams"):
         current = _all(demo_client, f"/teams/{team['id']}/members", current="true")
