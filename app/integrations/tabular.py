@@ -167,16 +167,17 @@ def detect_encoding(path: Path, charset: str | None) -> str:
     return "utf-8-sig" if valid else "cp1252"
 
 
-def _open_text(path: Path, encoding: str) -> tuple[IO[bytes], Iterator[str]]:
-    """The binary file (to close) and its lines, decoded; cp1252 as _CP1252_TABLE says."""
+def _open_text(path: Path, encoding: str) -> tuple[IO[str], Iterator[str]]:
+    """The text file (to close) and its lines, decoded; cp1252 as _CP1252_TABLE says."""
     raw = path.open("rb")
     if encoding != "cp1252":
-        return raw, iter(io.TextIOWrapper(raw, encoding=encoding, newline=""))
+        text = io.TextIOWrapper(raw, encoding=encoding, newline="")
+        return text, iter(text)
     # Bytes that are not UTF-8 after a UTF-8 BOM: the BOM is still not data.
     if raw.read(len(UTF8_BOM)) != UTF8_BOM:
         raw.seek(0)
-    lines = io.TextIOWrapper(raw, encoding="latin-1", newline="")
-    return raw, (line.translate(_CP1252_TABLE) for line in lines)
+    text = io.TextIOWrapper(raw, encoding="latin-1", newline="")
+    return text, (line.translate(_CP1252_TABLE) for line in text)
 
 
 def _picker(indexes: Sequence[int]) -> Callable[[Sequence[str]], tuple[str, ...]]:
@@ -198,7 +199,7 @@ class Table:
 
     def __init__(
         self,
-        raw: IO[bytes],
+        file: IO[str],
         records: "Iterator[list[str]]",
         *,
         header_row: int,
@@ -209,7 +210,7 @@ class Table:
         encoding: str,
         max_rows: int,
     ) -> None:
-        self._raw = raw
+        self._file = file
         self._records = records
         self._header_row = header_row
         self._indexes = indexes
@@ -265,7 +266,7 @@ class Table:
             self.close()
 
     def close(self) -> None:
-        self._raw.close()
+        self._file.close()
 
     def __enter__(self) -> Self:
         return self
@@ -294,7 +295,7 @@ def read_csv(
     Raises NotText (415), InvalidTable (422: a required column missing, a column read twice,
     no header), and, while iterating, TooManyRows (413) and InvalidTable (CSV syntax)."""
     encoding = detect_encoding(path, charset)
-    raw, lines = _open_text(path, encoding)
+    file, lines = _open_text(path, encoding)
     try:
         records = csv.reader(lines)
         header_row = 0
@@ -315,7 +316,7 @@ def read_csv(
         )
         columns, indexes, ignored = table
         return Table(
-            raw,
+            file,
             records,
             header_row=header_row,
             columns=columns,
@@ -326,7 +327,7 @@ def read_csv(
             max_rows=max_rows,
         )
     except BaseException:
-        raw.close()
+        file.close()
         raise
 
 
@@ -385,7 +386,9 @@ _ISO_DATETIME: Final = re.compile(
     re.ASCII | re.IGNORECASE,
 )
 _NUMBER: Final = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", re.ASCII)
-_WHOLE: Final = re.compile(r"\+?(\d{1,18})(\.0*)?", re.ASCII)
+_WHOLE: Final = re.compile(r"\+?(\d+)(\.0*)?", re.ASCII)
+# Counts fit a signed 64-bit column.
+MAX_WHOLE: Final = 2**63 - 1
 DATE_FORMATS: Final = "a date as YYYY-MM-DD or DD/MM/YYYY"
 
 
@@ -480,4 +483,7 @@ def parse_whole(text: str) -> int | None:
                 raise CellError("expected a whole number >= 0, not a negative one")
             raise CellError("expected a whole number, not a fraction")
         raise CellError("expected a whole number >= 0")
-    return int(match.group(1))
+    digits = match.group(1)
+    if len(digits) > 19 or int(digits) > MAX_WHOLE:
+        raise CellError("the number is too large")
+    return int(digits)
