@@ -28,8 +28,8 @@ from zoneinfo import ZoneInfo
 MAX_ERRORS: Final = 1_000
 # A header wider than this is not a survey or workforce extract.
 MAX_COLUMNS: Final = 1_000
-# The first pass reads the file in chunks of this size.
-CHUNK: Final = 1 << 20
+# The first pass reads the file in chunks of this size: the most of it in memory at once.
+CHUNK: Final = 256 * 1024
 LONDON: Final = ZoneInfo("Europe/London")
 UTF8_BOM: Final = codecs.BOM_UTF8
 # Local file headers, the empty archive and a spanned one: an XLSX (or any ZIP) sent as CSV.
@@ -237,13 +237,14 @@ class Table:
         return self._rows()
 
     def _rows(self) -> Iterator[Row]:
+        # The hot loop: locals only, the counting in C (enumerate, itemgetter, map).
         pick = _picker(self._indexes)
         width, limit, errors = self._width, self._max_rows, self.errors
-        number = self._header_row
         strip = str.strip
+        number = self._header_row
+        read = 0
         try:
-            for cells in self._records:
-                number += 1
+            for number, cells in enumerate(self._records, self._header_row + 1):
                 if not any(cells):  # an empty line, or a row of empty cells
                     continue
                 count = len(cells)
@@ -256,9 +257,11 @@ class Table:
                 values = tuple(map(strip, pick(cells)))
                 if not any(values) and not any(map(strip, cells)):
                     continue  # every cell blank once trimmed
-                self.rows_read += 1
-                if self.rows_read > limit:
+                read += 1
+                if read > limit:
+                    read -= 1
                     raise TooManyRows(limit)
+                self.rows_read = read
                 yield number, values
         except csv.Error as error:
             raise InvalidTable([RowError(number + 1, None, f"unreadable CSV: {error}")]) from None
