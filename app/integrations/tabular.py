@@ -137,7 +137,9 @@ def detect_encoding(path: Path, charset: str | None) -> str:
         except LookupError:
             raise NotText(f"unknown charset {charset[:40]!r}", detected="charset") from None
     decoder = codecs.getincrementaldecoder(declared or "utf-8")()
+    # Declared Windows-1252 is read as the WHATWG table says, which takes every byte.
     valid = True
+    check = declared != "cp1252"
     with path.open("rb") as file:
         first = True
         while chunk := file.read(CHUNK):
@@ -150,12 +152,12 @@ def detect_encoding(path: Path, charset: str | None) -> str:
                 raise NotText(
                     "the file holds binary data (NUL bytes), not CSV text", detected="binary"
                 )
-            if valid:
+            if check and valid:
                 try:
                     decoder.decode(chunk)
                 except UnicodeDecodeError:
                     valid = False
-        if valid:
+        if check and valid:
             try:
                 decoder.decode(b"", True)
             except UnicodeDecodeError:

@@ -100,6 +100,12 @@ def test_the_five_bytes_windows_1252_leaves_undefined_do_not_refuse_the_file(
     assert table.encoding == "cp1252"
     assert rows[0][1]["team_ref"] == "a\x81b\x9d"
     assert rows[0][1]["q2a"] == "£"
+    declared, rows = read(
+        write(tmp_path, HEADER.encode() + b"r1,RHQ,\x81\x80,2025-03-03,1\r\n"),
+        charset="windows-1252",
+    )
+    assert declared.encoding == "cp1252"
+    assert rows[0][1]["team_ref"] == "\x81€"
 
 
 def test_a_declared_charset_is_used_and_a_utf8_bom_still_dropped(tmp_path: Path) -> None:
