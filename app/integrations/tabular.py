@@ -378,7 +378,6 @@ def _match_header(
 
 # Cells --------------------------------------------------------------------------------------
 
-_ISO_DATE: Final = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
 _UK_DATE: Final = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})", re.ASCII)
 _ISO_MONTH: Final = re.compile(r"(\d{4})-(\d{2})", re.ASCII)
 _UK_DATETIME: Final = re.compile(
@@ -388,7 +387,7 @@ _UK_DATETIME: Final = re.compile(
 # would also take week dates and a bare date, which are not what the spec means.
 _ISO_DATETIME: Final = re.compile(
     r"\d{4}-\d{2}-\d{2}[T ]\d{2}(:?\d{2}(:?\d{2}([.,]\d+)?)?)?(Z|[+-]\d{2}(:?\d{2})?)?",
-    re.ASCII | re.IGNORECASE,
+    re.ASCII,
 )
 _NUMBER: Final = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", re.ASCII)
 _WHOLE: Final = re.compile(r"\+?(\d+)(\.0*)?", re.ASCII)
@@ -404,13 +403,23 @@ def _calendar(year: str, month: str, day: str) -> date:
         raise CellError("not a day of the calendar") from None
 
 
+def _iso_date(text: str) -> date | None:
+    """`YYYY-MM-DD` exactly (its day checked), else None: the common case, without a regex."""
+    if len(text) == 10 and text[4] == "-" and text[7] == "-" and text.isascii():
+        year, month, day = text[:4], text[5:7], text[8:]
+        # On ASCII text isdigit is 0-9 only: no sign, space or underscore that int() takes.
+        if year.isdigit() and month.isdigit() and day.isdigit():
+            return _calendar(year, month, day)
+    return None
+
+
 def parse_date(text: str) -> date | None:
     """`YYYY-MM-DD` or `DD/MM/YYYY` (day first, always: 03/04/2025 is 3 April); blank: None."""
     if not text:
         return None
-    match = _ISO_DATE.fullmatch(text)
-    if match is not None:
-        return _calendar(*match.groups())
+    iso = _iso_date(text)
+    if iso is not None:
+        return iso
     match = _UK_DATE.fullmatch(text)
     if match is not None:
         day, month, year = match.groups()
@@ -426,15 +435,15 @@ def parse_datetime_to_london_date(text: str) -> date | None:
     one (`Z`, `+01:00`) the instant is moved to London first."""
     if not text:
         return None
-    if _ISO_DATETIME.fullmatch(text) is not None:
+    if len(text) > 10 and text[10] in "T " and _ISO_DATETIME.fullmatch(text) is not None:
         try:
-            moment = datetime.fromisoformat(text.replace(",", "."))
+            moment = datetime.fromisoformat(text.replace(",", ".") if "," in text else text)
         except ValueError:
             raise CellError("not a time of the calendar") from None
         if moment.tzinfo is None:
             return moment.date()
         return moment.astimezone(LONDON).date()
-    match = _UK_DATETIME.fullmatch(text)
+    match = _UK_DATETIME.fullmatch(text) if len(text) > 10 else None
     if match is not None:
         day, month, year, hour, minute, second = match.groups()
         when = _calendar(year, month, day)
@@ -443,7 +452,9 @@ def parse_datetime_to_london_date(text: str) -> date | None:
         return when
     try:
         return parse_date(text)
-    except CellError:
+    except CellError as error:
+        if error.message != f"expected {DATE_FORMATS}":
+            raise
         raise CellError(
             f"expected {DATE_FORMATS}, an ISO 8601 datetime or DD/MM/YYYY HH:MM[:SS]"
         ) from None
