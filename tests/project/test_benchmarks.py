@@ -74,6 +74,18 @@ def test_the_workforce_benchmark_aggregates_staff_beside_a_sorting_floor() -> No
         assert re.search(rf"{label}: [\d.]+ s", out), f"{label} missing from\n{out}"
 
 
+def test_the_csv_benchmark_reads_and_parses_beside_a_bare_csv_reader_pass() -> None:
+    out = bench("csv_bench.py")
+    assert "survey-responses CSV: 1,000 rows x 16 columns" in out
+    assert re.search(r"bare csv.reader pass: [\d.]+ s", out), out
+    for label in ("read_csv, rows only", "read_csv, every cell parsed and tallied"):
+        assert re.search(rf"{label}: [\d.]+ s, [\d.]+x the bare pass", out), out
+    memory = (
+        r"peak memory of read_csv, rows only \(tracemalloc\): 1,000 rows [\d.]+ MiB, 10,000 rows"
+    )
+    assert re.search(memory, out), out
+
+
 @pytest.mark.skipif(
     shutil.which("wrk") is None and not os.environ.get("QI_REQUIRE_BENCH"),
     reason="wrk is not installed (set QI_REQUIRE_BENCH=1 to make this a failure)",
