@@ -19,6 +19,7 @@ from app.members.models import Member
 from app.memberships.models import Membership
 from app.organisations.models import Organisation
 from app.rebases.models import Rebase
+from app.surveys.models import LocalSurvey
 from app.teams.models import Team, team_organisations
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "Collaborative",
     "DataPoint",
     "EqualityProfile",
+    "LocalSurvey",
     "Measure",
     "Meeting",
     "Member",

@@ -41,6 +41,10 @@ TAGS = [
     {"name": "data", "description": "A team's data points for a measure, one per period."},
     {"name": "rebases", "description": "Where a team's chart recalculates its limits, and why."},
     {"name": "charts", "description": "SPC charts of stored or posted series, and the dashboard."},
+    {
+        "name": "surveys",
+        "description": "Staff survey definitions: built-in (read-only) and a trust's own.",
+    },
     {"name": "meetings", "description": "The collaborative's learning sessions and meetings."},
     {"name": "attendance", "description": "Who attended a meeting."},
     {
