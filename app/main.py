@@ -29,6 +29,7 @@ from app.http import health
 from app.http.bodies import declared_routes
 from app.http.deps import known_query_only
 from app.http.docs import install_docs
+from app.http.idempotency import install_idempotency
 from app.http.middleware import BodyGuard, CatchAll, HeadAsGet, SecurityHeaders
 from app.http.openapi import build_openapi
 from app.http.problems import install_problem_handlers
@@ -126,6 +127,8 @@ def create_app(
     install_problem_handlers(app)
     # Added first, so it sits innermost: right around the routes and their handlers.
     app.add_middleware(CatchAll)
+    # Around CatchAll, so a request that ended in a 500 releases its Idempotency-Key.
+    install_idempotency(app)
     app.add_middleware(BodyGuard, max_body_bytes=settings.max_json_body_bytes)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(HeadAsGet)
@@ -134,8 +137,8 @@ def create_app(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-            allow_headers=["Authorization", "Content-Type", "If-Match"],
-            expose_headers=["ETag", "Location", "Retry-After"],
+            allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key"],
+            expose_headers=["ETag", "Location", "Retry-After", "Idempotent-Replayed"],
         )
     if settings.forwarded_allow_ips:
         # Outermost, so everything after it (sign-in limits, the audit trail) sees the client

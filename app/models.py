@@ -13,6 +13,7 @@ from app.collaboratives.models import Collaborative
 from app.data_points.models import DataPoint
 from app.db import Base
 from app.equality.models import EqualityProfile
+from app.idempotency import IdempotencyKey
 from app.measures.models import Measure
 from app.meetings.models import Meeting
 from app.members.models import Member
@@ -30,6 +31,7 @@ __all__ = [
     "Collaborative",
     "DataPoint",
     "EqualityProfile",
+    "IdempotencyKey",
     "LocalSurvey",
     "Measure",
     "Meeting",

@@ -91,6 +91,21 @@ def live_server(
 
 
 @contextmanager
+def race_server(tmp_dir: Path, **settings: Any) -> Iterator[LiveServer]:
+    """A live server for race tests: they check who wins, not the time bounds
+    (tests/app/test_faults.py does), so waits for a connection or a lock are generous and
+    requests queueing on one lock on a loaded machine get their answer, not 503."""
+    with live_server(
+        tmp_dir,
+        database_pool_timeout_seconds=60,
+        database_lock_timeout_seconds=60,
+        database_statement_timeout_seconds=120,
+        **settings,
+    ) as live:
+        yield live
+
+
+@contextmanager
 def admin_client(server: "LiveServer", password_hash: str) -> Iterator[httpx.Client]:
     """A client of `server` signed in as a new admin, written straight to its database."""
     with server.factory.begin() as session:

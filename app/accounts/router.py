@@ -14,7 +14,7 @@ from app.accounts.schemas import (
     Me,
     PasswordChange,
 )
-from app.auth.dependencies import CAN_ADMINISTER, Myself, PasswordOwner
+from app.auth.dependencies import CAN_ADMINISTER, IDEMPOTENT, Myself, PasswordOwner
 from app.auth.models import Role, User
 from app.errors import Forbidden
 from app.http.concurrency import require_current
@@ -46,6 +46,7 @@ def list_accounts(
 
 @router.post(
     "",
+    dependencies=[IDEMPOTENT],
     status_code=201,
     summary="Create an account",
     response_model=AccountWithPassword,

@@ -28,6 +28,7 @@ from app.config import Settings, TrustedIssuer
 from app.db import utc_now
 from app.errors import Forbidden, Unauthorized
 from app.http.deps import SessionDep, SettingsDep, audit_trail
+from app.http.idempotency import idempotent
 
 TOKEN_URL = "/api/v1/auth/token"
 # Declared as OAuth 2.0's password flow, so /docs's "Authorize" asks for the email and password
@@ -172,6 +173,8 @@ class Allow:
 # the aliases below where the endpoint needs to know who is calling.
 CAN_READ = Depends(Allow(READ))
 CAN_ADMINISTER = Depends(Allow(ADMINISTER))
+# On a POST that creates, after its permission: the optional Idempotency-Key, per caller.
+IDEMPOTENT = idempotent(current_principal)
 Reader = Annotated[Principal, Depends(Allow(READ))]
 TeamManager = Annotated[Principal, Depends(Allow(MANAGE_TEAM))]
 DataRecorder = Annotated[Principal, Depends(Allow(RECORD_DATA))]

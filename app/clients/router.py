@@ -4,7 +4,7 @@ import uuid
 
 from fastapi import APIRouter, Request, Response
 
-from app.auth.dependencies import CAN_ADMINISTER
+from app.auth.dependencies import CAN_ADMINISTER, IDEMPOTENT
 from app.auth.models import Client
 from app.clients import service
 from app.clients.schemas import ClientCreate, ClientRead, ClientUpdate, ClientWithSecret
@@ -38,6 +38,7 @@ def _with_secret(client: Client, secret: str) -> ClientWithSecret:
 
 @router.post(
     "",
+    dependencies=[IDEMPOTENT],
     status_code=201,
     summary="Register a machine client",
     response_model=ClientWithSecret,

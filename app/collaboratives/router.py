@@ -5,7 +5,7 @@ from functools import partial
 
 from fastapi import APIRouter, Request, Response
 
-from app.auth.dependencies import CAN_ADMINISTER, CAN_READ
+from app.auth.dependencies import CAN_ADMINISTER, CAN_READ, IDEMPOTENT
 from app.collaboratives import service
 from app.collaboratives.models import Collaborative, CollaborativeStatus
 from app.collaboratives.schemas import CollaborativeCreate, CollaborativeRead, CollaborativeUpdate
@@ -42,7 +42,7 @@ def list_collaboratives(
 
 @router.post(
     "",
-    dependencies=[CAN_ADMINISTER],
+    dependencies=[CAN_ADMINISTER, IDEMPOTENT],
     status_code=201,
     summary="Start a collaborative",
     response_model=CollaborativeRead,

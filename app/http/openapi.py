@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from app.http.bodies import declared_routes
+from app.http.idempotency import HEADER, REPLAYED
 from app.http.problems import Problem, problems
 from app.http.uploads import StreamedUpload
 
@@ -88,6 +89,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
         for method, operation in item.items():
             _require_if_match(path, method, operation)
             _declare_headers(operation, components, list_etag=replaced and method in ("get", "put"))
+            _declare_idempotency(operation)
             # app.http.deps.known_query_only refuses unknown query parameters on every route, so
             # even an operation with no parameters of its own can answer 422.
             operation["responses"].setdefault("422", problems(422)[422])
@@ -95,6 +97,35 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
             operation.setdefault("security", [])
     _one_bound_each_side(schema)
     return _readable_names(schema)
+
+
+REPLAYED_HEADER = {
+    "description": "`true` when this is the stored first response to the same Idempotency-Key.",
+    "schema": {"type": "string", "enum": ["true"]},
+}
+IDEMPOTENCY_ANSWERS = {
+    "409": " Or the first request with the same Idempotency-Key still runs"
+    " (`idempotency-key-in-use`).",
+    "422": " Or the Idempotency-Key is malformed, or was used for another request"
+    " (`idempotency-key-reused`).",
+}
+
+
+def _declare_idempotency(operation: dict[str, Any]) -> None:
+    """An operation taking Idempotency-Key says what a repeat answers (app.http.idempotency)."""
+    parameters = operation.get("parameters", [])
+    if not any(param["in"] == "header" and param["name"] == HEADER for param in parameters):
+        return
+    responses = operation["responses"]
+    # New dicts, not edits: the entries may be shared with other operations (CREATE).
+    for status, addition in IDEMPOTENCY_ANSWERS.items():
+        answer = responses.get(status) or problems(int(status))[int(status)]
+        description = answer["description"].rstrip(".") + "." + addition
+        responses[status] = answer | {"description": description}
+    for status, body in list(responses.items()):
+        if status.startswith("2"):
+            headers = body.get("headers", {}) | {REPLAYED: REPLAYED_HEADER}
+            responses[status] = body | {"headers": headers}
 
 
 def _declare_uploads(app: FastAPI, schema: dict[str, Any]) -> None:

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from app.auth.access import ensure_may_set
-from app.auth.dependencies import Reader, TeamManager
+from app.auth.dependencies import IDEMPOTENT, Reader, TeamManager
 from app.auth.principal import Principal
 from app.http.concurrency import require_current
 from app.http.deps import Cursor, IfMatch, Limit, SessionDep
@@ -70,7 +70,12 @@ def list_measures(
 
 
 @router.post(
-    "", status_code=201, summary="Define a measure", response_model=MeasureRead, responses=CREATE
+    "",
+    dependencies=[IDEMPOTENT],
+    status_code=201,
+    summary="Define a measure",
+    response_model=MeasureRead,
+    responses=CREATE,
 )
 def create_measure(
     body: MeasureCreate,

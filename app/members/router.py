@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from app.accounts import service as accounts_service
 from app.audit.actions import AuditAction
-from app.auth.dependencies import CAN_ADMINISTER, Reader
+from app.auth.dependencies import CAN_ADMINISTER, IDEMPOTENT, Reader
 from app.erasure import service as erasure_service
 from app.http.concurrency import require_current
 from app.http.deps import Cursor, IfMatch, Limit, SessionDep, audit_trail
@@ -64,7 +64,7 @@ def list_members(
 
 @router.post(
     "",
-    dependencies=[CAN_ADMINISTER],
+    dependencies=[CAN_ADMINISTER, IDEMPOTENT],
     status_code=201,
     summary="Add a member",
     response_model=MemberRead,

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from app.audit.actions import AuditAction
 from app.auth.access import ensure_may_add_membership, ensure_may_set
-from app.auth.dependencies import Caller
+from app.auth.dependencies import IDEMPOTENT, Caller
 from app.clock import today
 from app.http.concurrency import require_current
 from app.http.deps import Cursor, IfMatch, Limit, SessionDep, audit_trail
@@ -49,6 +49,7 @@ def list_memberships(
 
 @router.post(
     "",
+    dependencies=[IDEMPOTENT],
     status_code=201,
     summary="Add a member to a team",
     response_model=MembershipRead,

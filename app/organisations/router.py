@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from app.auth.dependencies import CAN_ADMINISTER, CAN_READ
+from app.auth.dependencies import CAN_ADMINISTER, CAN_READ, IDEMPOTENT
 from app.http.concurrency import require_current
 from app.http.deps import Cursor, IfMatch, Limit, SessionDep
 from app.http.problems import CREATE, DELETE, LIST, READ_ONE, UPDATE
@@ -42,7 +42,7 @@ def list_organisations(
 
 @router.post(
     "",
-    dependencies=[CAN_ADMINISTER],
+    dependencies=[CAN_ADMINISTER, IDEMPOTENT],
     status_code=201,
     summary="Add an organisation",
     response_model=OrganisationRead,

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request, Response
 
 from app.audit.actions import AuditAction
-from app.auth.dependencies import CAN_ADMINISTER, CAN_READ
+from app.auth.dependencies import CAN_ADMINISTER, CAN_READ, IDEMPOTENT
 from app.http.concurrency import require_current
 from app.http.deps import Cursor, IfMatch, Limit, SessionDep, audit_trail
 from app.http.problems import CREATE, DELETE, LIST, READ_ONE, UPDATE
@@ -59,7 +59,7 @@ def list_surveys(
 
 @router.post(
     "",
-    dependencies=[CAN_ADMINISTER],
+    dependencies=[CAN_ADMINISTER, IDEMPOTENT],
     status_code=201,
     summary="Define a local survey",
     response_model=SurveyRead,

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from app.audit.actions import AuditAction
 from app.audit.service import AuditTrail
 from app.auth.access import ensure_may_set
-from app.auth.dependencies import CAN_ADMINISTER, Caller, Reader
+from app.auth.dependencies import CAN_ADMINISTER, IDEMPOTENT, Caller, Reader
 from app.auth.principal import Principal
 from app.collaboratives.statuses import TeamStatus
 from app.equality import service as equality_service
@@ -73,7 +73,7 @@ def list_teams(
 
 @router.post(
     "",
-    dependencies=[CAN_ADMINISTER],
+    dependencies=[CAN_ADMINISTER, IDEMPOTENT],
     status_code=201,
     summary="Register a team",
     response_model=TeamRead,

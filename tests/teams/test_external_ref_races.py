@@ -11,7 +11,7 @@ import pytest
 
 from tests.api import API
 from tests.http.test_concurrency import etag_of, expect, run_rounds, statuses
-from tests.live import LiveServer, admin_client, all_at_once, live_server
+from tests.live import LiveServer, admin_client, all_at_once, race_server
 
 TEAMS = f"{API}/teams"
 CLAIMANTS = 8
@@ -20,13 +20,7 @@ SLUG = "duplicate-external-ref"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    # Generous waits: the race checks who wins, and eight requests queue on one lock.
-    with live_server(
-        tmp_path_factory.mktemp("refs"),
-        database_pool_timeout_seconds=60,
-        database_lock_timeout_seconds=60,
-        database_statement_timeout_seconds=120,
-    ) as live:
+    with race_server(tmp_path_factory.mktemp("refs")) as live:
         yield live
 
 
