@@ -18,6 +18,7 @@ from app.collaboratives.statuses import (
 )
 from app.db import apply_changes, delete_unless_referenced, get_or_404, lock, utc_now
 from app.errors import Conflict, FieldProblem, InvalidInput
+from app.integrations.directory import fold_ods, fold_ref
 from app.members.models import Member
 from app.memberships import service as memberships_service
 from app.memberships.models import Membership
@@ -37,15 +38,10 @@ from app.teams.schemas import ExternalRef, TeamCreate, TeamUpdate
 RefKey = tuple[str, str, str]
 
 
-def fold_ref(ref: str) -> str:
-    """A ref as refs are compared, in requests and in extract files alike: trimmed, any case."""
-    return ref.strip().casefold()
-
-
 def _ref_key(ods_code: str | None, system: str | None, ref: str) -> RefKey:
     if system is not None:
         return ("system", system, fold_ref(ref))
-    return ("ods_code", (ods_code or "").upper(), fold_ref(ref))
+    return ("ods_code", fold_ods(ods_code or ""), fold_ref(ref))
 
 
 def _collaborative_refs(session: Session, collaborative_id: uuid.UUID) -> dict[RefKey, uuid.UUID]:
@@ -65,8 +61,8 @@ def _collaborative_refs(session: Session, collaborative_id: uuid.UUID) -> dict[R
 
 def team_refs(session: Session, collaborative_id: uuid.UUID) -> dict[tuple[str, str], uuid.UUID]:
     """`(ODS code, folded ref)` -> team id for the collaborative's teams: how an extract's rows
-    find their team (ingest spec 3 and 4). Look a row up with `(ods_code.upper(),
-    fold_ref(team_ref))`."""
+    find their team (ingest spec 3 and 4), keyed as `app.integrations.directory.TeamDirectory`
+    looks rows up: `(fold_ods(ods_code), fold_ref(team_ref))`."""
     return {
         (owner, ref): team_id
         for (kind, owner, ref), team_id in _collaborative_refs(session, collaborative_id).items()

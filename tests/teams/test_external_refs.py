@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.auth.models import Role
+from app.integrations.directory import fold_ref
 from app.teams import service
 from app.teams.models import ExternalSystem
 from tests import api
@@ -368,7 +369,7 @@ def test_team_refs_maps_each_pair_to_its_team(
         (code, "amu"): uuid.UUID(b["id"]),
     }
     # How an extract's row looks its team up: the cells as a trust's file has them.
-    assert found[(code.lower().upper(), service.fold_ref("  ED NURSING "))] == uuid.UUID(a["id"])
+    assert found[(code.lower().upper(), fold_ref("  ED NURSING "))] == uuid.UUID(a["id"])
     assert service.system_refs(session, collaborative_id, ExternalSystem.LIFEQI) == {
         "g-1": uuid.UUID(a["id"])
     }
