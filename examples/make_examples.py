@@ -63,7 +63,7 @@ def _response_id(rng: random.Random) -> str:
 
 def enjoying_work(rng: random.Random) -> None:
     questions = {q.code: [o.code for o in q.scale] for q in ENJOYING_WORK.questions}
-    header = ["Response ID", "ODS code", "Team ref", "Submitted on"]
+    header = ["response_id", "ods_code", "team_ref", "submitted_on"]
     header += [q.code for q in ENJOYING_WORK.questions] + ["group_ethnicity", "group_disability"]
     rows: list[list[str]] = []
     for team in TEAMS:
