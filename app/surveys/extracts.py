@@ -232,7 +232,7 @@ def read_survey_responses(
             into = slices[key] = _Slice(survey, row)
         into.tally.add(answers)
         into.hashes.add(digest)
-        for group_type, value in in_groups:
+        for group_type, value in in_groups if answers else ():
             counts = groups.setdefault((*key, group_type, value), {})
             for pair in answers.items():
                 counts[pair] = counts.get(pair, 0) + 1

@@ -190,9 +190,12 @@ def _number(errors: ErrorList, row: int, column: str, text: str) -> float | None
 
 
 def _report(errors: ErrorList, problems: list[Problem]) -> set[int | None]:
-    """Adds check_staff's problems as row errors; the rows they are on."""
+    """Adds check_staff's problems as row errors, keeping the table's errors in row order
+    (those kept: past the cap, later rows' parse errors may have taken a place); the rows the
+    problems are on."""
     for problem in problems:
         errors.add(problem.row or 0, problem.column, problem.message)
+    errors.errors.sort(key=lambda error: error.row)
     return {problem.row for problem in problems}
 
 
@@ -213,7 +216,7 @@ def read_workforce_staff(
     dropped. The consistency rules are `check_staff`'s, run on the assignments first and then
     on the episodes against the assignments without errors, so that one bad assignment does
     not also fault every episode of that employee. A row with errors adds nothing. Errors
-    come staff table first, then absence table."""
+    come in row order, the staff table's first, then the absence table's."""
     months = month_range(first_of_month(window_first), first_of_month(window_last))
     reader = _Reader(directory, hash_employee)
     placements: Placements[TeamT] = Placements()
