@@ -1,18 +1,19 @@
-"""What every extract kind's reader shares: the columns it asks the table reader for, and the
-summary of what it read (the import resource's counts, ingest spec 2).
+"""What every extract kind's reader shares: the columns it asks the table reader for, the
+summary of what it read (the import resource's counts, ingest spec 2), and its cell checks.
 
 A kind's reader takes an open `Table` (CSV or XLSX), so the caller first opens the file with
 the kind's `Columns`; it gives back its aggregates on a subclass of `ExtractSummary`.
 """
 
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Generic, TypeVar
 
-from app.integrations.tabular import ErrorList
+from app.integrations.tabular import CellError, ErrorList, Table
 
 TeamT = TypeVar("TeamT", bound=Hashable)
+ValueT = TypeVar("ValueT")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,3 +66,41 @@ def merge_errors(into: ErrorList, other: ErrorList, *, table: str | None = None)
         into.add(error.row, column, error.message)
     # The errors `other` counted but did not keep are counted here too.
     into.error_count += other.error_count - len(other.errors)
+
+
+def column_index(table: Table, name: str) -> int:
+    """Where a column the kind requires is in each row (the table was opened with its
+    `Columns`, so a missing one is the caller's mistake: ValueError)."""
+    index = table.index(name)
+    if index is None:
+        raise ValueError(f"the table has no column {name!r}")
+    return index
+
+
+def required_cell(errors: ErrorList, row: int, column: str, text: str) -> str | None:
+    """The cell, or None and a row error when it is blank."""
+    if not text:
+        errors.add(row, column, f"{column} is required")
+        return None
+    return text
+
+
+def parse_cell(
+    errors: ErrorList,
+    row: int,
+    column: str,
+    text: str,
+    parse: Callable[[str], ValueT | None],
+    *,
+    required: bool,
+) -> ValueT | None:
+    """The cell parsed with one of `tabular`'s parsers; None for a blank one (a row error when
+    `required`) and for one that does not parse (a row error saying what was expected)."""
+    try:
+        value = parse(text)
+    except CellError as error:
+        errors.add(row, column, error.message)
+        return None
+    if value is None and required:
+        errors.add(row, column, f"{column} is required")
+    return value

@@ -11,17 +11,17 @@ from datetime import date
 from typing import Final, TypeVar
 
 from app.integrations.directory import Placements, TeamDirectory, fold_ods, fold_ref
-from app.integrations.summary import Columns, ExtractSummary, period_span
-from app.integrations.tabular import CellError, ErrorList, Table, parse_date, parse_whole
-from app.surveys.definitions import Question, Survey, period_start
-from app.surveys.extracts import (
-    GROUP_CODES,
-    GroupKey,
+from app.integrations.summary import (
+    Columns,
+    ExtractSummary,
     column_index,
-    counted,
-    option_lookup,
+    parse_cell,
+    period_span,
     required_cell,
 )
+from app.integrations.tabular import ErrorList, Table, parse_date, parse_whole
+from app.surveys.definitions import Question, Survey, period_start
+from app.surveys.extracts import GROUP_CODES, GroupKey, counted, option_lookup
 from app.surveys.gaps import group_value
 from app.surveys.scoring import Aggregate
 
@@ -74,13 +74,8 @@ def _counts_group(group_type: str, raw: str) -> str | None:
 
 def _period(errors: ErrorList, row: int, text: str, survey: Survey) -> date | None:
     """A counts row's period_start: a date that is the first day of its period."""
-    try:
-        day = parse_date(text)
-    except CellError as error:
-        errors.add(row, "period_start", error.message)
-        return None
+    day = parse_cell(errors, row, "period_start", text, parse_date, required=True)
     if day is None:
-        errors.add(row, "period_start", "period_start is required")
         return None
     expected = period_start(day, survey.frequency)
     if day != expected:
@@ -92,17 +87,6 @@ def _period(errors: ErrorList, row: int, text: str, survey: Survey) -> date | No
         )
         return None
     return day
-
-
-def _count(errors: ErrorList, row: int, text: str) -> int | None:
-    try:
-        count = parse_whole(text)
-    except CellError as error:
-        errors.add(row, "count", error.message)
-        return None
-    if count is None:
-        errors.add(row, "count", "count is required")
-    return count
 
 
 def _group(
@@ -163,7 +147,7 @@ def read_survey_counts(
             if option is None:
                 message = f"not an option (code or label) of question {question.code}"
                 errors.add(row, "option", message)
-        count = _count(errors, row, cells[count_at])
+        count = parse_cell(errors, row, "count", cells[count_at], parse_whole, required=True)
         group = _group(
             errors,
             row,

@@ -14,9 +14,15 @@ from datetime import date
 from typing import Final, Literal, TypeVar
 
 from app.integrations.directory import Placements, TeamDirectory
-from app.integrations.summary import Columns, ExtractSummary, period_span
+from app.integrations.summary import (
+    Columns,
+    ExtractSummary,
+    column_index,
+    parse_cell,
+    period_span,
+    required_cell,
+)
 from app.integrations.tabular import (
-    CellError,
     ErrorList,
     Table,
     parse_datetime_to_london_date,
@@ -99,20 +105,6 @@ class _Slice:
         return ResponseSlice(self.tally.aggregate(), frozenset(self.hashes), self.first_row)
 
 
-def required_cell(errors: ErrorList, row: int, column: str, text: str) -> str | None:
-    if not text:
-        errors.add(row, column, f"{column} is required")
-        return None
-    return text
-
-
-def column_index(table: Table, name: str) -> int:
-    index = table.index(name)
-    if index is None:  # the table was opened without the kind's Columns
-        raise ValueError(f"the table has no column {name!r}")
-    return index
-
-
 def _group_columns(table: Table, survey: Survey) -> list[tuple[str, str, int]]:
     """(group type, column, index) of the file's `group_` columns."""
     taken = {*RESPONSES_REQUIRED, *(q.code for q in survey.questions)}
@@ -183,16 +175,6 @@ def _digest(
     return digest
 
 
-def _submitted(errors: ErrorList, row: int, text: str) -> date | None:
-    if required_cell(errors, row, "submitted_on", text) is None:
-        return None
-    try:
-        return parse_datetime_to_london_date(text)
-    except CellError as error:
-        errors.add(row, "submitted_on", error.message)
-        return None
-
-
 def read_survey_responses(
     table: Table,
     survey: Survey,
@@ -218,7 +200,14 @@ def read_survey_responses(
         digest = _digest(errors, row, cells[id_at], hash_id, seen)
         ods = required_cell(errors, row, "ods_code", cells[ods_at])
         ref = required_cell(errors, row, "team_ref", cells[ref_at])
-        submitted = _submitted(errors, row, cells[when_at])
+        submitted = parse_cell(
+            errors,
+            row,
+            "submitted_on",
+            cells[when_at],
+            parse_datetime_to_london_date,
+            required=True,
+        )
         answers = reader.answers(errors, row, cells)
         in_groups = reader.in_groups(errors, row, cells)
         team = None

@@ -15,7 +15,14 @@ from datetime import date
 from typing import Final, Generic, TypeVar
 
 from app.integrations.directory import Placements, TeamDirectory, fold_ods, fold_ref
-from app.integrations.summary import Columns, ExtractSummary, merge_errors
+from app.integrations.summary import (
+    Columns,
+    ExtractSummary,
+    column_index,
+    merge_errors,
+    parse_cell,
+    required_cell,
+)
 from app.integrations.tabular import (
     CellError,
     ErrorList,
@@ -122,20 +129,22 @@ class _Reader(Generic[TeamT]):
     ) -> tuple[list[_Row], set[tuple[Where, str]]]:
         """Each row that parses, and the (where, employee) of those that do not. `amount` is
         `fte` (staff: end_date may be blank) or `fte_days_lost` (absence: it may not)."""
-        at = [_index(table, c) for c in (*_COMMON, amount)]
+        at = [column_index(table, c) for c in (*_COMMON, amount)]
         reason_at = table.index("leaving_reason")
         errors = table.errors
         good: list[_Row] = []
         broken: set[tuple[Where, str]] = set()
         for row, cells in table:
             before = errors.error_count
-            text = _required(errors, row, "employee_ref", cells[at[0]])
+            text = required_cell(errors, row, "employee_ref", cells[at[0]])
             employee = None if text is None else self.hash_employee(text).hex()
-            ods = _required(errors, row, "ods_code", cells[at[1]])
-            ref = _required(errors, row, "team_ref", cells[at[2]])
-            start = _date(errors, row, "start_date", cells[at[3]], required=True)
-            end = _date(errors, row, "end_date", cells[at[4]], required=amount != "fte")
-            value = _number(errors, row, amount, cells[at[5]])
+            ods = required_cell(errors, row, "ods_code", cells[at[1]])
+            ref = required_cell(errors, row, "team_ref", cells[at[2]])
+            start = parse_cell(errors, row, "start_date", cells[at[3]], parse_date, required=True)
+            end = parse_cell(
+                errors, row, "end_date", cells[at[4]], parse_date, required=amount != "fte"
+            )
+            value = parse_cell(errors, row, amount, cells[at[5]], parse_number, required=True)
             if reason_at is not None and len(cells[reason_at]) > MAX_LEAVING_REASON:
                 message = f"leaving_reason is longer than {MAX_LEAVING_REASON} characters"
                 errors.add(row, "leaving_reason", message)
@@ -151,42 +160,6 @@ class _Reader(Generic[TeamT]):
                 continue
             good.append(_Row(where, employee, start, end, value, row))
         return good, broken
-
-
-def _required(errors: ErrorList, row: int, column: str, text: str) -> str | None:
-    if not text:
-        errors.add(row, column, f"{column} is required")
-        return None
-    return text
-
-
-def _index(table: Table, name: str) -> int:
-    index = table.index(name)
-    if index is None:  # the table was opened without the kind's Columns
-        raise ValueError(f"the table has no column {name!r}")
-    return index
-
-
-def _date(errors: ErrorList, row: int, column: str, text: str, *, required: bool) -> date | None:
-    try:
-        day = parse_date(text)
-    except CellError as error:
-        errors.add(row, column, error.message)
-        return None
-    if day is None and required:
-        errors.add(row, column, f"{column} is required")
-    return day
-
-
-def _number(errors: ErrorList, row: int, column: str, text: str) -> float | None:
-    try:
-        value = parse_number(text)
-    except CellError as error:
-        errors.add(row, column, error.message)
-        return None
-    if value is None:
-        errors.add(row, column, f"{column} is required")
-    return value
 
 
 def _report(errors: ErrorList, problems: list[Problem]) -> set[int | None]:
