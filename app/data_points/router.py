@@ -119,7 +119,7 @@ def upsert_points(
     denominator); `xmr` and `run` take a finite `value`; `c` a whole count of 0 or more."""
     team = teams_service.get_team_for_data(session, team.id)
     measure = measures_service.get_team_measure(session, team, measure_id)
-    outcome = service.upsert_points(session, team, measure, body, overwrite=overwrite)
+    outcome = service.upsert_points(session, team, measure, body.points, overwrite=overwrite)
     return DataPointBatchResult.model_validate(outcome, from_attributes=True)
 
 
