@@ -44,9 +44,16 @@ class ChartPointIn(InputModel):
     note: Annotated[str, text(1000, strip=False)] | None = Field(
         default=None, description="Drawn as a numbered annotation, as a stored point's note."
     )
+    suppressed: bool = Field(
+        default=False,
+        strict=True,
+        description="Too few people behind the point to show it (as a stored point an import"
+        " suppressed): its value, numerator and denominator must be null, and it is charted"
+        " as a gap and counted in the chart's warnings.",
+    )
 
     def as_series_point(self) -> SeriesPoint:
-        return SeriesPoint(self.date, self.value, self.numerator, self.denominator)
+        return SeriesPoint(self.date, self.value, self.numerator, self.denominator, self.suppressed)
 
 
 class ChartRequest(InputModel):
@@ -109,6 +116,10 @@ class PeriodRead(ReadModel):
 
 class ChartPointRead(ReadModel):
     __annotations__ = result_fields(PointResult)
+    suppressed = Field(
+        description="A gap for disclosure's sake (ingest spec 5.4): `value` is null and the"
+        " point counts toward no limit, rule or run, as a missing value."
+    )
 
 
 class Annotation(ReadModel):

@@ -84,6 +84,7 @@ def series_chart(
             DataPoint.numerator,
             DataPoint.denominator,
             DataPoint.note,
+            DataPoint.suppressed,
         )
         .where(DataPoint.team_id == team.id, DataPoint.measure_id == measure.id)
         .order_by(DataPoint.period_start)
@@ -98,8 +99,8 @@ def series_chart(
             .order_by(Rebase.starts_on)
         )
     ]
-    points = [SeriesPoint(on, value, num, den) for on, value, num, den, _ in rows]
-    annotations = [Annotation(date=on, note=note) for on, *_, note in rows if note]
+    points = [SeriesPoint(on, value, num, den, gap) for on, value, num, den, _, gap in rows]
+    annotations = [Annotation(date=on, note=note) for on, _, _, _, note, _ in rows if note]
     chart = compute_chart(points, options_for(measure, [r.starts_on for r in rebases]))
     return chart, annotations, rebases
 

@@ -110,7 +110,9 @@ def upsert_points(
     the stored one (its value, numerator, denominator, note or source; a field left out counts
     as null) is refused: 409 `point-exists` naming each such point (`body.points.N`), and
     nothing is stored. Send `?overwrite=true` to replace such points (counted in `updated`).
-    No If-Match is needed: the batch changes points, not a versioned list.
+    No If-Match is needed: the batch changes points, not a versioned list. A point an import
+    stored as `suppressed` (too few respondents or staff to show) is replaced by a typed one
+    only with `?overwrite=true`; clients cannot send `suppressed` themselves.
 
     `period_start` is the first day of its period: a Monday for a weekly measure, the 1st for
     a monthly one, 1 January, 1 April, 1 July or 1 October for a quarterly one.
@@ -119,7 +121,7 @@ def upsert_points(
     denominator); `xmr` and `run` take a finite `value`; `c` a whole count of 0 or more."""
     team = teams_service.get_team_for_data(session, team.id)
     measure = measures_service.get_team_measure(session, team, measure_id)
-    outcome = service.upsert_points(session, team, measure, body, overwrite=overwrite)
+    outcome = service.upsert_points(session, team, measure, body.points, overwrite=overwrite)
     return DataPointBatchResult.model_validate(outcome, from_attributes=True)
 
 

@@ -28,6 +28,14 @@ class DataPointIn(InputModel):
     )
 
 
+class ImportedPointIn(DataPointIn):
+    """A point the service writes from an import's stored aggregates, never a request body
+    (clients cannot send `suppressed`): a suppressed one carries no value, numerator or
+    denominator (ingest spec 5.4)."""
+
+    suppressed: bool = False
+
+
 class DataPointBatch(InputModel):
     points: list[DataPointIn] = Field(min_length=1, max_length=MAX_POINTS_PER_BATCH)
 
@@ -49,6 +57,10 @@ class DataPointRead(ResourceRead):
     denominator: float | None
     note: str | None
     source: str | None
+    suppressed: bool = Field(
+        description="Too few respondents or staff to show (ingest spec 5.4): value, numerator"
+        " and denominator are null and the chart shows a gap. Set only by imports."
+    )
 
 
 class DataPointBatchResult(ReadModel):

@@ -1,9 +1,9 @@
 """Reading a team's series for a measure, and writing or deleting batches of points
 all-or-nothing."""
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import date, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from app.clock import today
 from app.collaboratives.models import Collaborative
 from app.data_points.models import DataPoint
-from app.data_points.schemas import DataPointBatch, DataPointDeletion, DataPointIn
+from app.data_points.schemas import DataPointDeletion, DataPointIn, ImportedPointIn
 from app.db import with_retries
 from app.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from app.measures.models import Frequency, Measure
@@ -40,13 +40,13 @@ def period_containing(frequency: Frequency, day: date) -> date:
 
 
 def validate_batch(
-    measure: Measure, batch: DataPointBatch, window: tuple[date, date] | None = None
+    measure: Measure, points: Sequence[DataPointIn], window: tuple[date, date] | None = None
 ) -> None:
     """Raise InvalidInput naming every bad field of every point, or return if all are good.
     `window` is the first and last period_start allowed."""
     errors: list[FieldProblem] = []
     seen: set[object] = set()
-    for index, point in enumerate(batch.points):
+    for index, point in enumerate(points):
         if window is not None and not window[0] <= point.period_start <= window[1]:
             errors.append(
                 FieldProblem(
@@ -71,13 +71,20 @@ def validate_batch(
                     f"{PERIOD_RULES[Frequency(measure.frequency)]}: {expected}",
                 )
             )
-        problems = point_problems(
-            SpcChart(measure.chart.value),
-            point.value,
-            point.numerator,
-            point.denominator,
-            missing_allowed=False,
-        )
+        if _is_suppressed(point):
+            problems = [
+                (field, "must be null on a suppressed point: it shows as a gap")
+                for field in ("value", "numerator", "denominator")
+                if getattr(point, field) is not None
+            ]
+        else:
+            problems = point_problems(
+                SpcChart(measure.chart.value),
+                point.value,
+                point.numerator,
+                point.denominator,
+                missing_allowed=False,
+            )
         for field, message in problems:
             errors.append(FieldProblem(("body", "points", index, field), message))
     if errors:
@@ -94,17 +101,32 @@ class BatchOutcome(NamedTuple):
 
 
 def upsert_points(
-    session: Session, team: Team, measure: Measure, batch: DataPointBatch, *, overwrite: bool
+    session: Session,
+    team: Team,
+    measure: Measure,
+    points: Sequence[DataPointIn],
+    *,
+    overwrite: bool,
 ) -> BatchOutcome:
     """Write every point or none. A point that differs from the one stored for its period is
     a Conflict naming it, unless `overwrite`: a feed that only adds points, or sends them
-    again, never changes what a team has recorded."""
+    again, never changes what a team has recorded. An import passes ImportedPointIn, which
+    may be suppressed (a gap: no numbers); a client's DataPointIn never is."""
     collaborative = session.get_one(Collaborative, team.collaborative_id)
-    validate_batch(measure, batch, (collaborative.baseline_start, today()))
+    validate_batch(measure, points, (collaborative.baseline_start, today()))
     # In period order, whatever order they came in: two batches touching the same periods
     # take their row locks in the same order, so neither can wait for the other in a cycle.
-    points = sorted(enumerate(batch.points), key=lambda indexed: indexed[1].period_start)
-    return with_retries(session, lambda: _write(session, team, measure, points, overwrite))
+    ordered = sorted(enumerate(points), key=lambda indexed: indexed[1].period_start)
+    return with_retries(session, lambda: _write(session, team, measure, ordered, overwrite))
+
+
+def _is_suppressed(point: DataPointIn) -> bool:
+    return isinstance(point, ImportedPointIn) and point.suppressed
+
+
+def _fields(point: DataPointIn) -> dict[str, Any]:
+    """What the point stores besides its period; a client's point is never suppressed."""
+    return point.model_dump(exclude={"period_start"}) | {"suppressed": _is_suppressed(point)}
 
 
 def _write(
@@ -139,8 +161,9 @@ def _write(
             errors=[
                 FieldProblem(
                     ("body", "points", index),
-                    f"the point for {sent[index].period_start} is stored with a different"
-                    f" {', '.join(changed)}",
+                    _difference(
+                        sent[index].period_start, existing[sent[index].period_start], changed
+                    ),
                 )
                 for index, changed in sorted(changes.items())
             ],
@@ -153,11 +176,12 @@ def _write(
                 team_id=team.id,
                 measure_id=measure.id,
                 period_start=point.period_start,
-                **point.model_dump(exclude={"period_start"}),
+                **_fields(point),
             )
             session.add(stored)
+        sent_fields = _fields(point)
         for field in changes.get(index, []):
-            setattr(stored, field, getattr(point, field))
+            setattr(stored, field, sent_fields[field])
         written.append(stored)
     session.flush()
     created = len(written) - len(existing)
@@ -172,13 +196,20 @@ KEPT_WHEN_OMITTED = frozenset({"note", "source"})
 
 def _changed_fields(stored: DataPoint, point: DataPointIn) -> list[str]:
     """The fields whose sent value differs from the stored one."""
-    sent = point.model_dump(exclude={"period_start"})
+    sent = _fields(point)
     return [
         field
         for field, value in sent.items()
         if (field in point.model_fields_set or field not in KEPT_WHEN_OMITTED)
         and getattr(stored, field) != value
     ]
+
+
+def _difference(period_start: date, stored: DataPoint, changed: list[str]) -> str:
+    if stored.suppressed and "suppressed" in changed:
+        # No number to differ from: the period is a gap an import left (too few to show).
+        return f"the point for {period_start} is stored suppressed, with no number"
+    return f"the point for {period_start} is stored with a different {', '.join(changed)}"
 
 
 def list_points(

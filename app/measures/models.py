@@ -4,7 +4,7 @@ import uuid
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base, Resource, enum_column, unique
@@ -69,6 +69,9 @@ class Measure(Resource, Base):
         ForeignKey("collaboratives.id"), index=True
     )
     team_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("teams.id"), index=True)
+    # What an import fills the measure's points from (ingest spec 7), in the JSON shape of
+    # `schemas.DataSource`; SQL NULL (not JSON null) when unbound, so `IS NULL` finds those.
+    data_source: Mapped[dict[str, str] | None] = mapped_column(JSON(none_as_null=True))
     # Named by string so measures need not import data_points, which sits above them: only
     # queried (`Measure.data_points.any()`), never loaded (raise) and never written (viewonly).
     data_points: Mapped[list["DataPoint"]] = relationship(viewonly=True, lazy="raise")

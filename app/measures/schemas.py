@@ -1,13 +1,15 @@
 """Request and response bodies for measure definitions."""
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
 from app.measures.models import ChartType, Frequency, MeasureKind
 from app.schemas import InputModel, LongText, Name, Number, ResourceRead, patch_field, text
 from app.spc import Direction
+from app.surveys.schemas import Code, SurveyCode
+from app.workforce.metrics import WorkforceMetric
 
 MeasureCode = Annotated[
     str,
@@ -17,6 +19,45 @@ MeasureCode = Annotated[
     Field(examples=["ENJOY_WORK"], description="Short code, unique within its owner."),
 ]
 Unit = Annotated[str, text(40)]
+
+
+# The bindings of ingest spec 7. Whether the survey, question or score exists and whether the
+# measure's chart and frequency fit the source are the service's checks (they span fields).
+class SurveyQuestionSource(InputModel):
+    """One question's result: favourable of respondents on a p chart, or the percentage
+    favourable on an xmr or run chart."""
+
+    type: Literal["survey-question"]
+    survey: SurveyCode
+    question: Code
+
+
+class SurveyScoreSource(InputModel):
+    """A composite score's team mean, on an xmr or run chart."""
+
+    type: Literal["survey-score"]
+    survey: SurveyCode
+    score: Code
+
+
+class WorkforceSource(InputModel):
+    """A monthly workforce metric of the team's ESR extract."""
+
+    type: Literal["workforce"]
+    metric: WorkforceMetric
+
+
+DataSource = Annotated[
+    SurveyQuestionSource | SurveyScoreSource | WorkforceSource, Field(discriminator="type")
+]
+DATA_SOURCE = (
+    "What imports fill this measure's points from (ingest spec 7); null when the team types"
+    " them in. The chart type must fit the source (survey-question: p, xmr or run;"
+    " survey-score: xmr or run; workforce leaver_rate: p, xmr or run; sickness_absence_rate"
+    " and vacancy_rate: xmr or run; leavers and starters: c or run; stability_index_12m and"
+    " leaver_rate_12m: run), and the frequency must be the survey's (weekly, monthly or"
+    " quarterly) or, for workforce, monthly."
+)
 
 
 class MeasureCreate(InputModel):
@@ -41,6 +82,7 @@ class MeasureCreate(InputModel):
     )
     numerator_definition: LongText | None = None
     denominator_definition: LongText | None = None
+    data_source: DataSource | None = Field(default=None, description=DATA_SOURCE)
 
 
 class MeasureUpdate(InputModel):
@@ -56,6 +98,9 @@ class MeasureUpdate(InputModel):
     multiply: Annotated[Number, Field(gt=0, le=1_000_000)] = patch_field()
     numerator_definition: LongText | None = patch_field()
     denominator_definition: LongText | None = patch_field()
+    data_source: DataSource | None = patch_field(
+        description=DATA_SOURCE + " Null unbinds the measure; its points stay."
+    )
 
 
 class MeasureRead(ResourceRead):
@@ -73,3 +118,4 @@ class MeasureRead(ResourceRead):
     multiply: float
     numerator_definition: str | None
     denominator_definition: str | None
+    data_source: DataSource | None = Field(description=DATA_SOURCE)

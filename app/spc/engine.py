@@ -241,9 +241,15 @@ def _few_values_warning(chart: ChartType, part: _Period) -> str | None:
 def compute_chart(points: Sequence[SeriesPoint], options: ChartOptions) -> ChartResult:
     """The chart of a series per spc-api.md; SeriesError lists every invalid input. An empty
     series gives an empty chart, with no icon and a warning."""
-    c = _columns(prepare(points, options), options)
+    series = prepare(points, options)
+    c = _columns(series, options)
     if not c.dates:
         return ChartResult(options.chart, (), (), None, None, (NO_POINTS_WARNING,))
+    # Suppressed rows hold null values, so every rule above already took them as missing
+    # values (spc-api.md: the row stays, breaks runs and windows, counts toward nothing).
+    suppressed = series.suppressed or [False] * len(c.dates)
+    gaps = suppressed.count(True)
+    warnings = (*c.warnings, suppressed_warning(gaps)) if gaps else c.warnings
     causes = list(map(CAUSES.__getitem__, c.codes))
     direction = options.improvement_direction
     kinds = list(map(POINT_TYPES[direction].__getitem__, c.codes))
@@ -258,6 +264,7 @@ def compute_chart(points: Sequence[SeriesPoint], options: ChartOptions) -> Chart
         c.upper_warning,
         causes,
         kinds,
+        suppressed,
     )
     return ChartResult(
         options.chart,
@@ -265,7 +272,16 @@ def compute_chart(points: Sequence[SeriesPoint], options: ChartOptions) -> Chart
         c.periods,
         variation_icon(causes[-1], kinds[-1]),
         assurance(options.chart, direction, options.target, c.lower[-1], c.upper[-1]),
-        c.warnings,
+        warnings,
+    )
+
+
+def suppressed_warning(count: int) -> str:
+    """What the chart says of its suppressed points (ingest spec 5.4)."""
+    points = "1 point is" if count == 1 else f"{count} points are"
+    return (
+        f"{points} suppressed (fewer respondents or staff than the disclosure threshold)"
+        " and shown as gaps"
     )
 
 

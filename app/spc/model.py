@@ -60,10 +60,14 @@ class Assurance(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class SeriesPoint:
+    """One input row. A suppressed row (too few people behind it to show, ingest spec 5.4)
+    carries no number and is charted as a gap: a missing value, flagged as suppressed."""
+
     date: datetime.date
     value: float | None = None
     numerator: float | None = None
     denominator: float | None = None
+    suppressed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +114,7 @@ class PointResult:
     upper_warning: float | None
     special_cause: SpecialCause
     point_type: PointType
+    suppressed: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,13 +172,14 @@ def build_points(
     upper_warnings: Sequence[float | None],
     causes: Sequence[SpecialCause],
     point_types: Sequence[PointType],
+    suppressed: Sequence[bool],
 ) -> tuple[PointResult, ...]:
     """PointResult objects equal to those the constructor builds, column by column."""
-    s0, s1, s2, s3, s4, s5, s6, s7, s8, s9 = (slot.__set__ for slot in _POINT_SLOTS)
+    s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10 = (slot.__set__ for slot in _POINT_SLOTS)
     new = object.__new__
     out: list[PointResult] = []
     append = out.append
-    for date, value, period, centre, lower, upper, lower_w, upper_w, cause, kind in zip(
+    for date, value, period, centre, lower, upper, lower_w, upper_w, cause, kind, gap in zip(
         dates,
         values,
         periods,
@@ -184,6 +190,7 @@ def build_points(
         upper_warnings,
         causes,
         point_types,
+        suppressed,
         strict=True,
     ):
         point = new(PointResult)
@@ -197,5 +204,6 @@ def build_points(
         s7(point, upper_w)
         s8(point, cause)
         s9(point, kind)
+        s10(point, gap)
         append(point)
     return tuple(out)

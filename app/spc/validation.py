@@ -17,13 +17,16 @@ SIGNIFICANCE_CHOICES = (6, 7)  # spc-rules.md 2.4.6
 
 
 class Series(NamedTuple):
-    """The validated series in date order; `starts` holds the first row index of each period."""
+    """The validated series in date order; `starts` holds the first row index of each period.
+    `suppressed` marks the rows that are gaps for disclosure's sake (their values are null, so
+    every computation treats them as missing values); empty when no row is."""
 
     dates: list[date]
     values: list[float | None]
     numerators: list[float | None]
     denominators: list[float | None]
     starts: list[int]
+    suppressed: list[bool]
 
 
 def prepare(points: Sequence[SeriesPoint], options: ChartOptions) -> Series:
@@ -34,6 +37,7 @@ def prepare(points: Sequence[SeriesPoint], options: ChartOptions) -> Series:
         [p.numerator for p in points],
         [p.denominator for p in points],
         options,
+        [p.suppressed for p in points],
     )
 
 
@@ -43,9 +47,14 @@ def prepare_columns(
     numerators: list[float | None],
     denominators: list[float | None],
     options: ChartOptions,
+    suppressed: list[bool] | None = None,
 ) -> Series:
     """prepare() for a series already held as columns (one list per field, same length)."""
     problems: list[SeriesProblem] = []
+    if suppressed is not None and True not in suppressed:
+        suppressed = None  # the common case: no column to sort or carry
+    if suppressed is not None:
+        _check_suppressed(values, numerators, denominators, suppressed, problems)
     _check_options(options, problems)
     n = len(dates)
     if len(set(dates)) != n:
@@ -61,12 +70,14 @@ def prepare_columns(
         values = [values[i] for i in order]
         numerators = [numerators[i] for i in order]
         denominators = [denominators[i] for i in order]
+        if suppressed is not None:
+            suppressed = [suppressed[i] for i in order]
     starts = [0]
     if options.rebase:
         starts = _rebase_starts(options.rebase, sorted_dates, problems)
     if problems:
         raise SeriesError(problems)
-    return Series(sorted_dates, values, numerators, denominators, starts)
+    return Series(sorted_dates, values, numerators, denominators, starts, suppressed or [])
 
 
 def _check_options(options: ChartOptions, problems: list[SeriesProblem]) -> None:
@@ -81,6 +92,27 @@ def _check_options(options: ChartOptions, problems: list[SeriesProblem]) -> None
         problems.append((("multiply",), "must be greater than 0"))
     if options.target is not None and not math.isfinite(options.target):
         problems.append((("target",), "must be a finite number"))
+
+
+def _check_suppressed(
+    values: list[float | None],
+    numerators: list[float | None],
+    denominators: list[float | None],
+    suppressed: list[bool],
+    problems: list[SeriesProblem],
+) -> None:
+    """A suppressed row has no number: it is a gap, charted as a missing value."""
+    for i, gap in enumerate(suppressed):
+        if gap:
+            problems.extend(
+                (("points", i, field), "must be null on a suppressed point")
+                for field, given in zip(
+                    ("value", "numerator", "denominator"),
+                    (values[i], numerators[i], denominators[i]),
+                    strict=True,
+                )
+                if given is not None
+            )
 
 
 def _check_duplicates(dates: list[date], problems: list[SeriesProblem]) -> None:
