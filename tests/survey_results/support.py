@@ -22,6 +22,7 @@ from tests.api import API
 
 KEY = b"test response-id key"
 WEEK = date(2025, 3, 3)  # spec 8.1's Monday
+QUARTER = date(2025, 4, 1)
 
 
 @dataclass(frozen=True)

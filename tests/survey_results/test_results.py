@@ -2,7 +2,7 @@
 the worked examples of ingest spec 8.1 and 8.2, suppression (5.4), filters and pages, reach."""
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from tests import api
 from tests.api import API, assert_problem
 from tests.conftest import add_user, person_token
 from tests.survey_results.support import (
+    QUARTER,
     SPEC_8_1,
     WEEK,
     counts_in,
@@ -45,7 +46,6 @@ SPEC_8_2 = {
     "q25c": None,
     "q25d": "5",
 }
-QUARTER = date(2025, 4, 1)
 
 
 def _question(item: dict[str, Any], code: str) -> dict[str, Any]:
