@@ -104,6 +104,7 @@ def store_slice(
         (row.group_type, row.group_value): row
         for row in session.scalars(
             _slice_rows(team_id, survey, period_start)
+            .order_by(SurveyAggregate.id)  # one lock order for every writer: no deadlock
             .with_for_update()
             .execution_options(populate_existing=True)
         )
