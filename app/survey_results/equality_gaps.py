@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.errors import FieldProblem, InvalidInput
-from app.survey_results.models import SurveyAggregate
+from app.survey_results.models import TOTALS, SurveyAggregate
 from app.survey_results.schemas import (
     EqualityGapsRead,
     GapRead,
@@ -59,6 +59,10 @@ def collaborative_gaps(
             [FieldProblem(("query", "question"), "not a question of the survey")],
         )
     group = group_type_key(group)
+    if group == TOTALS:  # blank: the totals rows are no group
+        raise InvalidInput(
+            "Name a group type.", [FieldProblem(("query", "group"), "must not be blank")]
+        )
     if period is not None and period_start(period, definition.frequency) != period:
         expected = period_start(period, definition.frequency)
         raise InvalidInput(

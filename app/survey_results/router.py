@@ -83,11 +83,12 @@ def get_equality_gaps(
     session: SessionDep,
     settings: SettingsDep,
     request: Request,
-    survey: Annotated[str, Query(max_length=SURVEY_CODE_LENGTH, pattern=NO_NUL)],
-    question: Annotated[str, Query(max_length=64, pattern=NO_NUL)],
+    survey: Annotated[str, Query(min_length=1, max_length=SURVEY_CODE_LENGTH, pattern=NO_NUL)],
+    question: Annotated[str, Query(min_length=1, max_length=64, pattern=NO_NUL)],
     group: Annotated[
         str,
         Query(
+            min_length=1,
             max_length=GROUP_LENGTH,
             pattern=NO_NUL,
             description="The group type: `ethnicity` (white vs bme, as WRES), `disability`"

@@ -1,5 +1,6 @@
 """Storing survey aggregates as an import gives them (added or replaced per slice), and reading
-them back: a team's results and a collaborative's equality gaps. No FastAPI here.
+them back: the totals for bound measures, and a team's results (the collaborative's equality
+gaps are in `equality_gaps.py`). No FastAPI here.
 
 A slice is one team's aggregates of one survey for one period: its totals row, its group rows
 and the keyed hashes of the response ids it counted (ingest spec 2).

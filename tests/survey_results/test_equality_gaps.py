@@ -287,6 +287,8 @@ def test_only_admins(
         ({"question": "q99"}, ["query", "question"], "no question"),
         ({"period": "2025-03-04"}, ["query", "period"], "2025-03-03"),
         ({"group": None}, ["query", "group"], ""),
+        ({"group": "  "}, ["query", "group"], "group type"),
+        ({"question": ""}, ["query", "question"], ""),
         ({"period": "2025-3-3"}, ["query", "period"], ""),
         ({"team_id": "x"}, ["query", "team_id"], ""),
     ],

@@ -18,6 +18,7 @@ from app.config import Settings
 from app.main import create_app
 from app.surveys.builtins import ENJOYING_WORK, NQPS
 from app.surveys.scoring import ScoreSum
+from app.surveys.service import get_definition
 from tests import api
 from tests.api import API, assert_problem
 from tests.conftest import add_user, person_token
@@ -33,6 +34,7 @@ from tests.survey_results.support import (
     store,
     stored_totals,
 )
+from tests.surveys.test_api import _pulse
 
 # Spec 8.2's respondent: engagement (7.5 + 7.5 + 8.75) / 3 = 95/12.
 SPEC_8_2 = {
@@ -238,6 +240,36 @@ def test_periods_surveys_and_pages(
         params={"limit": 1, "cursor": first["next_cursor"], "survey": "nqps"},
     )
     assert_problem(refused, 400)
+
+
+def test_a_local_survey_and_its_removal(
+    client: TestClient, session_factory: sessionmaker[Session]
+) -> None:
+    """A trust's own survey reads like a built-in; once its definition is removed, its stored
+    periods still list, with no results (there is nothing left to read them with)."""
+    created = client.post(f"{API}/surveys", json=_pulse(code="ward-pulse"))
+    assert created.status_code == 201, created.text
+    team = new_team(client)
+    with session_factory() as session:
+        pulse = get_definition(session, "ward-pulse")
+    people = respondents("p", [{"valued": "yes", "safe": "no"}] * 10 + [{"valued": "na"}])
+    store(session_factory, pulse, team["id"], WEEK, people)
+    (item,) = results(client, team["id"], survey="ward-pulse")["items"]
+    assert [(q["question"], q["respondents"], q["favourable"]) for q in item["questions"]] == [
+        ("valued", 10, 10),
+        ("safe", 10, 0),
+    ]
+    assert [(s["score"], s["respondents"], s["value"]) for s in item["scores"]] == [
+        ("wellbeing", 10, 5.0),
+        ("overall", 10, 5.0),
+    ]
+    path = f"{API}/surveys/ward-pulse"
+    removed = client.delete(path, headers={"If-Match": client.get(path).headers["etag"]})
+    assert removed.status_code == 204, removed.text
+    (item,) = results(client, team["id"])["items"]
+    assert (item["survey"], item["questions"], item["scores"]) == ("ward-pulse", [], [])
+    gone = client.get(f"{API}/teams/{team['id']}/survey-results", params={"survey": "ward-pulse"})
+    assert assert_problem(gone, 422)["errors"][0]["loc"] == ["query", "survey"]
 
 
 def test_a_team_with_nothing_stored_has_an_empty_list(client: TestClient) -> None:
