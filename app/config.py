@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field, SecretStr, ValidationInfo, field_validato
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.db import DatabaseLimits
+from app.disclosure import DEFAULT_THRESHOLD, MIN_THRESHOLD
 
 MIB = 1024 * 1024
 
@@ -59,6 +60,9 @@ class Settings(BaseSettings):
     chart_requests_per_minute: int = Field(default=60, ge=1)
     # Equality summaries suppress counts of fewer people than this (app.disclosure's floor is 5).
     equality_threshold: int = Field(default=10, ge=5)
+    # Survey results (ingest spec 5.4) about fewer respondents than this are suppressed. A
+    # trust's IG agreement may raise it, never lower it below the disclosure module's floor.
+    min_responses: int = Field(default=DEFAULT_THRESHOLD, ge=MIN_THRESHOLD)
     # Where the signing keys live (created owner-only on first start).
     data_dir: Path = Path(".")
     # How often each worker looks for a rotated key file (`qicollab keys rotate`), at most.

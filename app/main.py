@@ -41,6 +41,7 @@ from app.memberships.router import router as memberships_router
 from app.migrate import head_revision
 from app.organisations.router import router as organisations_router
 from app.rebases.router import router as rebases_router
+from app.survey_results.router import router as survey_results_router
 from app.surveys.router import router as surveys_router
 from app.teams.router import router as teams_router
 
@@ -73,6 +74,7 @@ API_ROUTERS = [
     attendance_router,
     charts_router,
     surveys_router,
+    survey_results_router,
     me_router,
     accounts_router,
     clients_router,

@@ -20,6 +20,7 @@ from app.members.models import Member
 from app.memberships.models import Membership
 from app.organisations.models import Organisation
 from app.rebases.models import Rebase
+from app.survey_results.models import SurveyAggregate, SurveyResponseHash
 from app.surveys.models import LocalSurvey
 from app.teams.models import Team, team_organisations
 
@@ -41,6 +42,8 @@ __all__ = [
     "Rebase",
     "RefreshToken",
     "SignInAttempt",
+    "SurveyAggregate",
+    "SurveyResponseHash",
     "Team",
     "User",
     "client_organisations",

@@ -43,6 +43,7 @@ class AuditAction(StrEnum):
     EQUALITY_PROFILE_READ = "equality_profile_read"
     EQUALITY_PROFILE_CHANGED = "equality_profile_changed"
     EQUALITY_SUMMARY_EXPORTED = "equality_summary_exported"
+    EQUALITY_GAPS_READ = "equality_gaps_read"
     # Survey definitions.
     SURVEY_CREATED = "survey_created"
     SURVEY_CHANGED = "survey_changed"

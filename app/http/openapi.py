@@ -46,6 +46,10 @@ TAGS = [
         "name": "surveys",
         "description": "Staff survey definitions: built-in (read-only) and a trust's own.",
     },
+    {
+        "name": "survey results",
+        "description": "Stored survey results per team, and a collaborative's equality gaps.",
+    },
     {"name": "meetings", "description": "The collaborative's learning sessions and meetings."},
     {"name": "attendance", "description": "Who attended a meeting."},
     {

@@ -1,0 +1,318 @@
+"""Storing survey aggregates as an import gives them (added or replaced per slice), and reading
+them back: the totals for bound measures, and a team's results (the collaborative's equality
+gaps are in `equality_gaps.py`). No FastAPI here.
+
+A slice is one team's aggregates of one survey for one period: its totals row, its group rows
+and the keyed hashes of the response ids it counted (ingest spec 2).
+"""
+
+import uuid
+from collections.abc import Collection, Iterable, Mapping
+from datetime import date
+from typing import Literal
+
+from sqlalchemy import ColumnElement, Select, delete, insert, select, tuple_
+from sqlalchemy.orm import Session
+
+from app.errors import FieldProblem, InvalidInput, NotFound
+from app.pagination import paginate
+from app.survey_results.models import (
+    DIGEST_LENGTH,
+    GROUP_LENGTH,
+    TOTALS,
+    Source,
+    SurveyAggregate,
+    SurveyResponseHash,
+)
+from app.survey_results.schemas import QuestionResultRead, ScoreResultRead, SurveyResultsRead
+from app.surveys import service as surveys_service
+from app.surveys.definitions import Survey
+from app.surveys.scoring import Aggregate, combine, question_results, score_results
+from app.teams.models import Team
+
+Slice = tuple[uuid.UUID, date]  # (team, period_start), of one survey
+GroupKey = tuple[str, str]  # (group_type, group_value), e.g. ("ethnicity", "bme")
+Mode = Literal["add", "replace"]
+
+LIST_NAME = "survey-results"
+# Slices per query when reading hashes: two bound values each, well under the bind limits of
+# SQLite (32,766) and PostgreSQL (65,535); an import of one collaborative fits in one query.
+_SLICES_PER_QUERY = 5000
+
+
+def group_type_key(group_type: str) -> str:
+    """How group types are stored and asked for: trimmed, case-folded (`group_Ethnicity` in a
+    file and `?group=ethnicity` are the same group)."""
+    return group_type.strip().casefold()
+
+
+def stored_hashes(
+    session: Session, survey: str, slices: Iterable[Slice]
+) -> dict[Slice, frozenset[bytes]]:
+    """The response-id hashes each slice has counted (empty for a slice never stored), in one
+    query for any import of ordinary size."""
+    wanted = sorted(set(slices))
+    found: dict[Slice, set[bytes]] = {key: set() for key in wanted}
+    columns = (SurveyResponseHash.team_id, SurveyResponseHash.period_start)
+    for start in range(0, len(wanted), _SLICES_PER_QUERY):
+        chunk = wanted[start : start + _SLICES_PER_QUERY]
+        rows = session.execute(
+            select(*columns, SurveyResponseHash.digest).where(
+                SurveyResponseHash.survey == survey, tuple_(*columns).in_(chunk)
+            )
+        )
+        for team_id, period, digest in rows:
+            found[team_id, period].add(bytes(digest))
+    return {key: frozenset(digests) for key, digests in found.items()}
+
+
+def store_slice(
+    session: Session,
+    team_id: uuid.UUID,
+    survey: str,
+    period_start: date,
+    totals: Aggregate,
+    groups: Mapping[GroupKey, Aggregate],
+    hashes: frozenset[bytes] | None,
+    mode: Mode,
+    source: Source,
+    import_id: uuid.UUID | None,
+) -> int:
+    """Write one slice and return how many aggregate rows (totals and groups) were written.
+
+    `add` combines each aggregate given with the one stored (a group not in this import keeps
+    its row) and adds `hashes` to the slice's; `replace` overwrites the totals, the groups
+    (stored groups not given are removed) and the hashes. Which one applies is the caller's
+    rule (all ids new: add; every stored id present: replace), with two exceptions that keep
+    counts from being counted twice: counts (`hashes` None, `source` counts) always replace,
+    and an add onto a slice last written from counts replaces it, since counts carry no ids
+    that could show the responses are new. A hash already in the slice cannot be added again:
+    the primary key refuses it, and the whole request with it (409).
+
+    Concurrency: the import service holds its team lock while it stores, so two imports of
+    one team never interleave. This function does not rely on that alone: the rows it reads
+    to add to are locked (FOR UPDATE on PostgreSQL; SQLite's writer holds the database), and
+    two writers creating the same row at once trip its unique key.
+    """
+    _check_slice(survey, totals, groups, hashes, mode, source)
+    wanted: dict[GroupKey, Aggregate] = {(TOTALS, TOTALS): totals}
+    for (group_type, group_value), aggregate in groups.items():
+        key = (group_type_key(group_type), group_value)
+        if key in wanted:
+            raise ValueError(f"group {key} is given twice (group types are case-folded)")
+        wanted[key] = aggregate
+    stored = {
+        (row.group_type, row.group_value): row
+        for row in session.scalars(
+            _slice_rows(team_id, survey, period_start)
+            .order_by(SurveyAggregate.id)  # one lock order for every writer: no deadlock
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    }
+    stored_totals = stored.get((TOTALS, TOTALS))
+    replace = (
+        mode == "replace"
+        or hashes is None
+        or (stored_totals is not None and stored_totals.source is Source.COUNTS)
+    )
+    for key, given in wanted.items():
+        row = stored.get(key)
+        if row is None:
+            row = SurveyAggregate(
+                team_id=team_id,
+                survey=survey,
+                period_start=period_start,
+                group_type=key[0],
+                group_value=key[1],
+            )
+            session.add(row)
+        row.hold(given if replace or key not in stored else combine(row.aggregate(), given))
+        row.source = source
+        row.import_id = import_id
+    if replace:
+        for key, row in stored.items():
+            if key not in wanted:
+                session.delete(row)
+        session.execute(delete(SurveyResponseHash).where(*_slice_of(team_id, survey, period_start)))
+    session.flush()
+    if hashes:
+        session.execute(
+            insert(SurveyResponseHash),
+            [
+                {
+                    "team_id": team_id,
+                    "survey": survey,
+                    "period_start": period_start,
+                    "digest": digest,
+                }
+                for digest in sorted(hashes)
+            ],
+        )
+    return len(wanted)
+
+
+def _check_slice(
+    survey: str,
+    totals: Aggregate,
+    groups: Mapping[GroupKey, Aggregate],
+    hashes: frozenset[bytes] | None,
+    mode: str,
+    source: Source,
+) -> None:
+    """The caller's mistakes, refused before anything is written (a bug, not bad input)."""
+    if mode not in ("add", "replace"):
+        raise ValueError(f"mode must be 'add' or 'replace', not {mode!r}")
+    if (hashes is None) != (source is Source.COUNTS):
+        raise ValueError("responses come with their ids' hashes, and counts without any")
+    if not survey:
+        raise ValueError("survey must be a survey's code")
+    if not isinstance(totals, Aggregate):
+        raise ValueError("totals must be an Aggregate")
+    for (group_type, group_value), aggregate in groups.items():
+        if not group_type_key(group_type) or not group_value:
+            raise ValueError("a group needs a type and a value (the totals have neither)")
+        if len(group_type) > GROUP_LENGTH or len(group_value) > GROUP_LENGTH:
+            raise ValueError(f"group types and values are at most {GROUP_LENGTH} characters")
+        if not isinstance(aggregate, Aggregate):
+            raise ValueError("each group's aggregate must be an Aggregate")
+    for digest in hashes or ():
+        if not isinstance(digest, bytes) or not 0 < len(digest) <= DIGEST_LENGTH:
+            raise ValueError(f"a response id's hash is 1 to {DIGEST_LENGTH} bytes")
+
+
+def _slice_of(
+    team_id: uuid.UUID, survey: str, period_start: date
+) -> tuple[ColumnElement[bool], ...]:
+    return (
+        SurveyResponseHash.team_id == team_id,
+        SurveyResponseHash.survey == survey,
+        SurveyResponseHash.period_start == period_start,
+    )
+
+
+def _slice_rows(team_id: uuid.UUID, survey: str, period_start: date) -> Select[SurveyAggregate]:
+    return select(SurveyAggregate).where(
+        SurveyAggregate.team_id == team_id,
+        SurveyAggregate.survey == survey,
+        SurveyAggregate.period_start == period_start,
+    )
+
+
+def aggregates_for(
+    session: Session,
+    team_ids: Collection[uuid.UUID],
+    survey: str,
+    periods: Collection[date] | None = None,
+) -> dict[Slice, Aggregate]:
+    """The stored totals of these teams for these periods (every period when None), for
+    recomputing the data points of the measures bound to the survey. A slice never stored is
+    absent."""
+    if not team_ids or (periods is not None and not periods):
+        return {}
+    statement = select(SurveyAggregate).where(
+        SurveyAggregate.survey == survey,
+        SurveyAggregate.group_type == TOTALS,
+        SurveyAggregate.team_id.in_(sorted(set(team_ids))),
+    )
+    if periods is not None:
+        statement = statement.where(SurveyAggregate.period_start.in_(sorted(set(periods))))
+    return {(row.team_id, row.period_start): row.aggregate() for row in session.scalars(statement)}
+
+
+def definition_in_query(session: Session, code: str, loc: tuple[str, ...]) -> Survey:
+    """The survey asked for in a query: an unknown code is a 422 on that parameter."""
+    try:
+        return surveys_service.get_definition(session, code)
+    except NotFound:
+        raise InvalidInput(
+            f"There is no survey with code {code}.", [FieldProblem(loc, "not a known survey")]
+        ) from None
+
+
+def list_team_results(
+    session: Session,
+    team: Team,
+    *,
+    survey: str | None,
+    period_from: date | None,
+    period_to: date | None,
+    threshold: int,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[SurveyResultsRead], str | None]:
+    """The team's results per survey and period, oldest period first, suppressed below
+    `threshold` respondents (spec 5.4)."""
+    if period_from is not None and period_to is not None and period_from > period_to:
+        raise InvalidInput(
+            "The period range is empty: `to` is before `from`.",
+            [FieldProblem(("query", "to"), "must not be before from")],
+        )
+    statement = select(SurveyAggregate).where(
+        SurveyAggregate.team_id == team.id, SurveyAggregate.group_type == TOTALS
+    )
+    definitions: dict[str, Survey | None] = {}
+    if survey is not None:
+        definitions[survey] = definition_in_query(session, survey, ("query", "survey"))
+        statement = statement.where(SurveyAggregate.survey == survey)
+    if period_from is not None:
+        statement = statement.where(SurveyAggregate.period_start >= period_from)
+    if period_to is not None:
+        statement = statement.where(SurveyAggregate.period_start <= period_to)
+    rows, next_cursor = paginate(
+        session,
+        statement,
+        sort_key=SurveyAggregate.period_start,
+        id_key=SurveyAggregate.id,
+        limit=limit,
+        cursor=cursor,
+        list_name=LIST_NAME,
+        filters={"team": team.id, "survey": survey, "from": period_from, "to": period_to},
+    )
+    items = []
+    for row in rows:
+        if row.survey not in definitions:
+            definitions[row.survey] = _known(session, row.survey)
+        items.append(_results(row, definitions[row.survey], threshold))
+    return items, next_cursor
+
+
+def _known(session: Session, code: str) -> Survey | None:
+    try:
+        return surveys_service.get_definition(session, code)
+    except NotFound:  # a local survey removed since: its results can no longer be read
+        return None
+
+
+def _results(row: SurveyAggregate, survey: Survey | None, threshold: int) -> SurveyResultsRead:
+    aggregate = row.aggregate()
+    questions = (
+        [] if survey is None else question_results(survey, aggregate, threshold=threshold).values()
+    )
+    scores = (
+        [] if survey is None else score_results(survey, aggregate, threshold=threshold).values()
+    )
+    return SurveyResultsRead(
+        survey=row.survey,
+        period_start=row.period_start,
+        source=row.source,
+        import_id=row.import_id,
+        questions=[
+            QuestionResultRead(
+                question=q.question,
+                respondents=q.respondents,
+                favourable=q.favourable,
+                percent_favourable=q.percent_favourable,
+                mean_score=q.mean_score,
+                value=q.percent_favourable,
+                suppressed=q.suppressed,
+            )
+            for q in questions
+        ],
+        scores=[
+            ScoreResultRead(
+                score=s.score, respondents=s.respondents, value=s.value, suppressed=s.suppressed
+            )
+            for s in scores
+        ],
+    )
