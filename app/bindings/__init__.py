@@ -1,0 +1,1 @@
+"""Bound measures' points, recomputed from stored extract aggregates (ingest spec 7)."""

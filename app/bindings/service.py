@@ -1,0 +1,172 @@
+"""Recomputes the data points of measures bound to extracts from the stored aggregates.
+
+Called by an import after it stores aggregates, and by the measures router when a measure's
+`data_source` is set or changed (ingest spec 7). Each bound measure of each team gets one point
+per period with a result (`app.measures.derived` decides what it is), written over whatever is
+stored for that period, a point a person typed included; a period whose result is gone loses
+the point an earlier import wrote. Periods outside the collaborative's window (before its
+baseline, after today) are left alone, as a client's batch would be refused there.
+"""
+
+import uuid
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from app.clock import today
+from app.collaboratives.models import Collaborative
+from app.data_points import service as points_service
+from app.data_points.models import DataPoint
+from app.data_points.schemas import ImportedPointIn
+from app.measures import service as measures_service
+from app.measures.derived import DerivedPoint, survey_point
+from app.measures.models import Measure
+from app.measures.schemas import SurveyQuestionSource, SurveyScoreSource
+from app.survey_results import service as results_service
+from app.surveys.definitions import Survey
+from app.teams.models import Team
+
+DERIVED = "derived"
+
+
+def point_source(import_id: uuid.UUID | None) -> str:
+    """A recomputed point's `source`: the import that caused it, else `derived`."""
+    return DERIVED if import_id is None else f"import:{import_id}"
+
+
+@dataclass
+class Recomputed:
+    """What a recomputation wrote: points created or changed (a point rewritten with the same
+    values is not counted), of which `replaced_typed` had been typed in by a person, and
+    points removed because their period no longer has a result."""
+
+    points_written: int = 0
+    replaced_typed: int = 0
+    removed: int = 0
+
+    def __iadd__(self, other: "Recomputed") -> "Recomputed":
+        self.points_written += other.points_written
+        self.replaced_typed += other.replaced_typed
+        self.removed += other.removed
+        return self
+
+
+def _is_derived(point: DataPoint) -> bool:
+    source = point.source or ""
+    return source == DERIVED or source.startswith("import:")
+
+
+def write_points(
+    session: Session,
+    team: Team,
+    measure: Measure,
+    derived: dict[date, DerivedPoint | None],
+    import_id: uuid.UUID | None,
+) -> Recomputed:
+    """Writes each period's derived point (None: no result, so no point) for one measure."""
+    collaborative = session.get_one(Collaborative, team.collaborative_id)
+    first, last = collaborative.baseline_start, today()
+    derived = {period: p for period, p in derived.items() if first <= period <= last}
+    if not derived:
+        return Recomputed()
+    stored = {
+        point.period_start: point
+        for point in session.scalars(
+            select(DataPoint).where(
+                DataPoint.team_id == team.id,
+                DataPoint.measure_id == measure.id,
+                DataPoint.period_start.in_(list(derived)),
+            )
+        )
+    }
+    outcome = Recomputed()
+    gone = [
+        period
+        for period, point in derived.items()
+        if point is None and period in stored and _is_derived(stored[period])
+    ]
+    if gone:
+        session.execute(
+            delete(DataPoint).where(
+                DataPoint.team_id == team.id,
+                DataPoint.measure_id == measure.id,
+                DataPoint.period_start.in_(gone),
+            )
+        )
+        outcome.removed = len(gone)
+    source = point_source(import_id)
+    points = [
+        ImportedPointIn(
+            period_start=p.period_start,
+            value=p.value,
+            numerator=p.numerator,
+            denominator=p.denominator,
+            suppressed=p.suppressed,
+            source=source,
+        )
+        for p in derived.values()
+        if p is not None
+    ]
+    if not points:
+        return outcome
+    # Counted before writing: a point whose numbers stay the same is not a point written,
+    # even when its source moves on to this import.
+    differs = [
+        p for p in points if p.period_start not in stored or _differs(stored[p.period_start], p)
+    ]
+    outcome.points_written = len(differs)
+    outcome.replaced_typed = sum(
+        1 for p in points if p.period_start in stored and not _is_derived(stored[p.period_start])
+    )
+    points_service.upsert_points(session, team, measure, points, overwrite=True)
+    return outcome
+
+
+NUMBERS = ("value", "numerator", "denominator", "suppressed")
+
+
+def _differs(stored: DataPoint, point: ImportedPointIn) -> bool:
+    return any(getattr(stored, field) != getattr(point, field) for field in NUMBERS)
+
+
+def recompute_survey(
+    session: Session,
+    survey: Survey,
+    team_ids: Collection[uuid.UUID],
+    periods: Collection[date] | None,
+    *,
+    threshold: int,
+    import_id: uuid.UUID | None = None,
+) -> Recomputed:
+    """The points of every measure bound to `survey` that these teams record, for these
+    periods (every stored period when None)."""
+    bound = measures_service.bound_measures(session, team_ids, survey=survey.code)
+    if not bound:
+        return Recomputed()
+    stored = results_service.aggregates_for(session, list(bound), survey.code, periods)
+    outcome = Recomputed()
+    for team_id, measures in bound.items():
+        team = session.get_one(Team, team_id)
+        team_periods = (
+            set(periods) if periods is not None else {p for t, p in stored if t == team_id}
+        )
+        for measure in measures:
+            source = measures_service.source_of(measure)
+            # A binding whose local survey has since changed frequency charts nothing.
+            if not isinstance(source, SurveyQuestionSource | SurveyScoreSource) or str(
+                measure.frequency
+            ) != str(survey.frequency):
+                continue
+            derived = {
+                period: survey_point(
+                    source, measure.chart, survey, period, stored[team_id, period], threshold
+                )
+                if (team_id, period) in stored
+                else None
+                for period in team_periods
+            }
+            outcome += write_points(session, team, measure, derived, import_id)
+    return outcome
