@@ -13,7 +13,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from app.clock import today
@@ -21,11 +21,13 @@ from app.collaboratives.models import Collaborative
 from app.data_points import service as points_service
 from app.data_points.models import DataPoint
 from app.data_points.schemas import ImportedPointIn
+from app.errors import NotFound
 from app.measures import service as measures_service
 from app.measures.derived import DerivedPoint, survey_point
 from app.measures.models import Measure
 from app.measures.schemas import SurveyQuestionSource, SurveyScoreSource
 from app.survey_results import service as results_service
+from app.surveys import service as surveys_service
 from app.surveys.definitions import Survey
 from app.teams.models import Team
 
@@ -140,10 +142,13 @@ def recompute_survey(
     *,
     threshold: int,
     import_id: uuid.UUID | None = None,
+    only: uuid.UUID | None = None,
 ) -> Recomputed:
-    """The points of every measure bound to `survey` that these teams record, for these
-    periods (every stored period when None)."""
+    """The points of every measure bound to `survey` that these teams record (or of the
+    measure `only`), for these periods (every stored period when None)."""
     bound = measures_service.bound_measures(session, team_ids, survey=survey.code)
+    if only is not None:
+        bound = {team: [m for m in ms if m.id == only] for team, ms in bound.items()}
     if not bound:
         return Recomputed()
     stored = results_service.aggregates_for(session, list(bound), survey.code, periods)
@@ -169,4 +174,41 @@ def recompute_survey(
                 for period in team_periods
             }
             outcome += write_points(session, team, measure, derived, import_id)
+    return outcome
+
+
+def recompute_measure(session: Session, measure: Measure, *, threshold: int) -> Recomputed:
+    """After a measure's `data_source` is set or changed: the points an earlier binding
+    derived go, and the binding's points are computed from what is stored for every team
+    that records the measure. Points a person typed stay unless a period has aggregates.
+    Unbound (None), the measure keeps the points it has, as its own data from then on."""
+    source = measures_service.source_of(measure)
+    if source is None:
+        return Recomputed()
+    derived = session.scalars(
+        select(DataPoint).where(
+            DataPoint.measure_id == measure.id,
+            or_(DataPoint.source == DERIVED, DataPoint.source.startswith("import:")),
+        )
+    ).all()
+    for point in derived:
+        session.delete(point)
+    session.flush()
+    outcome = Recomputed(removed=len(derived))
+    if measure.team_id is not None:
+        team_ids = [measure.team_id]
+    else:
+        team_ids = list(
+            session.scalars(
+                select(Team.id).where(Team.collaborative_id == measure.collaborative_id)
+            )
+        )
+    if isinstance(source, SurveyQuestionSource | SurveyScoreSource):
+        try:
+            survey = surveys_service.get_definition(session, source.survey)
+        except NotFound:
+            return outcome  # a local survey removed since: nothing to chart
+        outcome += recompute_survey(
+            session, survey, team_ids, None, threshold=threshold, only=measure.id
+        )
     return outcome

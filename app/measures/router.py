@@ -8,8 +8,9 @@ from fastapi import APIRouter, Query, Request, Response
 from app.auth.access import ensure_may_set
 from app.auth.dependencies import IDEMPOTENT, Reader, TeamManager
 from app.auth.principal import Principal
+from app.bindings import service as bindings
 from app.http.concurrency import require_current
-from app.http.deps import Cursor, IfMatch, Limit, SessionDep
+from app.http.deps import Cursor, IfMatch, Limit, SessionDep, SettingsDep
 from app.http.problems import CREATE, DELETE, LIST, READ_ONE, UPDATE
 from app.http.responses import created, page_of, with_etag
 from app.measures import service
@@ -83,6 +84,7 @@ def create_measure(
     request: Request,
     response: Response,
     principal: TeamManager,
+    settings: SettingsDep,
 ) -> Measure:
     """Shared by a collaborative (`collaborative_id`, programme leads only) or a team's own
     (`team_id`, also its coach), not both."""
@@ -91,6 +93,8 @@ def create_measure(
     service.check_one_owner(body.collaborative_id, body.team_id)
     _ensure_may_define(session, principal, body.collaborative_id, body.team_id)
     measure = service.create_measure(session, body)
+    if measure.data_source is not None:
+        bindings.recompute_measure(session, measure, threshold=settings.min_responses)
     created(response, f"{request.url.path}/{measure.id}", measure)
     return measure
 
@@ -121,6 +125,7 @@ def update_measure(
     session: SessionDep,
     response: Response,
     principal: TeamManager,
+    settings: SettingsDep,
     if_match: IfMatch = None,
 ) -> Measure:
     """Changes only the fields sent; the chart type is fixed once data exists."""
@@ -128,6 +133,8 @@ def update_measure(
     _ensure_may_define(session, principal, measure.collaborative_id, measure.team_id)
     require_current(measure, if_match)
     service.update_measure(session, measure, body)
+    if "data_source" in body.model_fields_set:
+        bindings.recompute_measure(session, measure, threshold=settings.min_responses)
     with_etag(response, measure)
     return measure
 

@@ -105,3 +105,51 @@ def test_a_value_chart_gets_the_percentage_and_an_unbound_measure_nothing(
     (point,) = client.get(f"{API}/teams/{team}/measures/{measure}/data").json()["items"]
     assert abs(point["value"] - 700 / 11) < 1e-9
     assert client.get(f"{API}/teams/{team}/measures/{unbound}/data").json()["items"] == []
+
+
+def _patch(client: TestClient, measure: str, body: dict[str, Any]) -> dict[str, Any]:
+    path = f"{API}/measures/{measure}"
+    etag = client.get(path).headers["etag"]
+    response = client.patch(path, json=body, headers={"If-Match": etag})
+    assert response.status_code == 200, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def test_binding_a_measure_charts_what_is_already_stored_and_rebinding_replaces_it(
+    client: TestClient, session_factory: sessionmaker[Session]
+) -> None:
+    collaborative = api.collaborative(client)["id"]
+    team = new_team(client, collaborative)["id"]
+    measure = api.measure(client, collaborative_id=collaborative, chart="p")["id"]
+    people = enjoy(*SPEC_8_1)
+    people += [
+        type(p)(p.response_id + "-b", {"burnout": "1" if i < 10 else "3"})
+        for i, p in enumerate(enjoy(("always", 12), prefix="b"))
+    ]
+    store(session_factory, ENJOYING_WORK, team, WEEK, people)
+    assert _points(client, team, measure) == []
+    _patch(client, measure, {"data_source": ENJOY})
+    assert [(p["numerator"], p["denominator"]) for p in _points(client, team, measure)] == [(7, 11)]
+    burnout = ENJOY | {"question": "burnout"}
+    _patch(client, measure, {"data_source": burnout})
+    assert [(p["numerator"], p["denominator"]) for p in _points(client, team, measure)] == [
+        (10, 12)
+    ]
+    # Unbound, the points stay as the measure's data.
+    _patch(client, measure, {"data_source": None})
+    assert [(p["numerator"], p["denominator"]) for p in _points(client, team, measure)] == [
+        (10, 12)
+    ]
+
+
+def test_a_measure_created_bound_is_charted_at_once(
+    client: TestClient, session_factory: sessionmaker[Session]
+) -> None:
+    collaborative = api.collaborative(client)["id"]
+    team = new_team(client, collaborative)["id"]
+    store(session_factory, ENJOYING_WORK, team, WEEK, enjoy(*SPEC_8_1))
+    measure = api.measure(client, collaborative_id=collaborative, chart="p", data_source=ENJOY)
+    assert [(p["numerator"], p["denominator"]) for p in _points(client, team, measure["id"])] == [
+        (7, 11)
+    ]
