@@ -201,7 +201,7 @@ class Table:
     `encoding` is the codec a CSV was read with, or "xlsx" for a workbook.
 
     The reader gives it `records`, each a row's number and its cells (a list it may extend),
-    and `close`, which releases the file.
+    and `close`, which releases the file (`closed` says it has run).
     """
 
     def __init__(
@@ -229,6 +229,7 @@ class Table:
         self.encoding = encoding
         self.errors = ErrorList() if errors is None else errors
         self.rows_read = 0
+        self.closed = False
         self._started = False
 
     def index(self, column: str) -> int | None:
@@ -277,6 +278,7 @@ class Table:
             self.close()
 
     def close(self) -> None:
+        self.closed = True
         self._close()
 
     def __enter__(self) -> Self:

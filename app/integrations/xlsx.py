@@ -338,9 +338,10 @@ class _SheetHandler:
 
     def _cell(self) -> str:
         kind = self._type
-        if self._formula and not self._value and not self._inline:
-            return NO_VALUE
         text = "".join(self._parts)
+        # No value, or an empty one where only a string may be empty (openpyxl writes <v/>).
+        if self._formula and not self._inline and (not self._value or (not text and kind != "str")):
+            return NO_VALUE
         if kind == "s":
             try:
                 return self._strings[int(text)]
