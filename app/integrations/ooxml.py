@@ -114,8 +114,10 @@ class Damaged(Exception):
 
 
 # What reading a part raises on bad bytes; the readers answer NotWorkbook or InvalidTable.
+# OSError: zipfile seeks to the offsets the archive gives, which may point nowhere.
 UNREADABLE: Final = (
     Damaged,
+    OSError,
     zipfile.BadZipFile,
     zlib.error,
     EOFError,
@@ -244,7 +246,7 @@ class Package:
         try:
             _check_directory(self._file)
             self._zip = zipfile.ZipFile(self._file)
-        except (zipfile.BadZipFile, ValueError, EOFError, NotImplementedError):
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
             self._file.close()
             raise NotWorkbook(
                 "the file is not a readable ZIP archive (truncated or damaged?)",
@@ -415,7 +417,7 @@ class Package:
 def describe(error: BaseException) -> str:
     if isinstance(error, Damaged):
         return str(error)
-    if isinstance(error, zipfile.BadZipFile | zlib.error | EOFError):
+    if isinstance(error, zipfile.BadZipFile | zlib.error | EOFError | OSError):
         return "a part of its ZIP archive is damaged"
     return "a part of it is not well-formed XML"
 

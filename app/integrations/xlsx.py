@@ -169,9 +169,10 @@ def _sheet_rows(package: Package, part: str, handler: "_SheetHandler") -> Iterat
 ]:  # fmt: skip
     """The sheet's rows that hold a cell, streamed; a part that breaks is an InvalidTable
     naming the row reached."""
-    stream = package.open_part(part)
+    stream = None
     parser = feed_parser(handler.start, handler.end, handler.text)
     try:
+        stream = package.open_part(part)
         while chunk := stream.read(CHUNK):
             parser.feed(chunk)
             if handler.rows:
@@ -183,7 +184,8 @@ def _sheet_rows(package: Package, part: str, handler: "_SheetHandler") -> Iterat
         message = f"the sheet cannot be read from this row on: {describe(error)}"
         raise InvalidTable([RowError(max(handler.row, 1), None, message)]) from None
     finally:
-        stream.close()
+        if stream is not None:
+            stream.close()
 
 
 def _header(rows: Iterator[tuple[int, Cells]]) -> tuple[int, list[str]]:
