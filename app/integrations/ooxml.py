@@ -7,16 +7,15 @@ That bound is checked on the sizes the ZIP's central directory declares, before 
 inflated, and again on the bytes actually inflated (`_Budget`), so a directory that lies about
 its sizes cannot get more out of the file than it declared. Every XML part is parsed by
 defusedxml with DTDs forbidden (no entity expansion, no external entities); the big ones
-(shared strings, the sheet) stream through expat. `xlsx.py` reads a sheet's rows.
+(shared strings, the sheet) stream through expat (`spreadsheetml.py`).
 """
 
 import io
 import posixpath
-import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Final
 from xml.etree.ElementTree import Element
@@ -24,8 +23,15 @@ from xml.sax import SAXException
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
-from defusedxml.expatreader import DefusedExpatParser
 
+from app.integrations.spreadsheetml import (
+    BUILTIN_KINDS,
+    CHUNK,
+    Damaged,
+    StringsHandler,
+    format_kind,
+    parse,
+)
 from app.integrations.tabular import TableProblem
 
 # The parts a reader inflates whole (content types, relationships, workbook, styles) are
@@ -34,20 +40,12 @@ MAX_SMALL_PART: Final = 16 << 20
 # Entries and central directory size: a workbook has tens of parts.
 MAX_ENTRIES: Final = 10_000
 MAX_DIRECTORY: Final = 4 << 20
-CHUNK: Final = 64 * 1024
-# Excel's own limit on a cell's text.
-MAX_CELL_TEXT: Final = 32_767
 
 OLE2_MAGIC: Final = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC: Final = (b"PK\x03\x04", b"PK\x05\x06")
 # An encrypted OOXML file is an OLE2 compound file holding a stream of this name.
 ENCRYPTED_STREAM: Final = "EncryptedPackage".encode("utf-16-le")
 
-# Transitional and Strict (ISO 29500) SpreadsheetML; elements are matched by these names.
-MAIN_NS: Final = (
-    "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
-    "http://purl.oclc.org/ooxml/spreadsheetml/main",
-)
 REL_NS: Final = (
     "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
     "http://purl.oclc.org/ooxml/officeDocument/relationships",
@@ -106,11 +104,6 @@ class WorkbookTooLarge(TableProblem):
     def __init__(self, limit: int) -> None:
         super().__init__(f"the workbook inflates to more than {limit:,} bytes")
         self.limit = limit
-
-
-class Damaged(Exception):
-    """A part that cannot be read (bad XML, a broken deflate stream, a bad reference). The
-    reader maps it: NotWorkbook("damaged") before the rows, InvalidTable while reading them."""
 
 
 # What reading a part raises on bad bytes; the readers answer NotWorkbook or InvalidTable.
@@ -397,7 +390,7 @@ class Package:
         """The shared string table, streamed (it may be most of the file)."""
         if self._strings_part is None or self._strings_part.lower() not in self._names:
             return []
-        handler = _StringsHandler()
+        handler = StringsHandler()
         stream = self.open_part(self._strings_part)
         try:
             parse(stream, handler.start, handler.end, handler.text)
@@ -420,139 +413,3 @@ def describe(error: BaseException) -> str:
     if isinstance(error, zipfile.BadZipFile | zlib.error | EOFError | OSError):
         return "a part of its ZIP archive is damaged"
     return "a part of it is not well-formed XML"
-
-
-# Number formats ------------------------------------------------------------------------------
-
-# Excel's built-in formats that show dates or times (ECMA-376 18.8.30; 27-36 and 50-58 are
-# East Asian dates).
-BUILTIN_KINDS: Final = {
-    **dict.fromkeys((14, 15, 16, 17, *range(27, 37), *range(50, 59)), "date"),
-    **dict.fromkeys((18, 19, 20, 21, 45, 47), "time"),
-    22: "datetime",
-    46: "elapsed",
-}
-_LITERALS: Final = re.compile(r'"[^"]*"|\\.|_.|\*.')
-_ELAPSED: Final = re.compile(r"\[(h+|m+|s+)\]", re.IGNORECASE)
-_BRACKETS: Final = re.compile(r"\[[^\]]*\]")
-
-
-def format_kind(code: str) -> str | None:
-    """ "date", "datetime", "time", "elapsed" ([h]:mm) or None (a number) for a format code,
-    from its first section with literal text, colours and locales left out."""
-    section = _LITERALS.sub("", code.split(";", 1)[0])
-    if _ELAPSED.search(section):
-        return "elapsed"
-    section = _BRACKETS.sub("", section).lower()
-    time = "h" in section or "s" in section
-    day = "d" in section or "y" in section or ("m" in section and not time)
-    if day and time:
-        return "datetime"
-    if day:
-        return "date"
-    return "time" if time else None
-
-
-# Streaming XML -------------------------------------------------------------------------------
-
-
-class _Parser(DefusedExpatParser):
-    """defusedxml's expat reader (no DTD, entities or external references), with the
-    element and text handlers set on expat itself: the SAX layer's per-element objects cost
-    more than the parsing. Names come as `namespace local`."""
-
-    def __init__(
-        self,
-        start: Callable[[str, dict[str, str]], None],
-        end: Callable[[str], None],
-        text: Callable[[str], None],
-    ) -> None:
-        super().__init__(namespaceHandling=1, forbid_dtd=True)
-        self._interning: dict[str, str] = {}
-        self._handlers = (start, end, text)
-
-    def reset(self) -> None:
-        super().reset()
-        parser = self._parser  # type: ignore[attr-defined]  # expat, once reset made it
-        parser.namespace_prefixes = False
-        parser.buffer_text = True
-        parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = (
-            self._handlers
-        )
-
-
-def parse(
-    stream: _Counted,
-    start: Callable[[str, dict[str, str]], None],
-    end: Callable[[str], None],
-    text: Callable[[str], None],
-) -> None:
-    """Streams a part through the handlers."""
-    parser = _Parser(start, end, text)
-    while chunk := stream.read(CHUNK):
-        parser.feed(chunk)
-    parser.close()
-
-
-def feed_parser(
-    start: Callable[[str, dict[str, str]], None],
-    end: Callable[[str], None],
-    text: Callable[[str], None],
-) -> DefusedExpatParser:
-    """A parser to feed chunk by chunk (`feed`, then `close`)."""
-    return _Parser(start, end, text)
-
-
-def names(*local: str) -> dict[str, str]:
-    """{`namespace local` as expat names it: local} for SpreadsheetML's namespaces."""
-    return {f"{namespace} {name}": name for namespace in MAIN_NS for name in local}
-
-
-_ESCAPE: Final = re.compile(r"_x([0-9A-Fa-f]{4})_")
-
-
-def unescape(text: str) -> str:
-    """Excel writes characters XML cannot hold as `_xHHHH_` (and `_` before one as _x005F_)."""
-    if "_x" not in text:
-        return text
-    return _ESCAPE.sub(lambda match: chr(int(match.group(1), 16)), text)
-
-
-_STRING_NAMES: Final = names("si", "t", "rPh")
-
-
-class _StringsHandler:
-    """Each `si`'s text: its `t` runs, phonetic (`rPh`) ones left out."""
-
-    def __init__(self) -> None:
-        self.strings: list[str] = []
-        self._parts: list[str] = []
-        self._size = 0
-        self._collect = False
-        self._phonetic = False
-
-    def start(self, name: str, attributes: dict[str, str]) -> None:
-        tag = _STRING_NAMES.get(name)
-        if tag == "t":
-            self._collect = not self._phonetic
-        elif tag == "si":
-            self._parts = []
-            self._size = 0
-        elif tag == "rPh":
-            self._phonetic = True
-
-    def end(self, name: str) -> None:
-        tag = _STRING_NAMES.get(name)
-        if tag == "t":
-            self._collect = False
-        elif tag == "si":
-            self.strings.append(unescape("".join(self._parts)))
-        elif tag == "rPh":
-            self._phonetic = False
-
-    def text(self, data: str) -> None:
-        if self._collect:
-            self._size += len(data)
-            if self._size > MAX_CELL_TEXT:
-                raise Damaged(f"a shared string is longer than Excel allows ({MAX_CELL_TEXT:,})")
-            self._parts.append(data)

@@ -21,25 +21,19 @@ What the caller answers (`ooxml.py` checks the package):
 """
 
 from collections.abc import Iterator, Sequence
-from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Final
 
 from app.integrations.ooxml import (
-    CHUNK,
-    MAX_CELL_TEXT,
     UNREADABLE,
-    Damaged,
     EncryptedWorkbook,
     MacroWorkbook,
     NotWorkbook,
     Package,
     WorkbookTooLarge,
     describe,
-    feed_parser,
-    names,
-    unescape,
 )
+from app.integrations.spreadsheetml import CHUNK, NO_VALUE, Cells, SheetHandler, feed_parser
 from app.integrations.tabular import ErrorList, InvalidTable, RowError, Table, _match_header
 
 __all__ = [
@@ -56,9 +50,6 @@ __all__ = [
 FORMULA_WITHOUT_VALUE: Final = (
     "a formula with no stored value; save the file in Excel or LibreOffice so its values are stored"
 )
-# Excel's grid.
-MAX_ROW: Final = 1_048_576
-MAX_COLUMN: Final = 16_384
 
 
 class NoSuchSheet(InvalidTable):
@@ -112,7 +103,7 @@ def read_xlsx(
             raise NotWorkbook(
                 f"the workbook cannot be read: {describe(error)}", detected="damaged"
             ) from None
-        handler = _SheetHandler(strings, styles, package.date1904)
+        handler = SheetHandler(strings, styles, package.date1904)
         rows = _sheet_rows(package, part, handler)
         header_row, header = _header(rows)
         columns, indexes, ignored = _match_header(
@@ -154,17 +145,8 @@ def _find_sheet(sheets: list[tuple[str, str]], wanted: str | None) -> str:
 
 # Rows ---------------------------------------------------------------------------------------
 
-Cells = list[tuple[int, str]]  # (column from 1, value) of a row's non-blank cells
 
-
-class _NoValue(str):
-    """The value of a formula with no stored value: blank text, known by identity."""
-
-
-NO_VALUE: Final = _NoValue("")
-
-
-def _sheet_rows(package: Package, part: str, handler: "_SheetHandler") -> Iterator[
+def _sheet_rows(package: Package, part: str, handler: "SheetHandler") -> Iterator[
     tuple[int, Cells]
 ]:  # fmt: skip
     """The sheet's rows that hold a cell, streamed; a part that breaks is an InvalidTable
@@ -242,182 +224,3 @@ def letters(column: int) -> str:
         column, rest = divmod(column - 1, 26)
         text = chr(65 + rest) + text
     return text
-
-
-_COLUMNS: dict[str, int] = {}
-
-
-def _column(code: str) -> int:
-    """The column of a cell reference's letters (`AB` of `AB12` -> 28), remembered."""
-    if not code or len(code) > 3 or not code.isascii() or not code.isalpha():
-        raise Damaged("a cell has a reference that is not a column and row")
-    column = 0
-    for char in code.upper():
-        column = column * 26 + ord(char) - 64
-    if column > MAX_COLUMN:
-        raise Damaged("a cell lies past Excel's last column")
-    _COLUMNS[code] = column
-    return column
-
-
-_SHEET_NAMES: Final = names("row", "c", "v", "f", "is", "t", "rPh")
-
-
-class _SheetHandler:
-    """Expat's handlers for a worksheet: each `row` becomes (number, its non-blank cells) in
-    `rows`, which the reader empties after each chunk."""
-
-    def __init__(self, strings: list[str], styles: dict[str, str], date1904: bool) -> None:
-        self.rows: list[tuple[int, Cells]] = []
-        self.row = 0  # the row being read, or the last one
-        self._strings = strings
-        self._styles = styles
-        self._date1904 = date1904
-        self._cells: Cells = []
-        self._column = 0
-        self._type = "n"
-        self._style: str | None = None
-        self._formula = self._value = self._collect = self._inline = self._phonetic = False
-        self._parts: list[str] = []
-        self._size = 0
-
-    def start(self, name: str, attributes: dict[str, str]) -> None:
-        tag = _SHEET_NAMES.get(name)
-        if tag == "c":
-            reference = attributes.get("r")
-            if reference:
-                code = reference.rstrip("0123456789")
-                self._column = _COLUMNS.get(code) or _column(code)
-            else:
-                self._column += 1
-            if self._column > MAX_COLUMN:
-                raise Damaged("a row has more cells than Excel allows")
-            self._type = attributes.get("t", "n")
-            self._style = attributes.get("s")
-            self._formula = self._value = self._inline = False
-            self._parts = []
-            self._size = 0
-        elif tag == "v":
-            self._value = self._collect = True
-        elif tag == "f":
-            self._formula = True
-        elif tag == "row":
-            number = attributes.get("r")
-            self.row = int(number) if number else self.row + 1
-            if not 0 < self.row <= MAX_ROW:
-                raise Damaged("a row lies outside Excel's grid")
-            self._cells = []
-            self._column = 0
-        elif tag == "t":
-            self._collect = self._inline and not self._phonetic
-        elif tag == "is":
-            self._inline = True
-        elif tag == "rPh":
-            self._phonetic = True
-
-    def end(self, name: str) -> None:
-        tag = _SHEET_NAMES.get(name)
-        if tag == "c":
-            value = self._cell()
-            if value:
-                self._cells.append((self._column, value))
-            elif value is NO_VALUE:
-                self._cells.append((self._column, NO_VALUE))
-        elif tag in ("v", "t"):
-            self._collect = False
-        elif tag == "row":
-            if self._cells:
-                self.rows.append((self.row, self._cells))
-        elif tag == "rPh":
-            self._phonetic = False
-
-    def text(self, data: str) -> None:
-        if self._collect:
-            self._size += len(data)
-            if self._size > MAX_CELL_TEXT:
-                raise Damaged(f"a cell is longer than Excel allows ({MAX_CELL_TEXT:,})")
-            self._parts.append(data)
-
-    def _cell(self) -> str:
-        kind = self._type
-        text = "".join(self._parts)
-        # No value, or an empty one where only a string may be empty (openpyxl writes <v/>).
-        if self._formula and not self._inline and (not self._value or (not text and kind != "str")):
-            return NO_VALUE
-        if kind == "s":
-            try:
-                return self._strings[int(text)]
-            except (ValueError, IndexError):
-                raise Damaged("a cell refers to a shared string the workbook lacks") from None
-        if kind == "n":
-            if not text:
-                return ""
-            style = self._style
-            if style is not None and style in self._styles:
-                return _serial(text, self._styles[style], self._date1904)
-            return _number(text)
-        if kind in ("str", "inlineStr"):
-            return unescape(text)
-        if kind == "b":
-            return {"1": "TRUE", "0": "FALSE"}.get(text.strip(), text)
-        if kind == "d":
-            return _iso(text)
-        return text  # "e": an error, as Excel writes it (#N/A, #DIV/0!)
-
-
-# Cells --------------------------------------------------------------------------------------
-
-EPOCH_1900: Final = date(1899, 12, 30)
-EPOCH_1904: Final = date(1904, 1, 1)
-SECONDS_A_DAY: Final = 86_400
-
-
-def _number(text: str) -> str:
-    try:
-        value = float(text)
-    except ValueError:
-        return text
-    if value.is_integer():
-        return str(int(value))
-    return repr(value)
-
-
-def _serial(text: str, kind: str, date1904: bool) -> str:
-    """A cell formatted as a date or a time: Excel stores days since its epoch."""
-    try:
-        value = float(text)
-    except ValueError:
-        return text
-    if kind == "elapsed" or not 0 <= value < 3_000_000:
-        return _number(text)
-    days, moment = divmod(round(value * SECONDS_A_DAY), SECONDS_A_DAY)
-    clock = f"{moment // 3600:02d}:{moment // 60 % 60:02d}:{moment % 60:02d}"
-    if kind == "time":
-        return clock
-    # 1900 dates: Excel counts 29 February 1900, which never was, as day 60.
-    if date1904:
-        start = EPOCH_1904
-    elif days > 60:
-        start = EPOCH_1900
-    elif 0 < days < 60:
-        start = EPOCH_1900 + timedelta(days=1)
-    else:
-        return _number(text)
-    try:
-        day = start + timedelta(days=days)
-    except OverflowError:
-        return _number(text)
-    if kind == "date" or moment == 0:
-        return day.isoformat()
-    return f"{day.isoformat()}T{clock}"
-
-
-def _iso(text: str) -> str:
-    """A `t="d"` cell (an ISO 8601 date or time, which few writers use)."""
-    try:
-        moment = datetime.fromisoformat(text.strip())
-    except ValueError:
-        return text
-    if moment.tzinfo is None and moment.time() == time():
-        return moment.date().isoformat()
-    return moment.isoformat(timespec="seconds")

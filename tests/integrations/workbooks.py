@@ -99,8 +99,8 @@ def write_raw(
     )
     parts.update(extra or {})
     with zipfile.ZipFile(path, "w", compression) as archive:
-        for name, data in parts.items():
-            archive.writestr(name, data)
+        for part_name, content in parts.items():
+            archive.writestr(part_name, content)
     return path
 
 
