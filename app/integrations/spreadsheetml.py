@@ -281,14 +281,14 @@ class SheetHandler:
         # No value, or an empty one where only a string may be empty (openpyxl writes <v/>).
         if self._formula and not self._inline and (not self._value or (not text and kind != "str")):
             return NO_VALUE
+        if not text:
+            return ""
         if kind == "s":
             try:
                 return self._strings[int(text)]
             except (ValueError, IndexError):
                 raise Damaged("a cell refers to a shared string the workbook lacks") from None
         if kind == "n":
-            if not text:
-                return ""
             style = self._style
             if style is not None and style in self._styles:
                 return _serial(text, self._styles[style], self._date1904)

@@ -116,10 +116,11 @@ def test_date_styles_as_excel_and_libreoffice_write_them(tmp_path: Path) -> None
         '<c r="H2" s="1"><v>60</v></c>',  # 1900-02-29, which never was: the number
         '<c r="I2" s="1"><v>-1</v></c>',  # before the epoch: the number
         '<c r="J2"><v>45719</v></c>',  # no date style: a number
+        '<c r="K2" t="s"/>',  # an empty cell of any type is blank
     ]
-    header = row(1, *(text(f"{column}1", f"c{column.lower()}") for column in "ABCDEFGHIJ"))
+    header = row(1, *(text(f"{column}1", f"c{column.lower()}") for column in "ABCDEFGHIJK"))
     path = write_raw(tmp_path / "dates.xlsx", {"Sheet1": header + row(2, *cells)})
-    _, rows = read(path, required=[f"c{column}" for column in "abcdefghij"], optional=())
+    _, rows = read(path, required=[f"c{column}" for column in "abcdefghijk"], optional=())
     assert list(rows[0][1].values()) == [
         "2025-03-03",
         "2025-03-03T14:30:00",
@@ -131,6 +132,7 @@ def test_date_styles_as_excel_and_libreoffice_write_them(tmp_path: Path) -> None
         "60",
         "-1",
         "45719",
+        "",
     ]
 
 
