@@ -18,6 +18,13 @@ What the caller answers (`ooxml.py` checks the package):
 - `NoSuchSheet` (422, an `InvalidTable`): no sheet of that name; it names the sheets there are.
 - `InvalidTable` (422): no header, a required column missing or repeated, or a sheet whose
   XML breaks while its rows are read (the error names the row reached).
+
+Why not openpyxl or python-calamine for the rows (benchmarks/xlsx_bench.py measures them):
+neither tells a formula with no stored value from an empty cell; openpyxl's read-only sheets
+read about a third as many rows a second and keep a dict for every row that has attributes
+(LibreOffice writes them on every row); python-calamine is fast but loads the whole sheet
+(about 1.1 KiB a row of 16 columns), and a 2 KB workbook with cells at A1 and XFD1048576 makes
+it allocate 512 GiB and abort the process. openpyxl writes the tests' workbooks.
 """
 
 from collections.abc import Iterator, Sequence
