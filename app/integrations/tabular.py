@@ -191,18 +191,23 @@ def _picker(indexes: Sequence[int]) -> Callable[[Sequence[str]], tuple[str, ...]
 
 
 class Table:
-    """An open CSV extract: its header matched, its rows read on iteration (once).
+    """An open extract, CSV (`read_csv`) or XLSX (`xlsx.read_xlsx`): its header matched, its
+    rows read on iteration (once).
 
     `columns` are the columns read, named as the caller spelled them (a prefixed column by its
     trimmed, lower-cased header), in the file's order; `ignored_columns` the other header
     names as written. Row problems the reader finds (a value past the header's last column)
     go to `errors`, which the caller adds its own to; `rows_read` counts the data rows so far.
+    `encoding` is the codec a CSV was read with, or "xlsx" for a workbook.
+
+    The reader gives it `records`, each a row's number and its cells (a list it may extend),
+    and `close`, which releases the file (`closed` says it has run).
     """
 
     def __init__(
         self,
-        file: IO[str],
-        records: "Iterator[list[str]]",
+        close: Callable[[], None],
+        records: Iterator[tuple[int, list[str]]],
         *,
         header_row: int,
         columns: tuple[str, ...],
@@ -211,8 +216,9 @@ class Table:
         ignored_columns: tuple[str, ...],
         encoding: str,
         max_rows: int,
+        errors: ErrorList | None = None,
     ) -> None:
-        self._file = file
+        self._close = close
         self._records = records
         self._header_row = header_row
         self._indexes = indexes
@@ -221,8 +227,9 @@ class Table:
         self.columns = columns
         self.ignored_columns = ignored_columns
         self.encoding = encoding
-        self.errors = ErrorList()
+        self.errors = ErrorList() if errors is None else errors
         self.rows_read = 0
+        self.closed = False
         self._started = False
 
     def index(self, column: str) -> int | None:
@@ -246,7 +253,7 @@ class Table:
         number = self._header_row
         read = 0
         try:
-            for number, cells in enumerate(self._records, self._header_row + 1):
+            for number, cells in self._records:
                 if not any(cells):  # an empty line, or a row of empty cells
                     continue
                 count = len(cells)
@@ -271,7 +278,8 @@ class Table:
             self.close()
 
     def close(self) -> None:
-        self._file.close()
+        self.closed = True
+        self._close()
 
     def __enter__(self) -> Self:
         return self
@@ -321,8 +329,8 @@ def read_csv(
         )
         columns, indexes, ignored = table
         return Table(
-            file,
-            records,
+            file.close,
+            enumerate(records, header_row + 1),
             header_row=header_row,
             columns=columns,
             indexes=indexes,

@@ -271,7 +271,7 @@ def test_the_rows_are_read_once_and_the_file_closed(tmp_path: Path) -> None:
         assert len(list(table)) == 1
         with pytest.raises(RuntimeError):
             iter(table)
-    assert table._file.closed
+    assert table.closed
 
 
 def test_the_error_list_keeps_the_first_thousand_and_counts_them_all() -> None:

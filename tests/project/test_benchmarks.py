@@ -86,6 +86,22 @@ def test_the_csv_benchmark_reads_and_parses_beside_a_bare_csv_reader_pass() -> N
     assert re.search(memory, out), out
 
 
+def test_the_xlsx_benchmark_reads_with_each_candidate_beside_the_baselines() -> None:
+    out = bench("xlsx_bench.py")
+    assert "survey-responses XLSX: 1,000 rows x 16 columns" in out
+    for label in (
+        "read_xlsx",
+        "openpyxl, read_only=True, data_only=True",
+        "python-calamine, iter_rows",
+        "baseline: read_csv on the same rows as CSV",
+    ):
+        figures = r"[\d.]+ s +[\d,]+ rows/s, +[\d.]+x the floor, peak RSS \+ *[\d.]+ MiB"
+        assert re.search(rf"{re.escape(label)}.* {figures}", out), f"{label} missing from\n{out}"
+    assert re.search(r"baseline: inflating the parts only +[\d.]+ s", out), out
+    memory = r"peak memory of read_xlsx \(tracemalloc\): 1,000 rows [\d.]+ MiB, 10,000 rows"
+    assert re.search(memory, out), out
+
+
 @pytest.mark.skipif(
     shutil.which("wrk") is None and not os.environ.get("QI_REQUIRE_BENCH"),
     reason="wrk is not installed (set QI_REQUIRE_BENCH=1 to make this a failure)",
