@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     max_json_body_bytes: int = Field(default=MIB, ge=1024)
     # Files (CSV, XLSX) are streamed to disk, never held in memory: the largest one accepted.
     max_import_bytes: int = Field(default=50 * MIB, ge=1024)
+    # Data rows per imported file (ingest spec 3): one more is 413.
+    max_import_rows: int = Field(default=1_000_000, ge=1)
     # Where uploads are spooled while their request runs (removed when it ends); the system's
     # temporary directory when unset. Not a tmpfs, or the files sit in memory after all.
     upload_dir: Path | None = None
@@ -57,6 +59,9 @@ class Settings(BaseSettings):
     forwarded_allow_ips: list[str] = Field(default_factory=list)
     # POST /spc/charts computes on the caller's data: per-caller requests per minute.
     chart_requests_per_minute: int = Field(default=60, ge=1)
+    # Imported aggregates about fewer people than this are stored but suppressed (ingest 5.4):
+    # no value and no count below it leaves the service.
+    min_responses: int = Field(default=10, ge=5)
     # Equality summaries suppress counts of fewer people than this (app.disclosure's floor is 5).
     equality_threshold: int = Field(default=10, ge=5)
     # Where the signing keys live (created owner-only on first start).

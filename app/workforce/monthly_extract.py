@@ -102,8 +102,7 @@ class _Row:
             for column in (*REQUIRED_COUNTS, *OPTIONAL_COUNTS)
         }
         amounts = {
-            column: self.parsed(column, parse_number, required=False)
-            for column in OPTIONAL_AMOUNTS
+            column: self.parsed(column, parse_number, required=False) for column in OPTIONAL_AMOUNTS
         }
         if self.bad or month is None:
             return None
@@ -111,9 +110,7 @@ class _Row:
         return MonthlyFigures(month=month, **counts, **amounts)  # type: ignore[arg-type]
 
 
-def read_workforce_monthly(
-    table: Table, directory: TeamDirectory[TeamT]
-) -> MonthlyExtract[TeamT]:
+def read_workforce_monthly(table: Table, directory: TeamDirectory[TeamT]) -> MonthlyExtract[TeamT]:
     """Reads every row of `table` (opened with REQUIRED and OPTIONAL): its cells parsed (whole
     counts, numbers with `.`, `month` any date in the month or `YYYY-MM`, UK dates day first),
     its team placed, `check_monthly` applied. A second row for a team's month is an error on
