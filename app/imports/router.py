@@ -26,14 +26,36 @@ router = APIRouter(prefix="/imports", tags=["imports"])
 IMPORT_FILE = StreamedUpload(media_types=[CSV, XLSX, MULTIPART])
 ImportFile = Annotated[UploadedFile, Depends(IMPORT_FILE)]
 
-POST_ANSWERS: dict[int | str, dict[str, Any]] = {
-    200: {
-        "model": DryRunRead,
-        "description": "A dry run (`dry_run=true`): what the import would store; nothing is.",
-    },
-    **guarded(400, 409, 413, 415),
-    **file_problems(403, 422),
+
+# What each answer of POST /imports means here, beyond the status's name.
+_MEANINGS = {
+    403: "The caller may not import (`forbidden`), or the file holds rows of organisations or"
+    " teams the caller may not import for (`forbidden-rows`, naming them; the failed import is"
+    " recorded).",
+    409: "Another import of the same teams is running (`import-running`, with Retry-After).",
+    413: "The file is over QI_MAX_IMPORT_BYTES (`body-too-large`) or has more data rows than"
+    " allowed (`too-many-rows`).",
+    415: "Not CSV or XLSX, or a file that is not what its media type says (XLSX bytes as"
+    " text/csv, binary data, bytes not in the declared charset); XLSX until its reader lands.",
+    422: "Bad rows or a bad header (`invalid-rows`: each row and column, the first 1,000, and"
+    " `error_count`; the failed import is recorded, `import_id`), or a query parameter that"
+    " does not fit the kind (a kind not supported yet, an unknown collaborative).",
 }
+
+
+def _post_answers() -> dict[int | str, dict[str, Any]]:
+    answers: dict[int | str, dict[str, Any]] = {
+        200: {
+            "model": DryRunRead,
+            "description": "A dry run (`dry_run=true`): what the import would store; nothing is.",
+        },
+        201: {"description": "The import succeeded (also when every row was skipped)."},
+        **guarded(400, 409, 413, 415),
+        **file_problems(403, 422),
+    }
+    for status, meaning in _MEANINGS.items():
+        answers[status] = answers[status] | {"description": meaning}
+    return answers
 
 
 def _summary(kind: ImportKind, sha256: str, record: Import | None, refused: AppError | None) -> str:
@@ -63,7 +85,7 @@ def _summary(kind: ImportKind, sha256: str, record: Import | None, refused: AppE
     status_code=201,
     summary="Import an extract",
     response_model=ImportRead,
-    responses=POST_ANSWERS,
+    responses=_post_answers(),
 )
 def create_import(
     principal: Caller,
