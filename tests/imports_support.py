@@ -81,8 +81,8 @@ def post_file(
     media_type: str = "text/csv",
     headers: Mapping[str, str] | None = None,
     **params: Any,
-) -> httpx.Response:
-    """POST /imports of a workforce-monthly file, the body being the file."""
+) -> Any:
+    """POST /imports of a workforce-monthly file, the body being the file (the response)."""
     query = {"kind": "workforce-monthly", "collaborative_id": collaborative_id} | params
     content = body.encode() if isinstance(body, str) else body
     return client.post(

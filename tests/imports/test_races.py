@@ -5,6 +5,7 @@ its teams in time answers 409 `import-running`."""
 import uuid
 from collections.abc import Iterator
 from datetime import date
+from functools import partial
 
 import httpx
 import pytest
@@ -75,9 +76,8 @@ def test_parallel_imports_of_the_same_teams_store_one_file_whole(
             with server.factory.begin() as session:
                 collaborative_id, ods, teams = _world(session)
             files = [_file(ods, teams, leavers, leavers % 2 == 0) for leavers in range(FILES)]
-            responses = all_at_once(
-                [lambda body=body: post_file(admin, str(collaborative_id), body) for body in files]
-            )
+            post = partial(post_file, admin, str(collaborative_id))
+            responses: list[httpx.Response] = all_at_once([partial(post, body) for body in files])
             problems: list[str] = []
             expect(problems, "answers", set(statuses(responses)) - {201, 409}, set())
             expect(problems, "problem types", slugs(responses) - {"import-running"}, set())
@@ -153,4 +153,3 @@ def test_an_import_that_cannot_take_its_team_in_time_is_409_import_running(
         # Once the team is free, the same file goes in.
         again = post_file(admin, str(collaborative_id), body)
         assert again.status_code == 201, again.text
-        assert isinstance(again, httpx.Response)

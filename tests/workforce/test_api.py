@@ -35,7 +35,8 @@ def _post(client: TestClient, world: Collaborative, *rows: str) -> dict[str, Any
 
 
 def _point(found: dict[str, Any], metric: str, month: str) -> dict[str, Any]:
-    (point,) = [p for p in found["metrics"][metric] if p["month"] == month]
+    points: list[dict[str, Any]] = found["metrics"][metric]
+    (point,) = [p for p in points if p["month"] == month]
     return point
 
 
@@ -107,9 +108,7 @@ def lenient_client(
     database_url: str, session_factory: sessionmaker[Session], data_dir: Path, admin_token: str
 ) -> Iterator[TestClient]:
     """The API with QI_MIN_RESPONSES at its floor, 5."""
-    settings = Settings(
-        env="test", database_url=database_url, data_dir=data_dir, min_responses=5
-    )
+    settings = Settings(env="test", database_url=database_url, data_dir=data_dir, min_responses=5)
     app = create_app(settings, session_factory)
     with TestClient(app, headers={"Authorization": f"Bearer {admin_token}"}) as lenient:
         yield lenient

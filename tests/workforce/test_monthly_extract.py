@@ -159,7 +159,7 @@ def test_rows_the_caller_may_not_send_are_listed_apart() -> None:
 # Any text a cell may hold (no NUL, no CSV syntax); each is sent behind a marker, "zq", that no
 # message has, so a message quoting the cell would show it.
 CELL = st.text(
-    alphabet=st.characters(codec="utf-8", exclude_characters="\x00,\"\r\n\ufeff"),
+    alphabet=st.characters(codec="utf-8", exclude_characters='\x00,"\r\n\ufeff'),
     max_size=12,
 )
 
