@@ -25,7 +25,6 @@ from app.integrations.tabular import (
 from app.workforce.aggregation import MonthlyFigures, Severity, check_monthly
 
 TeamT = TypeVar("TeamT", bound=Hashable)
-T = TypeVar("T")
 
 KIND: Final = "workforce-monthly"
 # Whole counts of people, and FTE or days (numbers), as the spec's table names them.
@@ -65,49 +64,65 @@ class MonthlyExtract(Generic[TeamT]):
     months: Mapping[tuple[TeamT, date], MonthlyFigures]
 
 
-class _Row:
-    """One row's cells read by column name; each cell that is missing or does not parse adds
-    an error and marks the row bad, so a row with three bad cells names all three."""
+# A figure's column, its place in the table's rows, its parser and whether it is required.
+_Field = tuple[str, int, Callable[[str], float | None], bool]
 
-    def __init__(
-        self, indexes: Mapping[str, int | None], row: int, cells: Sequence[str], errors: ErrorList
-    ) -> None:
-        self.indexes = indexes
-        self.row = row
-        self.cells = cells
-        self.errors = errors
-        self.bad = False
 
-    def text(self, column: str) -> str:
-        index = self.indexes[column]
-        return "" if index is None else self.cells[index]
+def _fields(table: Table) -> list[_Field]:
+    """The figure columns the file has (an optional column it lacks is simply None)."""
+    parsers: list[tuple[str, Callable[[str], float | None]]] = [
+        *((name, parse_whole) for name in (*REQUIRED_COUNTS, *OPTIONAL_COUNTS)),
+        *((name, parse_number) for name in OPTIONAL_AMOUNTS),
+    ]
+    fields = []
+    for name, parse in parsers:
+        index = table.index(name)
+        if index is not None:
+            fields.append((name, index, parse, name in REQUIRED_COUNTS))
+    return fields
 
-    def parsed(self, column: str, parse: Callable[[str], T | None], *, required: bool) -> T | None:
+
+def _figures(
+    row: int, cells: Sequence[str], month_index: int, fields: list[_Field], errors: ErrorList
+) -> MonthlyFigures | None:
+    """The row's figures, or None after adding an error for every cell that is missing or
+    does not parse (so a row with three bad cells names all three). The hot loop of a big
+    file: plain locals, and no parser call for a blank optional cell."""
+    bad = False
+    month: date | None = None
+    try:
+        month = parse_month(cells[month_index])
+    except CellError as error:
+        errors.add(row, "month", error.message)
+        bad = True
+    else:
+        if month is None:
+            errors.add(row, "month", "month is required")
+            bad = True
+    values: dict[str, float | None] = {}
+    for name, index, parse, required in fields:
+        text = cells[index]
+        if not text:
+            if required:
+                errors.add(row, name, f"{name} is required")
+                bad = True
+            continue
         try:
-            value = parse(self.text(column))
+            values[name] = parse(text)
         except CellError as error:
-            self.errors.add(self.row, column, error.message)
-            self.bad = True
-            return None
-        if value is None and required:
-            self.errors.add(self.row, column, f"{column} is required")
-            self.bad = True
-        return value
+            errors.add(row, name, error.message)
+            bad = True
+    if bad or month is None:
+        return None
+    # A good row has every required count (whole numbers, from parse_whole).
+    return MonthlyFigures(month=month, **values)  # type: ignore[arg-type]
 
-    def figures(self) -> MonthlyFigures | None:
-        """The row's figures, or None when any of their cells is bad."""
-        month = self.parsed("month", parse_month, required=True)
-        counts = {
-            column: self.parsed(column, parse_whole, required=column in REQUIRED_COUNTS)
-            for column in (*REQUIRED_COUNTS, *OPTIONAL_COUNTS)
-        }
-        amounts = {
-            column: self.parsed(column, parse_number, required=False) for column in OPTIONAL_AMOUNTS
-        }
-        if self.bad or month is None:
-            return None
-        # A good row has every required count, so none of those is None here.
-        return MonthlyFigures(month=month, **counts, **amounts)  # type: ignore[arg-type]
+
+def _index(table: Table, name: str) -> int:
+    index = table.index(name)
+    if index is None:
+        raise ValueError(f"the table was opened without the required column {name!r}")
+    return index
 
 
 def read_workforce_monthly(table: Table, directory: TeamDirectory[TeamT]) -> MonthlyExtract[TeamT]:
@@ -118,12 +133,12 @@ def read_workforce_monthly(table: Table, directory: TeamDirectory[TeamT]) -> Mon
     errors = table.errors
     warnings = ErrorList()
     placements: Placements[TeamT] = Placements()
-    indexes = {name: table.index(name) for name in (*REQUIRED, *OPTIONAL)}
+    ods_index, ref_index, month_index = (_index(table, name) for name in REQUIRED[:3])
+    fields = _fields(table)
     months: dict[tuple[TeamT, date], MonthlyFigures] = {}
     first_rows: dict[tuple[TeamT, date], int] = {}
     for row, cells in table:
-        line = _Row(indexes, row, cells, errors)
-        ods_code, team_ref = line.text("ods_code"), line.text("team_ref")
+        ods_code, team_ref = cells[ods_index], cells[ref_index]
         team: TeamT | None = None
         if not ods_code:
             errors.add(row, "ods_code", "ods_code is required")
@@ -131,7 +146,7 @@ def read_workforce_monthly(table: Table, directory: TeamDirectory[TeamT]) -> Mon
             errors.add(row, "team_ref", "team_ref is required")
         if ods_code and team_ref:
             team = placements.team(directory, row, ods_code, team_ref, errors)
-        figures = line.figures()
+        figures = _figures(row, cells, month_index, fields, errors)
         if figures is None:
             continue
         problems = check_monthly(figures, row)
