@@ -89,6 +89,35 @@ def test_a_bound_trust_client_imports_its_own_rows(
     assert len(workforce(client, world.a.team_id)["months"]) == 1
 
 
+def test_a_trust_system_registered_with_imports_write_signs_in_and_imports(
+    client: TestClient, anonymous: TestClient, world: Collaborative
+) -> None:
+    made = client.post(
+        f"{API}/clients",
+        json={
+            "name": f"ESR feed {uuid.uuid4().hex[:6]}",
+            "scopes": ["imports:write"],
+            "organisation_ids": [world.a.organisation["id"]],
+        },
+    )
+    assert made.status_code == 201, made.text
+    form = {
+        "grant_type": "client_credentials",
+        "client_id": made.json()["client"]["id"],
+        "client_secret": made.json()["client_secret"],
+    }
+    granted = anonymous.post(f"{API}/auth/token", data=form)
+    assert granted.json()["scope"] == "imports:write"
+    headers = {"Authorization": f"Bearer {granted.json()['access_token']}"}
+
+    response = post_file(anonymous, world.id, csv_text([example(world.a)]), headers=headers)
+
+    assert response.status_code == 201, response.text
+    # imports:write does not include reading: the import is read back by someone who may.
+    assert_problem(anonymous.get(response.headers["Location"], headers=headers), 403)
+    assert client.get(response.headers["Location"]).json()["status"] == "succeeded"
+
+
 def test_a_bound_trust_client_may_not_send_another_organisations_rows(
     callers: Callers, client: TestClient, world: Collaborative
 ) -> None:
