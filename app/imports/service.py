@@ -11,12 +11,9 @@ fails stores nothing but its failed import record, written in a transaction of i
 
 import time
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import date, datetime
-from typing import Any, NoReturn
+from typing import NoReturn
 
-from sqlalchemy import ColumnElement, insert, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -33,14 +30,14 @@ from app.errors import (
     RowProblem,
 )
 from app.imports.files import PostedFile, open_table, refusal
-from app.imports.kinds import KINDS, Extract, ImportQuery, PreparedKind, Written
+from app.imports.kinds import KINDS, Extract, ImportQuery
 from app.imports.models import (
     Import,
     ImportKind,
     ImportStatus,
     import_organisations,
-    import_teams,
 )
+from app.imports.records import ImportPlan, finish, link, new_record
 from app.integrations.directory import TeamDirectory, fold_ods
 from app.integrations.tabular import ErrorList, InvalidTable, TooManyRows
 from app.organisations.models import Organisation
@@ -51,21 +48,6 @@ from app.teams.models import Team
 LIST_NAME = "imports"
 # A client waits this long before posting again after 409 import-running.
 RETRY_AFTER_SECONDS = 2
-
-
-@dataclass(frozen=True)
-class ImportPlan:
-    """What an import needs before it reads the file, read in the caller's transaction."""
-
-    query: ImportQuery
-    kind: PreparedKind[Any]
-    directory: TeamDirectory[uuid.UUID]
-    organisation_ids: Mapping[str, uuid.UUID]  # folded ODS code -> organisation
-    actor: str
-    # A trust client's bound organisations: what its imports are about, whatever the rows say.
-    caller_organisations: frozenset[uuid.UUID]
-    started_at: datetime
-    started: float  # time.monotonic() then
 
 
 def prepare_import(session: Session, principal: Principal, query: ImportQuery) -> ImportPlan:
@@ -153,24 +135,27 @@ def run_import(
         _fail(factory, plan, upload, extract, extract.errors)
     threshold = settings.min_responses
     if plan.query.dry_run:
-        preview = plan.kind.preview(extract, threshold=threshold)
         # What the stored record would be; never added to a session.
-        return _record(plan, upload, extract, ImportStatus.SUCCEEDED, written=preview)
+        preview = plan.kind.preview(extract, threshold=threshold)
+        record = new_record(plan, upload, extract, ImportStatus.SUCCEEDED, written=preview)
+        with independent_transaction(factory, writes=False) as session:
+            record.points_written = recompute_bound_points(
+                session, plan.query.kind, extract, record.id, dry_run=True
+            )
+        return record
     try:
         with independent_transaction(factory) as session:
             lock_teams(session, extract.teams)
-            record = _record(plan, upload, extract, ImportStatus.SUCCEEDED)
+            record = new_record(plan, upload, extract, ImportStatus.SUCCEEDED)
             session.add(record)
-            _link(session, plan, record, extract.teams)
+            link(session, plan, record, extract.teams)
             session.flush()
             written = plan.kind.write(session, extract, record.id, threshold=threshold)
-            points = recompute_bound_points(
-                session, plan.query.kind, extract.teams, extract.periods, record.id
-            )
+            points = recompute_bound_points(session, plan.query.kind, extract, record.id)
             record.aggregates_written = written.aggregates
             record.cells_suppressed = written.suppressed
             record.points_written = points
-            _finish(plan, record)
+            finish(plan, record)
     except OperationalError as error:
         if classify(error) is Failure.BUSY:
             raise _running() from None
@@ -181,18 +166,19 @@ def run_import(
 def recompute_bound_points(
     session: Session,
     kind: ImportKind,
-    teams: frozenset[uuid.UUID],
-    periods: tuple[date, date] | None,
+    extract: Extract,
     import_id: uuid.UUID,
     *,
     dry_run: bool = False,
 ) -> int:
     """The seam for ingest spec 7: recompute the data points of every measure bound to what
-    `kind` stores, for `teams` over `periods` (for rolling workforce metrics, the eleven
-    months after too), from the stored aggregates, with source `import:<import_id>`; return
-    how many points were created or changed (with `dry_run`, would be). Measures have no
-    `data_source` yet, so no measure is bound and nothing changes: 0."""
-    del session, kind, teams, periods, import_id, dry_run
+    `kind` stores, for `extract.teams` over `extract.periods` (for rolling workforce metrics,
+    the eleven months after too), from the stored aggregates, with source `import:<import_id>`,
+    and return how many points were created or changed (a point rewritten with the same values
+    is not counted). Called after the import's aggregates are stored, in its transaction; with
+    `dry_run`, before anything is stored (the extract holds what would be), counting only.
+    Measures have no `data_source` yet, so no measure is bound and nothing changes: 0."""
+    del session, kind, extract, import_id, dry_run
     return 0
 
 
@@ -240,10 +226,10 @@ def _fail(
     """Records the failed import (unless it is a dry run) and raises its answer."""
     members: dict[str, object] = {}
     if not plan.query.dry_run:
-        record = _record(plan, upload, extract, ImportStatus.FAILED, errors=errors)
+        record = new_record(plan, upload, extract, ImportStatus.FAILED, errors=errors)
         with independent_transaction(factory) as session:
             session.add(record)
-            _link(session, plan, record, extract.teams if extract is not None else frozenset())
+            link(session, plan, record, extract.teams if extract is not None else frozenset())
         members["import_id"] = record.id
     problems = [RowProblem(error.row, error.column, error.message) for error in errors.errors]
     count = errors.error_count
@@ -261,82 +247,6 @@ def _fail(
         error_count=count,
         members=members,
     )
-
-
-def _error_list(errors: ErrorList) -> list[dict[str, Any]]:
-    return [{"row": e.row, "column": e.column, "message": e.message} for e in errors.errors]
-
-
-def _record(
-    plan: ImportPlan,
-    upload: PostedFile,
-    extract: Extract | None,
-    status: ImportStatus,
-    *,
-    errors: ErrorList | None = None,
-    written: Written | None = None,
-) -> Import:
-    """The import's record, as far as it is known before anything is stored."""
-    warnings = plan.kind.warnings(extract) if extract is not None else ErrorList()
-    periods = extract.periods if extract is not None else None
-    record = Import(
-        id=uuid.uuid4(),
-        version=1,
-        created_at=plan.started_at,
-        kind=plan.query.kind,
-        status=status,
-        collaborative_id=plan.query.collaborative_id,
-        survey=plan.query.survey,
-        filename=upload.filename,
-        media_type=upload.media_type,
-        sha256=upload.sha256,
-        bytes=upload.size,
-        rows_read=extract.rows_read if extract is not None else 0,
-        rows_skipped=extract.rows_skipped if extract is not None else 0,
-        unmapped=[
-            {"ods_code": ods_code, "team_ref": team_ref, "rows": rows}
-            for (ods_code, team_ref), rows in (
-                extract.unmapped if extract is not None else {}
-            ).items()
-        ],
-        teams=sorted(str(team) for team in (extract.teams if extract is not None else ())),
-        period_first=periods[0] if periods is not None else None,
-        period_last=periods[1] if periods is not None else None,
-        aggregates_written=written.aggregates if written is not None else 0,
-        cells_suppressed=written.suppressed if written is not None else 0,
-        points_written=0,
-        error_count=errors.error_count if errors is not None else 0,
-        errors=_error_list(errors) if errors is not None else [],
-        warning_count=warnings.error_count,
-        warnings=_error_list(warnings),
-        ignored_columns=list(extract.ignored_columns) if extract is not None else [],
-        created_by=plan.actor,
-    )
-    _finish(plan, record)
-    return record
-
-
-def _finish(plan: ImportPlan, record: Import) -> None:
-    record.finished_at = utc_now()
-    record.duration_ms = round((time.monotonic() - plan.started) * 1000)
-
-
-def _link(session: Session, plan: ImportPlan, record: Import, teams: frozenset[uuid.UUID]) -> None:
-    """What the import is about, for its list's filters and its readers' reach: the teams of
-    its rows, the organisations its rows named, and a bound client's own organisations."""
-    session.flush()  # the record first: the links refer to it
-    organisations = {
-        plan.organisation_ids[code] for code in plan.directory.seen if code in plan.organisation_ids
-    } | set(plan.caller_organisations)
-    if teams:
-        session.execute(
-            insert(import_teams), [{"import_id": record.id, "team_id": team} for team in teams]
-        )
-    if organisations:
-        session.execute(
-            insert(import_organisations),
-            [{"import_id": record.id, "organisation_id": ident} for ident in organisations],
-        )
 
 
 def list_imports(
