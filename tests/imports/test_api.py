@@ -431,3 +431,14 @@ def test_imports_are_audited_with_kind_hash_and_counts_never_values(
     for event in imports.values():
         assert "31.5" not in event["reason"]
         assert world.a.ref not in event["reason"]
+
+
+def test_a_team_or_collaborative_with_imported_data_is_not_removed(
+    client: TestClient, world: Collaborative
+) -> None:
+    assert post_file(client, world.id, csv_text([example(world.a)])).status_code == 201
+    for path in (f"{API}/teams/{world.a.team_id}", f"{API}/collaboratives/{world.id}"):
+        etag = client.get(path).headers["etag"]
+        problem = assert_problem(client.delete(path, headers={"If-Match": etag}), 409)
+        assert problem["type"].endswith(":still-referenced")
+    assert len(workforce(client, world.a.team_id)["months"]) == 1
