@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     max_json_body_bytes: int = Field(default=MIB, ge=1024)
     # Files (CSV, XLSX) are streamed to disk, never held in memory: the largest one accepted.
     max_import_bytes: int = Field(default=50 * MIB, ge=1024)
+    # Data rows per imported file (ingest spec 3): one more is 413.
+    max_import_rows: int = Field(default=1_000_000, ge=1)
     # Where uploads are spooled while their request runs (removed when it ends); the system's
     # temporary directory when unset. Not a tmpfs, or the files sit in memory after all.
     upload_dir: Path | None = None
@@ -60,7 +62,8 @@ class Settings(BaseSettings):
     chart_requests_per_minute: int = Field(default=60, ge=1)
     # Equality summaries suppress counts of fewer people than this (app.disclosure's floor is 5).
     equality_threshold: int = Field(default=10, ge=5)
-    # Survey results (ingest spec 5.4) about fewer respondents than this are suppressed. A
+    # Imported aggregates (ingest spec 5.4: survey results, workforce months) about fewer people
+    # than this are stored but suppressed: no value and no count below it leaves the service. A
     # trust's IG agreement may raise it, never lower it below the disclosure module's floor.
     min_responses: int = Field(default=DEFAULT_THRESHOLD, ge=MIN_THRESHOLD)
     # Where the signing keys live (created owner-only on first start).

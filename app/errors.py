@@ -4,12 +4,14 @@ AppError(detail)                     any failure a client can act on
 ├── BadRequest                400    malformed request (a cursor that does not decode)
 ├── Unauthorized              401    no credentials, or credentials that are refused
 ├── Forbidden                 403    authenticated, but not allowed to do this
+│   └── ForbiddenRows         403    a file holding rows the caller may not send (named)
 ├── NotFound                  404    absent, or not visible to the caller
 ├── Conflict                  409    breaks a rule of the current state or a unique key
 ├── PreconditionFailed        412    If-Match names a version that is no longer current
 ├── ContentTooLarge           413    a request body over its route's limit
 ├── UnsupportedMediaType      415    a request body of a media type its route does not take
 ├── InvalidInput              422    well-formed but invalid; `errors` name each field
+├── InvalidRows               422    a file with bad rows; `errors` name each row and column
 ├── PreconditionRequired      428    a change without If-Match
 ├── TooManyRequests           429    too many requests; `Retry-After` says when to retry
 ├── ServiceUnavailable        503    the service cannot answer yet (no signing keys); retry later
@@ -37,12 +39,14 @@ class FieldProblem:
 
 
 class AppError(Exception):
-    """Base class: `slug` becomes the problem `type`, `title` its short summary."""
+    """Base class: `slug` becomes the problem `type`, `title` its short summary; `members` are
+    further members of the problem body (RFC 9457 3.2 extension members)."""
 
     status_code = 500
     slug = "internal-error"
     title = "Internal error"
     headers: dict[str, str] = {}
+    members: dict[str, Any] = {}
 
     def __init__(self, detail: str, *, slug: str | None = None, title: str | None = None) -> None:
         super().__init__(detail)
@@ -201,6 +205,58 @@ class InvalidInput(AppError):
     def at(cls, loc: tuple[str | int, ...], message: str) -> "InvalidInput":
         """A single-field problem, the common case."""
         return cls(message, [FieldProblem(loc, message)])
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """One problem in a posted file: its row (1 = the header row), its column (None: the
+    whole row) and what is wrong, never the cell's value."""
+
+    row: int
+    column: str | None
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "column": self.column, "message": self.message}
+
+
+class InvalidRows(AppError):
+    """A file with bad rows, all of them listed up to a cap: `error_count` counts every one."""
+
+    status_code = 422
+    slug = "invalid-rows"
+    title = "Invalid rows"
+
+    def __init__(
+        self,
+        detail: str,
+        errors: list[RowProblem],
+        *,
+        error_count: int,
+        members: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.errors = errors
+        self.members = {"error_count": error_count, **(members or {})}
+
+
+class ForbiddenRows(Forbidden):
+    """A file holding rows the caller may not send, each named as InvalidRows names them."""
+
+    slug = "forbidden-rows"
+    title = "Rows not allowed"
+
+    def __init__(
+        self,
+        detail: str,
+        errors: list[RowProblem],
+        *,
+        error_count: int,
+        members: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.errors = errors
+        self.members = {"error_count": error_count, **(members or {})}
 
 
 # The realm a client authenticates to at the token endpoint (WWW-Authenticate: Basic).

@@ -34,6 +34,7 @@ from app.http.middleware import BodyGuard, CatchAll, HeadAsGet, SecurityHeaders
 from app.http.openapi import build_openapi
 from app.http.problems import install_problem_handlers
 from app.http.ratelimit import RateLimiter
+from app.imports.router import router as imports_router
 from app.measures.router import router as measures_router
 from app.meetings.router import router as meetings_router
 from app.members.router import router as members_router
@@ -44,6 +45,7 @@ from app.rebases.router import router as rebases_router
 from app.survey_results.router import router as survey_results_router
 from app.surveys.router import router as surveys_router
 from app.teams.router import router as teams_router
+from app.workforce.router import router as workforce_router
 
 API_PREFIX = "/api/v1"
 
@@ -75,6 +77,8 @@ API_ROUTERS = [
     charts_router,
     surveys_router,
     survey_results_router,
+    imports_router,
+    workforce_router,
     me_router,
     accounts_router,
     clients_router,

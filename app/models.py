@@ -14,6 +14,7 @@ from app.data_points.models import DataPoint
 from app.db import Base
 from app.equality.models import EqualityProfile
 from app.idempotency import IdempotencyKey
+from app.imports.models import Import, import_organisations, import_teams
 from app.measures.models import Measure
 from app.meetings.models import Meeting
 from app.members.models import Member
@@ -23,6 +24,7 @@ from app.rebases.models import Rebase
 from app.survey_results.models import SurveyAggregate, SurveyResponseHash
 from app.surveys.models import LocalSurvey
 from app.teams.models import Team, team_organisations
+from app.workforce.models import WorkforceMonth
 
 __all__ = [
     "Attendance",
@@ -33,6 +35,7 @@ __all__ = [
     "DataPoint",
     "EqualityProfile",
     "IdempotencyKey",
+    "Import",
     "LocalSurvey",
     "Measure",
     "Meeting",
@@ -46,6 +49,9 @@ __all__ = [
     "SurveyResponseHash",
     "Team",
     "User",
+    "WorkforceMonth",
     "client_organisations",
+    "import_organisations",
+    "import_teams",
     "team_organisations",
 ]

@@ -48,3 +48,7 @@ class AuditAction(StrEnum):
     SURVEY_CREATED = "survey_created"
     SURVEY_CHANGED = "survey_changed"
     SURVEY_DELETED = "survey_deleted"
+    # Imports (kind, file hash and counts; never a value of the file).
+    IMPORT_SUCCEEDED = "import_succeeded"
+    IMPORT_FAILED = "import_failed"
+    IMPORT_DRY_RUN = "import_dry_run"

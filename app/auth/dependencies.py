@@ -15,6 +15,7 @@ from app.auth.jwks import JwksCache, KeyFetchFailed
 from app.auth.keys import Keyring, KeyStore
 from app.auth.principal import (
     ADMINISTER,
+    IMPORT,
     MANAGE_TEAM,
     OWN_PASSWORD,
     OWN_PROFILE,
@@ -173,6 +174,7 @@ class Allow:
 # the aliases below where the endpoint needs to know who is calling.
 CAN_READ = Depends(Allow(READ))
 CAN_ADMINISTER = Depends(Allow(ADMINISTER))
+CAN_IMPORT = Depends(Allow(IMPORT))
 # On a POST that creates, after its permission: the optional Idempotency-Key, per caller.
 IDEMPOTENT = idempotent(current_principal)
 Reader = Annotated[Principal, Depends(Allow(READ))]

@@ -24,6 +24,7 @@ class Role(StrEnum):
 class Scope(StrEnum):
     """What a machine client may do; a scope exists only once a route honours it."""
 
+    IMPORTS_WRITE = "imports:write"
     MEASURES_WRITE = "measures:write"
     READ = "read"
 

@@ -56,6 +56,9 @@ ADMINISTER = Permission(frozenset({Role.ADMIN}), frozenset(), "administer")
 MANAGE_TEAM = Permission(frozenset({Role.ADMIN, Role.COACH}), frozenset(), "manage_team")
 # A team's data points and rebase dates: its coach, its members, and trusts' upload clients.
 RECORD_DATA = Permission(EVERY_ROLE, frozenset({Scope.MEASURES_WRITE}), "record_data")
+# Posting extracts (POST /imports): admins, coaches for the teams they coach, and trusts'
+# clients for their own organisations' rows (the import checks each row).
+IMPORT = Permission(frozenset({Role.ADMIN, Role.COACH}), frozenset({Scope.IMPORTS_WRITE}), "import")
 # The charts of posted series: anyone who may read.
 CHART = Permission(EVERY_ROLE, frozenset({Scope.READ}), "chart")
 # One's own equality profile: people only (each sees their own; admins everyone's), never clients.

@@ -105,5 +105,5 @@ def delete_collaborative(session: Session, collaborative: Collaborative) -> None
     delete_unless_referenced(
         session,
         collaborative,
-        "The collaborative still has teams, measures or meetings; remove them first.",
+        "The collaborative still has teams, measures, meetings or imports; remove them first.",
     )

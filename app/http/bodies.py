@@ -56,6 +56,23 @@ def _declarations(dependant: Dependant) -> list[Any]:
     return found
 
 
+# Kept on the route itself, as app.http.deps keeps its query names (tests build many apps).
+_STREAMED = "_qi_streams_body"
+
+
+def streams_body(route: object) -> bool:
+    """Whether `route` (the request's APIRoute) takes its body through a streamed declaration
+    (app.http.uploads), worked out once a route."""
+    if not isinstance(route, APIRoute):
+        return False
+    found: bool | None = getattr(route, _STREAMED, None)
+    if found is None:
+        policies = (call.body_policy for call in _declarations(route.dependant))
+        found = any(policy.streamed for policy in policies)
+        setattr(route, _STREAMED, found)
+    return found
+
+
 @dataclass(frozen=True)
 class DeclaredRoute:
     """An API route as the router sees it (prefixes and router dependencies included), and

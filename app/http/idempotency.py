@@ -12,7 +12,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import Conflict, FieldProblem, InvalidInput
+from app.http.bodies import streams_body
 from app.http.deps import SessionDep
+from app.http.uploads import UPLOADED, UploadedFile
 from app.idempotency import (
     KEY_LIFETIME,
     MAX_KEY_LENGTH,
@@ -34,8 +36,9 @@ HOURS = int(KEY_LIFETIME.total_seconds() // 3600)
 KEY_DESCRIPTION = (
     f"Optional: 1 to {MAX_KEY_LENGTH} printable ASCII characters, a UUID recommended (a quoted"
     " structured-field string is unquoted). A repeat by the same caller with the same key,"
-    " query and body gets the first response again, with `Idempotent-Replayed: true`, and"
-    " changes nothing; the same key with another body or query is 422; while the first request"
+    " query and body (for a file, the same bytes) gets the first response again, with"
+    " `Idempotent-Replayed: true`, and changes nothing; the same key with another body, file or"
+    " query is 422; while the first request"
     f" still runs, 409. Keys are kept for {HOURS} hours; a server error keeps nothing, so a"
     " retry runs the request again."
 )
@@ -83,11 +86,26 @@ def fingerprint(method: str, path: str, query: str, body: bytes) -> str:
     return digest.hexdigest()
 
 
+async def _payload(request: Request) -> bytes:
+    """What a repeat must send again: the buffered body, or for a route that streams a file
+    (app.http.uploads) the file's SHA-256, which the upload worked out as it streamed (the
+    body itself is gone by now, and was never in memory)."""
+    uploaded: UploadedFile | None = getattr(request.state, UPLOADED, None)
+    if uploaded is not None:
+        return f"file sha256:{uploaded.sha256}".encode()
+    if streams_body(request.scope.get("route")):
+        raise RuntimeError(
+            f"{request.url.path} streams a file: list its upload dependency before IDEMPOTENT,"
+            " so that the key is claimed for the file's hash"
+        )
+    return await request.body()
+
+
 def idempotent(caller: Callable[..., Any]) -> DependsParam:
     """The route dependency: `caller` is the dependency that authenticates (its result has an
-    `actor`), so keys are claimed per caller and only once the caller is known. It hashes the
-    buffered body, so it suits JSON routes only: a route that streams a file (POST /imports)
-    must fingerprint the `UploadedFile`'s sha256 instead, never read the body here."""
+    `actor`), so keys are claimed per caller and only once the caller is known. A JSON route's
+    fingerprint is its buffered body; a route that streams a file (POST /imports) lists the
+    upload before this, and its fingerprint is the file's SHA-256 with the query."""
 
     async def claim_key(
         request: Request,
@@ -102,7 +120,7 @@ def idempotent(caller: Callable[..., Any]) -> DependsParam:
             raise InvalidInput.at(
                 ("header", HEADER), f"must be 1 to {MAX_KEY_LENGTH} printable ASCII characters"
             )
-        body = await request.body()
+        body = await _payload(request)
         method, path = request.method, request.url.path
         print_ = fingerprint(method, path, request.url.query, body)
         # A writing SQLite transaction holds the one write lock from its first statement; the

@@ -11,7 +11,7 @@ from fastapi.openapi.utils import get_openapi
 
 from app.http.bodies import declared_routes
 from app.http.idempotency import HEADER, REPLAYED
-from app.http.problems import Problem, problems
+from app.http.problems import FileProblem, Problem, problems
 from app.http.uploads import StreamedUpload
 
 # Creating an equality profile needs no If-Match (there is no version to name yet).
@@ -50,6 +50,11 @@ TAGS = [
         "name": "survey results",
         "description": "Stored survey results per team, and a collaborative's equality gaps.",
     },
+    {
+        "name": "imports",
+        "description": "Extracts posted by trust systems (surveys, workforce), and their record.",
+    },
+    {"name": "workforce", "description": "A team's monthly workforce figures and metrics."},
     {"name": "meetings", "description": "The collaborative's learning sessions and meetings."},
     {"name": "attendance", "description": "Who attended a meeting."},
     {
@@ -85,6 +90,9 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
     components.update(problem_schema.pop("$defs", {}))
     components["Problem"] = problem_schema
+    file_problem = FileProblem.model_json_schema(ref_template="#/components/schemas/{model}")
+    components.update(file_problem.pop("$defs", {}))
+    components["FileProblem"] = file_problem
     _declare_uploads(app, schema)
     for path, item in schema["paths"].items():
         # A PUT that takes If-Match replaces what the path's GET serves, with its ETag, even

@@ -3,8 +3,10 @@
 import logging
 from http import HTTPStatus
 from typing import Any
+from uuid import UUID
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
@@ -42,6 +44,48 @@ class Problem(BaseModel):
     )
 
 
+class RowError(BaseModel):
+    row: int = Field(description="The row of the file, counted from 1 = the header row.")
+    column: str | None = Field(description="The column, as the spec names it; null: the row.")
+    message: str = Field(description="What is wrong (never the cell's value).")
+
+
+class FileProblem(BaseModel):
+    """An RFC 9457 problem detail about a posted file's rows."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    errors: list[RowError] = Field(
+        description="The rows that are wrong (the first 1,000), or, for a file whose header is"
+        " wrong, the header row's problems."
+    )
+    error_count: int = Field(description="How many problems the file has in all.")
+    import_id: UUID | None = Field(
+        default=None,
+        description="The failed import recorded for this file (GET /api/v1/imports/{id});"
+        " absent when nothing was recorded (a dry run).",
+    )
+
+
+def file_problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries for a route that takes a file: a problem about the file's
+    rows (FileProblem), or any other (Problem: a bad query parameter, a missing permission)."""
+    either = [
+        {"$ref": "#/components/schemas/FileProblem"},
+        {"$ref": "#/components/schemas/Problem"},
+    ]
+    return {
+        status: {
+            "description": HTTPStatus(status).phrase,
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"anyOf": either}}},
+        }
+        for status in statuses
+    }
+
+
 def problem_response(
     status: int,
     detail: str,
@@ -51,6 +95,7 @@ def problem_response(
     errors: list[dict[str, Any]] | None = None,
     instance: str | None = None,
     headers: dict[str, str] | None = None,
+    members: dict[str, Any] | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE_BASE + slug if slug else "about:blank",
@@ -62,6 +107,8 @@ def problem_response(
         body["instance"] = instance
     if errors is not None:
         body["errors"] = errors
+    # Extension members (RFC 9457 3.2) never replace the standard ones.
+    body = (members or {}) | body
     return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
@@ -78,6 +125,7 @@ def _app_error(request: Request, exc: Exception) -> JSONResponse:
         errors=errors,
         instance=request.url.path,
         headers=exc.headers or None,
+        members=jsonable_encoder(exc.members) if exc.members else None,
     )
 
 

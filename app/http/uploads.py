@@ -41,6 +41,9 @@ MAX_FILENAME_CHARACTERS = 255
 # Parts other than the file are named in the 422, up to this many.
 MAX_UNKNOWN_PARTS = 20
 CONTENT_TYPE_LOC = ("header", "content-type")
+# The request's state member holding the UploadedFile, for the Idempotency-Key claim, which
+# fingerprints the file by its hash (app.http.idempotency).
+UPLOADED = "uploaded_file"
 
 
 @dataclass(frozen=True)
@@ -262,7 +265,7 @@ class StreamedUpload:
                 raw_charset = options.get(b"charset")
                 charset = raw_charset.decode("latin-1") if raw_charset else None
                 filename = None
-            yield UploadedFile(
+            uploaded = UploadedFile(
                 path=Path(file.name),
                 sha256=spool.digest.hexdigest(),
                 size=spool.size,
@@ -270,6 +273,8 @@ class StreamedUpload:
                 charset=charset,
                 filename=filename,
             )
+            setattr(request.state, UPLOADED, uploaded)
+            yield uploaded
 
     def openapi(self) -> tuple[dict[str, Any], dict[int | str, dict[str, Any]]]:
         """The operation's `requestBody` and the answers this declaration adds to it."""

@@ -39,18 +39,24 @@ class TeamDirectory(Generic[TeamT]):
     """`teams` maps `(fold_ods(ods), fold_ref(ref))` to a team; `organisations` holds the folded
     ODS codes the service knows. `permitted_organisations` (a trust client's bound
     organisations) and `permitted_teams` (a coach's teams) narrow what the caller may send;
-    None means no limit (an admin)."""
+    None means no limit (an admin).
+
+    `seen` collects the known ODS codes of the rows placed so far, whatever their placement:
+    the organisations an import is about (its list filters by them), gathered here so that
+    no file kind has to report them itself."""
 
     teams: Mapping[tuple[str, str], TeamT]
     organisations: frozenset[str]
     permitted_organisations: frozenset[str] | None = None
     permitted_teams: frozenset[TeamT] | None = None
+    seen: set[str] = field(default_factory=set, compare=False, repr=False)
 
     def place(self, ods_code: str, team_ref: str) -> tuple[Placement, TeamT | None]:
         """Where a row goes: its team when it has one the caller may import for."""
         ods = fold_ods(ods_code)
         if ods not in self.organisations:
             return Placement.UNKNOWN_ORGANISATION, None
+        self.seen.add(ods)
         if self.permitted_organisations is not None and ods not in self.permitted_organisations:
             return Placement.FORBIDDEN, None
         team = self.teams.get((ods, fold_ref(team_ref)))

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, lazyload
 
 from app.auth.principal import Principal
 from app.errors import NotFound
+from app.imports.models import Import, import_teams
 from app.measures.models import Measure
 from app.members.models import Member
 from app.memberships.models import Membership
@@ -66,6 +67,18 @@ def team_in_reach(session: Session, principal: Principal, team_id: uuid.UUID) ->
 def ensure_team_in_reach(session: Session, principal: Principal, team: Team) -> None:
     """404 unless the team is in reach (for a team named in a body, not in the path)."""
     team_in_reach(session, principal, team.id)
+
+
+def imports_condition(principal: Principal) -> ColumnElement[bool] | None:
+    """The imports a caller sees: their own, and those whose rows were for a team in their
+    reach; None (all) for admins and for callers who reach every team."""
+    teams = teams_condition(principal)
+    if teams is None:
+        return None
+    about_reached_teams = select(import_teams.c.import_id).where(
+        import_teams.c.team_id.in_(select(Team.id).where(teams))
+    )
+    return or_(Import.created_by == principal.actor, Import.id.in_(about_reached_teams))
 
 
 def members_condition(principal: Principal) -> ColumnElement[bool] | None:

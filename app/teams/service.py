@@ -391,5 +391,6 @@ def delete_team(session: Session, team: Team) -> None:
     delete_unless_referenced(
         session,
         team,
-        "The team has members, measures or data; set its status to withdrawn instead.",
+        "The team has members, measures or data (imported data too); set its status to"
+        " withdrawn instead.",
     )

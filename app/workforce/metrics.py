@@ -120,3 +120,51 @@ def months_affected(metric: WorkforceMetric, corrected: date) -> list[date]:
     if metric in ROLLING:
         return [add_months(corrected, i) for i in range(ROLLING_MONTHS)]
     return [corrected]
+
+
+# A month's figures as stored, in the order they are shown; the sickness pair is hidden also
+# when only the sickness rate is suppressed (their ratio is the rate).
+_SICKNESS_FIGURES = ("sickness_fte_days_lost", "fte_days_available")
+FIGURES = (
+    "headcount_start",
+    "headcount_end",
+    "starters",
+    "leavers",
+    "fte_start",
+    "fte_end",
+    "leavers_fte",
+    *_SICKNESS_FIGURES,
+    "establishment_fte",
+    "vacancies_fte",
+    "stable_headcount_12m",
+)
+
+
+@dataclass(frozen=True)
+class DisclosedMonth:
+    """A stored month as it may be shown (ingest 5.4). `suppressed`: its headcount_start is
+    below the threshold, so none of its figures is shown (counts, FTE that would give them
+    away, and everything its rates are made of); `sickness_suppressed`: its sickness rate may
+    not be shown either (also when fte_days_available is 330 or fewer). `figures` maps each of
+    FIGURES to its value, or None when it is hidden or was not given."""
+
+    month: date
+    suppressed: bool
+    sickness_suppressed: bool
+    figures: Mapping[str, float | None]
+
+
+def disclose_month(figures: MonthlyFigures, threshold: int = DEFAULT_THRESHOLD) -> DisclosedMonth:
+    suppressed = figures.headcount_start < threshold
+    available = figures.fte_days_available
+    sickness_suppressed = suppressed or (
+        available is not None and available <= SICKNESS_MIN_FTE_DAYS
+    )
+    if suppressed:
+        hidden = frozenset(FIGURES)
+    elif sickness_suppressed:
+        hidden = frozenset(_SICKNESS_FIGURES)
+    else:
+        hidden = frozenset()
+    shown = {name: None if name in hidden else getattr(figures, name) for name in FIGURES}
+    return DisclosedMonth(figures.month, suppressed, sickness_suppressed, shown)

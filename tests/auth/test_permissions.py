@@ -117,6 +117,8 @@ ALLOWED = {
     "administer": {"admin"},
     "manage_team": {"admin", "coach"},
     "record_data": {"admin", "coach", "lead", "member", "client"},
+    # client_a has read and measures:write, not imports:write.
+    "import": {"admin", "coach"},
     "own_profile": {"admin", "coach", "lead", "member"},
     "self": {"admin", "coach", "lead", "member", "client", "reader"},
     "own_password": {"admin", "coach", "lead", "member"},

@@ -4,11 +4,11 @@ nothing; another body is 422, a key still running 409, and parallel repeats crea
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.testclient import TestClient
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.auth.dependencies import IDEMPOTENT
 from app.auth.models import Role
 from app.db import independent_transaction, utc_now
+from app.http.uploads import CSV, StreamedUpload, UploadedFile
 from app.idempotency import ABANDONED_AFTER, IdempotencyKey, KeyState
 from app.organisations.models import Organisation
 from tests import api
@@ -325,6 +326,47 @@ def _depends_on(dependant: Dependant, call: object) -> bool:
     return dependant.call is call or any(
         _depends_on(child, call) for child in dependant.dependencies
     )
+
+
+UPLOAD = StreamedUpload(media_types=[CSV])
+files_router = APIRouter(tags=["health"])
+
+
+@files_router.post("/test-files", dependencies=[Depends(UPLOAD), IDEMPOTENT], status_code=201)
+async def take_file(upload: Annotated[UploadedFile, Depends(UPLOAD)]) -> dict[str, str]:
+    return {"sha256": upload.sha256, "request": str(uuid.uuid4())}
+
+
+@files_router.post("/test-files/backwards", dependencies=[IDEMPOTENT, Depends(UPLOAD)])
+async def take_file_too_late(upload: Annotated[UploadedFile, Depends(UPLOAD)]) -> None:
+    raise AssertionError("never reached: the key cannot be claimed before the file is read")
+
+
+@pytest.fixture
+def files_client(app: FastAPI, admin_token: str) -> Iterator[TestClient]:
+    app.include_router(files_router, prefix=API)
+    with TestClient(
+        app, headers={"Authorization": f"Bearer {admin_token}"}, raise_server_exceptions=False
+    ) as client:
+        yield client
+
+
+def test_a_streamed_file_is_fingerprinted_by_its_hash(files_client: TestClient) -> None:
+    key = {"Idempotency-Key": str(uuid.uuid4()), "Content-Type": "text/csv"}
+    first = files_client.post(f"{API}/test-files", content=b"a,b\r\n1,2\r\n", headers=key)
+    again = files_client.post(f"{API}/test-files", content=b"a,b\r\n1,2\r\n", headers=key)
+    assert again.json() == first.json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    other = files_client.post(f"{API}/test-files", content=b"a,b\r\n1,3\r\n", headers=key)
+    assert assert_problem(other, 422)["type"].endswith(":idempotency-key-reused")
+
+
+def test_a_key_claimed_before_the_file_is_read_is_a_programming_error(
+    files_client: TestClient,
+) -> None:
+    key = {"Idempotency-Key": str(uuid.uuid4()), "Content-Type": "text/csv"}
+    response = files_client.post(f"{API}/test-files/backwards", content=b"a\r\n1\r\n", headers=key)
+    assert_problem(response, 500)
 
 
 # The race: parallel requests with one key over real HTTP, on the suite's database.

@@ -1,6 +1,6 @@
 """Properties of the person-level aggregation over random staff histories (Hypothesis): it
 matches a day-by-day reading of ingest 3.4, it balances, and its monthly rows give the same
-metrics as the same rows sent as a 3.3 file."""
+metrics as the same rows sent as a 3.3 file, read by the service's own reader."""
 
 import csv
 import io
@@ -8,10 +8,14 @@ import math
 from dataclasses import fields
 from datetime import date, timedelta
 from itertools import pairwise
+from pathlib import Path
+from tempfile import TemporaryDirectory
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.integrations.directory import TeamDirectory, fold_ref
+from app.integrations.tabular import read_csv
 from app.workforce.aggregation import (
     AbsenceEpisode,
     Assignment,
@@ -24,6 +28,7 @@ from app.workforce.aggregation import (
     month_range,
 )
 from app.workforce.metrics import WorkforceMetric, metric_series
+from app.workforce.monthly_extract import OPTIONAL, REQUIRED, read_workforce_monthly
 
 DAY0 = date(2023, 1, 1)
 SPAN = 760  # days in which assignments begin
@@ -184,29 +189,35 @@ def test_every_month_balances_and_follows_on_from_the_one_before(
 
 
 COLUMNS = [f.name for f in fields(MonthlyFigures)]
-COUNTS = {"headcount_start", "headcount_end", "starters", "leavers", "stable_headcount_12m"}
 
 
 def as_monthly_file(result: dict[str, list[MonthlyFigures]]) -> str:
     """The rows written as a workforce-monthly (3.3) CSV, blank for a missing figure."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["team_ref", *COLUMNS])
+    writer.writerow(["ods_code", "team_ref", *COLUMNS])
     for team, months in result.items():
         for f in months:
             values = [getattr(f, name) for name in COLUMNS]
-            writer.writerow([team, *("" if v is None else str(v) for v in values)])
+            writer.writerow(["RHQ", team, *("" if v is None else str(v) for v in values)])
     return out.getvalue()
 
 
 def read_monthly_file(text: str) -> dict[str, list[MonthlyFigures]]:
+    """The file read back by the service's own reader (app.workforce.monthly_extract)."""
+    directory = TeamDirectory({("RHQ", fold_ref(team)): team for team in TEAMS}, frozenset({"RHQ"}))
+    with TemporaryDirectory() as folder:
+        path = Path(folder) / "monthly.csv"
+        path.write_text(text, encoding="utf-8")
+        with read_csv(
+            path, charset=None, required=REQUIRED, optional=OPTIONAL, max_rows=10**6
+        ) as table:
+            extract = read_workforce_monthly(table, directory)
+    assert not extract.errors, extract.errors.errors
+    assert not extract.warnings
     result: dict[str, list[MonthlyFigures]] = {}
-    for row in csv.DictReader(io.StringIO(text)):
-        values: dict[str, object] = {"month": date.fromisoformat(row["month"])}
-        for name in COLUMNS[1:]:
-            cell = row[name]
-            values[name] = None if cell == "" else int(cell) if name in COUNTS else float(cell)
-        result.setdefault(row["team_ref"], []).append(MonthlyFigures(**values))  # type: ignore[arg-type]
+    for (team, _), figures in extract.months.items():
+        result.setdefault(team, []).append(figures)
     return result
 
 

@@ -1,0 +1,147 @@
+"""The file kinds an import can read, one registry entry each: what a kind needs from the query,
+which columns it reads, how it reads a table, and how it stores what it read.
+
+A kind is prepared for one request (`prepare`: the query checked, a survey definition loaded),
+which gives a `PreparedKind`; the import service opens the file with its `columns`, `read`s
+it (no database: a worker thread, any length of time), and then, with the teams locked,
+`write`s it, or for a dry run `preview`s what it would write. Adding a kind is one entry in
+KINDS: `survey-responses`, `survey-counts` and `workforce-staff` come with their readers.
+"""
+
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Generic, Protocol, TypeVar
+
+from sqlalchemy.orm import Session
+
+from app.errors import FieldProblem, InvalidInput
+from app.imports.files import Columns
+from app.imports.models import ImportKind
+from app.integrations.directory import TeamDirectory
+from app.integrations.tabular import ErrorList, Table
+from app.workforce import monthly_extract
+from app.workforce import service as workforce_service
+from app.workforce.monthly_extract import MonthlyExtract
+
+
+@dataclass(frozen=True)
+class ImportQuery:
+    """The query of POST /imports, parsed."""
+
+    kind: ImportKind
+    collaborative_id: uuid.UUID
+    survey: str | None = None
+    sheet: str | None = None
+    dry_run: bool = False
+    window_from: date | None = None  # `from`: workforce-staff's first month
+    window_to: date | None = None  # `to`: its last
+
+
+class Extract(Protocol):
+    """What every kind's reader reports (the counts of the import resource, ingest spec 2).
+    `unmapped` counts skipped rows per (ODS code, team_ref); `forbidden` lists the rows the
+    caller may not send, `errors` the bad ones; `periods` are the first and last period kept."""
+
+    @property
+    def rows_read(self) -> int: ...
+    @property
+    def rows_skipped(self) -> int: ...
+    @property
+    def unmapped(self) -> Mapping[tuple[str, str], int]: ...
+    @property
+    def forbidden(self) -> ErrorList: ...
+    @property
+    def errors(self) -> ErrorList: ...
+    @property
+    def ignored_columns(self) -> tuple[str, ...]: ...
+    @property
+    def periods(self) -> tuple[date, date] | None: ...
+    @property
+    def teams(self) -> frozenset[uuid.UUID]: ...
+
+
+ExtractT = TypeVar("ExtractT", bound=Extract)
+
+
+@dataclass(frozen=True)
+class Written:
+    """What a kind stored (or would store): aggregates, and how many of them are suppressed."""
+
+    aggregates: int
+    suppressed: int
+
+
+class PreparedKind(ABC, Generic[ExtractT]):
+    """A kind ready to read one request's file."""
+
+    columns: Columns
+
+    @abstractmethod
+    def read(self, table: Table, directory: TeamDirectory[uuid.UUID]) -> ExtractT:
+        """Every row validated and placed; pure, so it runs outside any transaction."""
+
+    @abstractmethod
+    def write(
+        self, session: Session, extract: ExtractT, import_id: uuid.UUID, *, threshold: int
+    ) -> Written:
+        """Stores the extract's aggregates; the caller holds the locks of `extract.teams`."""
+
+    @abstractmethod
+    def preview(self, extract: ExtractT, *, threshold: int) -> Written:
+        """What `write` would store."""
+
+    def warnings(self, extract: ExtractT) -> ErrorList:
+        """Rows kept but worth a look; most kinds have none."""
+        return ErrorList()
+
+
+def refuse_parameters(query: ImportQuery, kind: ImportKind, *names: str) -> None:
+    """A query parameter the kind does not use is a 422, never silently ignored."""
+    given = {"survey": query.survey, "from": query.window_from, "to": query.window_to}
+    unused = [name for name in names if given[name] is not None]
+    if unused:
+        raise InvalidInput(
+            f"Not a parameter of a {kind} import: {', '.join(unused)}.",
+            [FieldProblem(("query", name), f"not used by {kind}") for name in unused],
+        )
+
+
+class WorkforceMonthly(PreparedKind[MonthlyExtract[uuid.UUID]]):
+    """`workforce-monthly` (ingest 3.3): replaces every (team, month) the file covers."""
+
+    columns = Columns(required=monthly_extract.REQUIRED, optional=monthly_extract.OPTIONAL)
+
+    @classmethod
+    def prepare(cls, _session: Session, query: ImportQuery) -> "WorkforceMonthly":
+        refuse_parameters(query, ImportKind.WORKFORCE_MONTHLY, "survey", "from", "to")
+        return cls()
+
+    def read(self, table: Table, directory: TeamDirectory[uuid.UUID]) -> MonthlyExtract[uuid.UUID]:
+        return monthly_extract.read_workforce_monthly(table, directory)
+
+    def write(
+        self,
+        session: Session,
+        extract: MonthlyExtract[uuid.UUID],
+        import_id: uuid.UUID,
+        *,
+        threshold: int,
+    ) -> Written:
+        written = workforce_service.replace_months(session, extract.months, import_id)
+        return Written(written, self.preview(extract, threshold=threshold).suppressed)
+
+    def preview(self, extract: MonthlyExtract[uuid.UUID], *, threshold: int) -> Written:
+        suppressed = workforce_service.suppressed_months(extract.months.values(), threshold)
+        return Written(len(extract.months), suppressed)
+
+    def warnings(self, extract: MonthlyExtract[uuid.UUID]) -> ErrorList:
+        return extract.warnings
+
+
+# kind -> how to prepare it for a request. The kinds not listed answer 422 "not supported yet".
+KINDS: dict[ImportKind, Callable[[Session, ImportQuery], PreparedKind[Any]]] = {
+    ImportKind.WORKFORCE_MONTHLY: WorkforceMonthly.prepare,
+}
