@@ -23,13 +23,15 @@ from app.data_points.models import DataPoint
 from app.data_points.schemas import ImportedPointIn
 from app.errors import NotFound
 from app.measures import service as measures_service
-from app.measures.derived import DerivedPoint, survey_point
+from app.measures.derived import DerivedPoint, survey_point, workforce_point
 from app.measures.models import Measure
-from app.measures.schemas import SurveyQuestionSource, SurveyScoreSource
+from app.measures.schemas import SurveyQuestionSource, SurveyScoreSource, WorkforceSource
 from app.survey_results import service as results_service
 from app.surveys import service as surveys_service
 from app.surveys.definitions import Survey
 from app.teams.models import Team
+from app.workforce import service as workforce_service
+from app.workforce.metrics import months_affected
 
 DERIVED = "derived"
 
@@ -203,7 +205,11 @@ def recompute_measure(session: Session, measure: Measure, *, threshold: int) -> 
                 select(Team.id).where(Team.collaborative_id == measure.collaborative_id)
             )
         )
-    if isinstance(source, SurveyQuestionSource | SurveyScoreSource):
+    if isinstance(source, WorkforceSource):
+        outcome += recompute_workforce(
+            session, team_ids, None, threshold=threshold, only=measure.id
+        )
+    else:
         try:
             survey = surveys_service.get_definition(session, source.survey)
         except NotFound:
@@ -211,4 +217,40 @@ def recompute_measure(session: Session, measure: Measure, *, threshold: int) -> 
         outcome += recompute_survey(
             session, survey, team_ids, None, threshold=threshold, only=measure.id
         )
+    return outcome
+
+
+def recompute_workforce(
+    session: Session,
+    team_ids: Collection[uuid.UUID],
+    months: Collection[date] | None,
+    *,
+    threshold: int,
+    import_id: uuid.UUID | None = None,
+    only: uuid.UUID | None = None,
+) -> Recomputed:
+    """The points of every workforce-bound measure these teams record (or of the measure
+    `only`) for the months stored or corrected (every stored month when None). A rolling
+    metric's points for the eleven months after a corrected one are recomputed too."""
+    bound = measures_service.bound_measures(session, team_ids, workforce=True)
+    if only is not None:
+        bound = {team: [m for m in ms if m.id == only] for team, ms in bound.items()}
+    if not any(bound.values()):
+        return Recomputed()
+    stored = workforce_service.stored_figures(session, list(bound))
+    outcome = Recomputed()
+    for team_id, measures in bound.items():
+        team = session.get_one(Team, team_id)
+        figures = stored.get(team_id, {})
+        corrected = set(figures) if months is None else set(months)
+        for measure in measures:
+            source = measures_service.source_of(measure)
+            if not isinstance(source, WorkforceSource):
+                continue
+            periods = {p for month in corrected for p in months_affected(source.metric, month)}
+            derived = {
+                period: workforce_point(source.metric, measure.chart, period, figures, threshold)
+                for period in periods
+            }
+            outcome += write_points(session, team, measure, derived, import_id)
     return outcome

@@ -17,6 +17,8 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy.orm import Session
 
+from app.bindings import service as bindings
+from app.bindings.service import Recomputed
 from app.errors import FieldProblem, InvalidInput
 from app.imports.files import Columns
 from app.imports.models import ImportKind
@@ -93,6 +95,13 @@ class PreparedKind(ABC, Generic[ExtractT]):
     def preview(self, extract: ExtractT, *, threshold: int) -> Written:
         """What `write` would store."""
 
+    @abstractmethod
+    def recompute(
+        self, session: Session, extract: ExtractT, import_id: uuid.UUID | None, *, threshold: int
+    ) -> Recomputed:
+        """After `write`: the points of the measures bound to what it stored, for the
+        extract's teams and periods (ingest spec 7), from the stored aggregates."""
+
     def warnings(self, extract: ExtractT) -> ErrorList:
         """Rows kept but worth a look; most kinds have none."""
         return ErrorList()
@@ -136,6 +145,19 @@ class WorkforceMonthly(PreparedKind[MonthlyExtract[uuid.UUID]]):
     def preview(self, extract: MonthlyExtract[uuid.UUID], *, threshold: int) -> Written:
         suppressed = workforce_service.suppressed_months(extract.months.values(), threshold)
         return Written(len(extract.months), suppressed)
+
+    def recompute(
+        self,
+        session: Session,
+        extract: MonthlyExtract[uuid.UUID],
+        import_id: uuid.UUID | None,
+        *,
+        threshold: int,
+    ) -> Recomputed:
+        months = {month for _, month in extract.months}
+        return bindings.recompute_workforce(
+            session, extract.teams, months, threshold=threshold, import_id=import_id
+        )
 
     def warnings(self, extract: MonthlyExtract[uuid.UUID]) -> ErrorList:
         return extract.warnings

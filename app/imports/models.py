@@ -78,6 +78,7 @@ class Import(Base):
     aggregates_written: Mapped[int] = mapped_column(BigInteger)
     cells_suppressed: Mapped[int] = mapped_column(BigInteger)
     points_written: Mapped[int] = mapped_column(BigInteger)
+    typed_points_replaced: Mapped[int] = mapped_column(BigInteger, default=0)
     error_count: Mapped[int] = mapped_column(BigInteger)
     errors: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     warning_count: Mapped[int] = mapped_column(BigInteger)

@@ -93,6 +93,7 @@ def new_record(
         aggregates_written=written.aggregates if written is not None else 0,
         cells_suppressed=written.suppressed if written is not None else 0,
         points_written=0,
+        typed_points_replaced=0,
         error_count=errors.error_count,
         errors=error_list(errors),
         created_by=plan.actor,

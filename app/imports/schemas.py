@@ -76,6 +76,10 @@ class ImportPreview(ReadModel):
         description="Data points of bound measures created or changed (a point rewritten with"
         " the same values is not counted)."
     )
+    typed_points_replaced: int = Field(
+        description="Of `points_written`, points a person had typed in for a period the file"
+        " now has aggregates for: replaced by the extract's (other periods keep theirs)."
+    )
     error_count: int
     errors: list[RowErrorRead] = Field(description="The first 1,000 of `error_count`.")
     warning_count: int

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.auth.principal import Principal
 from app.collaboratives.models import Collaborative
 from app.config import Settings
-from app.db import Failure, classify, independent_transaction, utc_now
+from app.db import Failure, classify, independent_transaction, new_session, utc_now
 from app.errors import (
     Conflict,
     ForbiddenRows,
@@ -135,14 +135,7 @@ def run_import(
         _fail(factory, plan, upload, extract, extract.errors)
     threshold = settings.min_responses
     if plan.query.dry_run:
-        # What the stored record would be; never added to a session.
-        preview = plan.kind.preview(extract, threshold=threshold)
-        record = new_record(plan, upload, extract, ImportStatus.SUCCEEDED, written=preview)
-        with independent_transaction(factory, writes=False) as session:
-            record.points_written = recompute_bound_points(
-                session, plan.query.kind, extract, record.id, dry_run=True
-            )
-        return record
+        return _dry_run(factory, plan, upload, extract, threshold)
     try:
         with independent_transaction(factory) as session:
             lock_teams(session, extract.teams)
@@ -151,10 +144,11 @@ def run_import(
             link(session, plan, record, extract.teams)
             session.flush()
             written = plan.kind.write(session, extract, record.id, threshold=threshold)
-            points = recompute_bound_points(session, plan.query.kind, extract, record.id)
+            points = plan.kind.recompute(session, extract, record.id, threshold=threshold)
             record.aggregates_written = written.aggregates
             record.cells_suppressed = written.suppressed
-            record.points_written = points
+            record.points_written = points.points_written
+            record.typed_points_replaced = points.replaced_typed
             finish(plan, record)
     except OperationalError as error:
         if classify(error) is Failure.BUSY:
@@ -163,23 +157,37 @@ def run_import(
     return record
 
 
-def recompute_bound_points(
-    session: Session,
-    kind: ImportKind,
+def _dry_run(
+    factory: sessionmaker[Session],
+    plan: ImportPlan,
+    upload: PostedFile,
     extract: Extract,
-    import_id: uuid.UUID,
-    *,
-    dry_run: bool = False,
-) -> int:
-    """The seam for ingest spec 7: recompute the data points of every measure bound to what
-    `kind` stores, for `extract.teams` over `extract.periods` (for rolling workforce metrics,
-    the eleven months after too), from the stored aggregates, with source `import:<import_id>`,
-    and return how many points were created or changed (a point rewritten with the same values
-    is not counted). Called after the import's aggregates are stored, in its transaction; with
-    `dry_run`, before anything is stored (the extract holds what would be), counting only.
-    Measures have no `data_source` yet, so no measure is bound and nothing changes: 0."""
-    del session, kind, extract, import_id, dry_run
-    return 0
+    threshold: int,
+) -> Import:
+    """What the import would store, found by storing it in a transaction that is then rolled
+    back: the same code as a real import, so the counts are exactly what it would write. The
+    record returned is never added to a session (it has no id)."""
+    session = new_session(factory, writes=True)
+    with session:
+        session.begin()
+        try:
+            lock_teams(session, extract.teams)
+            # A record for the rows that reference it, gone with the rest.
+            draft = new_record(plan, upload, extract, ImportStatus.SUCCEEDED)
+            session.add(draft)
+            session.flush()
+            written = plan.kind.write(session, extract, draft.id, threshold=threshold)
+            points = plan.kind.recompute(session, extract, None, threshold=threshold)
+        except OperationalError as error:
+            if classify(error) is Failure.BUSY:
+                raise _running() from None
+            raise
+        finally:
+            session.rollback()
+    record = new_record(plan, upload, extract, ImportStatus.SUCCEEDED, written=written)
+    record.points_written = points.points_written
+    record.typed_points_replaced = points.replaced_typed
+    return record
 
 
 def lock_teams(session: Session, team_ids: frozenset[uuid.UUID]) -> None:

@@ -96,3 +96,16 @@ def team_workforce(session: Session, team_id: uuid.UUID, threshold: int) -> Team
         ],
         metrics={metric: metric_series(metric, figures, threshold) for metric in WorkforceMetric},
     )
+
+
+def stored_figures(
+    session: Session, team_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, dict[date, MonthlyFigures]]:
+    """Every stored month of these teams, by team and month: what bound measures' points are
+    recomputed from (a rolling point reads the eleven months before its own)."""
+    found: dict[uuid.UUID, dict[date, MonthlyFigures]] = {}
+    teams = sorted(set(team_ids))
+    for batch in _batches(teams):
+        for row in session.scalars(select(WorkforceMonth).where(WorkforceMonth.team_id.in_(batch))):
+            found.setdefault(row.team_id, {})[row.month] = row.figures()
+    return found

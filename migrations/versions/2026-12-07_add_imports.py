@@ -56,6 +56,7 @@ def upgrade() -> None:
         sa.Column("aggregates_written", sa.BigInteger(), nullable=False),
         sa.Column("cells_suppressed", sa.BigInteger(), nullable=False),
         sa.Column("points_written", sa.BigInteger(), nullable=False),
+        sa.Column("typed_points_replaced", sa.BigInteger(), nullable=False),
         sa.Column("error_count", sa.BigInteger(), nullable=False),
         sa.Column("errors", sa.JSON(), nullable=False),
         sa.Column("warning_count", sa.BigInteger(), nullable=False),
