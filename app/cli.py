@@ -23,10 +23,15 @@ from app.demo import clear_database, create_demo_accounts, database_is_empty, lo
 from app.errors import AppError, InvalidInput
 from app.main import create_app
 from app.migrate import not_ready, upgrade
+from app.survey_results import response_ids
 
 
 def _migrate() -> None:
-    upgrade(get_settings().database_url)
+    settings = get_settings()
+    upgrade(settings.database_url)
+    # With the schema, the secret that survey response ids are hashed with (made once, kept
+    # in the data directory, never rotated): here, before any worker starts, never per import.
+    response_ids.ensure_key(settings.data_dir)
 
 
 def _demo_password(email: str) -> str:
@@ -94,6 +99,7 @@ def _openapi() -> int:
 def _rotate_keys() -> int:
     settings = get_settings()
     before = keys.load_or_create(settings.data_dir)
+    response_ids.ensure_key(settings.data_dir)  # made if missing; this key is never rotated
     current_before = {key.kid for key in before.keys if key.retired_at is None}
     keyring = keys.rotate(settings.data_dir, timedelta(minutes=settings.access_token_minutes))
     new_kid = keyring.signing.kid

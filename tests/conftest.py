@@ -23,8 +23,12 @@ from app.config import PASSWORD_HASH_MINIMUMS, Settings
 from app.db import make_engine
 from app.main import create_app
 from app.migrate import upgrade
+from app.survey_results import response_ids
 
 TEST_PASSWORD = "correct horse battery staple"
+# The key survey response ids are hashed with (`response_ids`), fixed so that a test can compute
+# what is stored.
+RESPONSE_ID_KEY = bytes(range(32))
 
 # argon2 at its cheapest (microseconds, not half a second a hash), through the settings of this
 # process and of every server and CLI it starts, which inherit the environment. Settings refuse
@@ -116,10 +120,11 @@ def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
 
 @pytest.fixture(scope="session")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Where the test apps keep their signing keys, made here as `qicollab serve` makes them
-    before its workers start (building an app touches no file)."""
+    """Where the test apps keep their signing keys and response-id key, made here as `qicollab
+    serve` makes them before its workers start (building an app touches no file)."""
     path = tmp_path_factory.mktemp("data")
     keys.load_or_create(path)
+    response_ids.ensure_key(path, RESPONSE_ID_KEY)
     return path
 
 

@@ -156,7 +156,7 @@ def create_import(
     )
     trail = audit_trail(request)
     try:
-        plan = service.prepare_import(session, principal, query)
+        plan = service.prepare_import(session, principal, query, settings)
         # Ends the read the rows are placed with: nothing is held open while the file is read.
         session.commit()
         record = service.run_import(request.app.state.sessionmaker, plan, upload, settings)

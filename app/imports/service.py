@@ -30,7 +30,7 @@ from app.errors import (
     RowProblem,
 )
 from app.imports.files import PostedFile, open_table, refusal
-from app.imports.kinds import KINDS, Extract, ImportQuery
+from app.imports.kinds import KINDS, Extract, ImportQuery, RowsRefused
 from app.imports.models import (
     Import,
     ImportKind,
@@ -50,7 +50,9 @@ LIST_NAME = "imports"
 RETRY_AFTER_SECONDS = 2
 
 
-def prepare_import(session: Session, principal: Principal, query: ImportQuery) -> ImportPlan:
+def prepare_import(
+    session: Session, principal: Principal, query: ImportQuery, settings: Settings
+) -> ImportPlan:
     """The kind (422 when it is not supported yet, or the query does not suit it), the
     collaborative (422 when there is none with that id), and the directory the rows are
     placed with: the collaborative's teams' external references, the organisations the
@@ -67,7 +69,7 @@ def prepare_import(session: Session, principal: Principal, query: ImportQuery) -
         raise InvalidInput.at(
             ("query", "collaborative_id"), f"No collaborative with id {query.collaborative_id}."
         )
-    kind = prepare(session, query)
+    kind = prepare(session, query, settings)
     organisations = {
         fold_ods(code): ident
         for code, ident in session.execute(select(Organisation.ods_code, Organisation.id))
@@ -114,8 +116,10 @@ def run_import(
     """Reads the file, and stores it unless it is a dry run. Returns the import: stored when
     it succeeded; for a dry run, what it would store (not stored, no id).
 
-    Raises InvalidRows (422) for bad rows or a bad header and ForbiddenRows (403) for rows
-    the caller may not send, each after recording the failed import (not for a dry run);
+    Raises InvalidRows (422) for bad rows or a bad header, or rows refused once what is
+    stored is known (survey responses overlapping a stored slice only partly), and
+    ForbiddenRows (403) for rows the caller may not send, each after recording the failed
+    import (not for a dry run);
     UnsupportedMediaType (415) and ContentTooLarge (413) for a file that cannot be read as a
     whole; Conflict `import-running` (409) when another import holds one of its teams for
     longer than the lock timeout."""
@@ -150,6 +154,8 @@ def run_import(
             record.points_written = points.points_written
             record.typed_points_replaced = points.replaced_typed
             finish(plan, record)
+    except RowsRefused as refused:  # rolled back: nothing of the file stored
+        _fail(factory, plan, upload, extract, refused.errors)
     except OperationalError as error:
         if classify(error) is Failure.BUSY:
             raise _running() from None
@@ -178,6 +184,8 @@ def _dry_run(
             session.flush()
             written = plan.kind.write(session, extract, draft.id, threshold=threshold)
             points = plan.kind.recompute(session, extract, None, threshold=threshold)
+        except RowsRefused as refused:
+            _fail(factory, plan, upload, extract, refused.errors)
         except OperationalError as error:
             if classify(error) is Failure.BUSY:
                 raise _running() from None

@@ -367,7 +367,9 @@ def test_a_multipart_file_part_keeps_its_file_name(
 @pytest.mark.parametrize(
     ("params", "loc"),
     [
-        ({"kind": "survey-responses"}, ["query", "kind"]),
+        ({"kind": "survey-responses"}, ["query", "survey"]),
+        ({"kind": "survey-counts", "survey": "no-such-survey"}, ["query", "survey"]),
+        ({"kind": "survey-counts", "survey": "nqps", "to": "2025-03"}, ["query", "to"]),
         ({"kind": "workforce-staff"}, ["query", "kind"]),
         ({"kind": "staff-list"}, ["query", "kind"]),
         ({"survey": "nss"}, ["query", "survey"]),
@@ -398,13 +400,13 @@ def test_a_query_that_does_not_fit_is_a_422_naming_it(
 def test_a_kind_without_a_reader_says_it_is_not_supported_yet(
     client: TestClient, world: Collaborative
 ) -> None:
-    response = post_file(client, world.id, csv_text([example(world.a)]), kind="survey-counts")
+    response = post_file(client, world.id, csv_text([example(world.a)]), kind="workforce-staff")
     problem = assert_problem(response, 422)
     assert problem["errors"] == [
         {
             "loc": ["query", "kind"],
-            "message": "survey-counts is not supported yet; this service imports:"
-            " workforce-monthly",
+            "message": "workforce-staff is not supported yet; this service imports:"
+            " survey-counts, survey-responses, workforce-monthly",
         }
     ]
 
