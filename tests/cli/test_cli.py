@@ -15,6 +15,7 @@ from app.auth.cache import TTL_SECONDS
 from app.config import Settings
 from app.db import make_engine, make_sessionmaker
 from app.main import create_app
+from app.survey_results import response_ids
 from tests.api import API
 from tests.conftest import create_scratch_database, drop_scratch_database
 
@@ -49,6 +50,10 @@ def qicollab(
 
 def test_accounts_clients_and_keys_from_the_command_line(database: str, tmp_path: Path) -> None:
     assert qicollab(database, tmp_path, "migrate").returncode == 0
+    # With the schema, the key survey response ids are hashed with: owner-only, and kept.
+    response_key = tmp_path / response_ids.KEY_FILE
+    assert response_key.stat().st_mode & 0o777 == 0o600
+    first_key = response_key.read_text()
     added = qicollab(
         database,
         tmp_path,
@@ -111,6 +116,7 @@ def test_accounts_clients_and_keys_from_the_command_line(database: str, tmp_path
         assert "disabled" in refused.json()["detail"]
         rotated = qicollab(database, tmp_path, "keys", "rotate")
         assert rotated.returncode == 0, rotated.stderr
+        assert response_key.read_text() == first_key  # never rotated: stored hashes match it
     engine.dispose()
     with TestClient(create_app(Settings(database_url=database, data_dir=tmp_path))) as fresh:
         assert len(fresh.get("/.well-known/jwks.json").json()["keys"]) == 2

@@ -4,6 +4,7 @@
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -14,9 +15,11 @@ from app.auth.models import Role, Scope
 from tests import api
 from tests.api import API, assert_problem
 from tests.conftest import add_client, add_user, client_token, person_token
+from tests.imports.survey_support import COUNTS_HEADER, enjoy, responses_csv
 from tests.imports_support import (
     IMPORTS,
     Collaborative,
+    Trust,
     collaborative,
     csv_text,
     example,
@@ -170,6 +173,37 @@ def test_callers_without_the_import_permission_are_refused_before_the_file(
 ) -> None:
     response = post_file(getattr(callers, caller), world.id, csv_text([example(world.a)]))
     assert "import" in assert_problem(response, 403)["detail"]
+
+
+def _survey_file(kind: str, *teams: Trust, prefix: str) -> str:
+    """A survey file of either kind with rows for these teams (the week of 2025-03-03)."""
+    if kind == "survey-responses":
+        people = [
+            r for team in teams for r in enjoy(team, [("often", 2)], prefix=f"{prefix}-{team.ref}")
+        ]
+        return responses_csv(people)
+    rows = [f"{team.ods},{team.ref},2025-03-03,enjoy_work,often,2,," for team in teams]
+    return "\r\n".join([COUNTS_HEADER, *rows]) + "\r\n"
+
+
+@pytest.mark.parametrize("kind", ["survey-responses", "survey-counts"])
+def test_the_survey_kinds_follow_the_same_rules_of_who_may_send_which_rows(
+    callers: Callers, client: TestClient, world: Collaborative, kind: str
+) -> None:
+    def post(caller: TestClient, *teams: Trust, prefix: str) -> Any:
+        body = _survey_file(kind, *teams, prefix=prefix)
+        return post_file(caller, world.id, body, kind=kind, survey="enjoying-work")
+
+    for caller, name in ((callers.client_a, "client"), (callers.coach_a, "coach")):
+        assert post(caller, world.a, prefix=name).status_code == 201
+        problem = assert_problem(post(caller, world.a, world.b, prefix=f"{name}-b"), 403)
+        assert problem["type"].endswith(":forbidden-rows")
+        assert {e["column"] for e in problem["errors"]} == {"ods_code"}
+    for caller in (callers.reader_a, callers.member_a):
+        assert "import" in assert_problem(post(caller, world.a, prefix="no"), 403)["detail"]
+    assert post(callers.unbound, world.a, world.b, prefix="any").status_code == 201
+    results = client.get(f"{API}/teams/{world.b.team_id}/survey-results").json()["items"]
+    assert [item["period_start"] for item in results] == ["2025-03-03"]
 
 
 def test_an_unbound_client_may_send_any_organisations_rows(
