@@ -32,14 +32,21 @@ _MEANINGS = {
     403: "The caller may not import (`forbidden`), or the file holds rows of organisations or"
     " teams the caller may not import for (`forbidden-rows`, naming them; the failed import is"
     " recorded).",
-    409: "Another import of the same teams is running (`import-running`, with Retry-After).",
+    409: "Another import of the same teams is running (`import-running`, with Retry-After), or"
+    " survey responses stored for a team and period of the file were hashed with another"
+    " response-id key than the server's now (`response-key-changed`: its operator must restore"
+    " the key; nothing is stored).",
     413: "The file is over QI_MAX_IMPORT_BYTES (`body-too-large`) or has more data rows than"
     " allowed (`too-many-rows`).",
     415: "Not CSV or XLSX, or a file that is not what its media type says (XLSX bytes as"
     " text/csv, binary data, bytes not in the declared charset); XLSX until its reader lands.",
     422: "Bad rows or a bad header (`invalid-rows`: each row and column, the first 1,000, and"
-    " `error_count`; the failed import is recorded, `import_id`), or a query parameter that"
-    " does not fit the kind (a kind not supported yet, an unknown collaborative).",
+    " `error_count`; the failed import is recorded, `import_id`), survey responses overlapping"
+    " a stored team and period only partly (the first row of each, column `response_id`,"
+    " recorded the same way), or a query parameter that does not fit the kind (a kind not"
+    " supported yet, an unknown collaborative, a survey kind without a known `survey`).",
+    503: "The database is not available, or the server has no response-id key to import survey"
+    " responses with yet (its operator makes one with `qicollab migrate`); with Retry-After.",
 }
 
 
@@ -129,8 +136,14 @@ def create_import(
     references; rows of teams outside the collaborative are skipped and listed (`unmapped`).
 
     Kinds: `workforce-monthly` (one row per team and month; each (team, month) the file
-    covers is replaced). `survey-responses`, `survey-counts` and `workforce-staff` are a 422
-    naming `kind` until their readers land; XLSX files are a 415 until then too (send CSV).
+    covers is replaced). `survey-responses` and `survey-counts` with `survey` (required: a
+    built-in or local survey's code; its frequency sets the periods): responses are
+    aggregated as read, their ids kept only as keyed hashes; a (team, period) whose ids are
+    all new is added to what is stored, one holding every stored id (a cumulative or
+    corrected export) replaces it, and one overlapping only partly is a 422 naming its first
+    row (`response_id`), so nobody is ever counted twice; counts replace each (team, period)
+    they cover. `workforce-staff` is a 422 naming `kind` until its reader lands; XLSX files
+    are a 415 until then too (send CSV).
 
     **201** with the import and its `Location` (also when every row was skipped); **200** for
     `dry_run=true`, showing what would be stored. **422** when any row is bad: `errors`
@@ -141,6 +154,8 @@ def create_import(
     **413** over the size limit (QI_MAX_IMPORT_BYTES) or 1,000,000 data rows; **415** for a
     file that is not what its media type says (XLSX bytes sent as text/csv, binary data);
     **409** `import-running` when another import of the same teams holds them too long.
+    **503** when the database is unavailable, or (survey responses) the server has no
+    response-id key yet.
 
     Who may import: admins; coaches, for the teams they coach; trust clients with the
     `imports:write` scope, for their own organisations' rows. Every import is audited (who,

@@ -68,9 +68,14 @@ class ImportPreview(ReadModel):
     unmapped: list[UnmappedRead] = Field(description="The skipped rows per (ODS code, team_ref).")
     teams: list[uuid.UUID] = Field(description="The teams whose rows the file holds.")
     periods: PeriodsRead | None = Field(description="The first and last period stored.")
-    aggregates_written: int
+    aggregates_written: int = Field(
+        description="Aggregate rows stored: workforce team-months; survey team-periods, each's"
+        " totals and each group's breakdown."
+    )
     cells_suppressed: int = Field(
-        description="Aggregates stored but suppressed: too few people to be shown."
+        description="Aggregates stored but suppressed: too few people to be shown (workforce:"
+        " team-months; surveys: question results and scores of the team-periods written, as"
+        " stored after the import)."
     )
     points_written: int = Field(
         description="Data points of bound measures created or changed (a point rewritten with"
