@@ -28,6 +28,7 @@ from app.config import Settings
 from app.db import make_engine, make_sessionmaker
 from app.main import create_app
 from app.migrate import upgrade
+from app.survey_results import response_ids
 from tests.conftest import add_user, create_scratch_database, drop_scratch_database, person_token
 
 T = TypeVar("T")
@@ -79,6 +80,7 @@ def live_server(
     upgrade(url)
     engine: Engine = make_engine(url)
     keys.load_or_create(tmp_dir)
+    response_ids.ensure_key(tmp_dir)
     app = create_app(Settings(env="test", database_url=url, data_dir=tmp_dir, **settings))
     try:
         with serving(app) as base_url:
