@@ -55,7 +55,7 @@ def _load_demo(*, force: bool, only_if_empty: bool = False) -> int:
                 )
                 return 1
             clear_database(session)
-        summary = load_demo(session)
+        summary = load_demo(session, threshold=get_settings().min_responses)
         created = create_demo_accounts(session, trail, _demo_password)
     print(
         f"Loaded the demo collaborative {summary.collaborative_id}: {summary.teams} teams,"

@@ -150,10 +150,13 @@ def test_demo_keeps_the_collaborative_rules(demo_client: TestClient) -> None:
         for measure in measures:
             points = _all(demo_client, f"/teams/{team['id']}/measures/{measure['id']}/data")
             assert len(points) >= 12, (team["name"], measure["code"])
+            # A week too few answered the survey is a gap (tests/app/test_demo_surveys.py).
+            shown = [p for p in points if not p["suppressed"]]
+            assert len(points) - len(shown) <= 1, (team["name"], measure["code"])
             if measure["chart"] == "p":
-                assert all(0 <= p["numerator"] <= p["denominator"] for p in points)
+                assert all(0 <= p["numerator"] <= p["denominator"] for p in shown)
             else:
-                assert all(p["value"] is not None for p in points)
+                assert all(p["value"] is not None for p in shown)
 
 
 def _status_for_dates(starts_on: date, ends_on: date, on: date) -> set[str]:
