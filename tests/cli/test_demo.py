@@ -23,6 +23,7 @@ from app.data_points.service import period_containing
 from app.db import make_engine, make_sessionmaker
 from app.main import create_app
 from app.measures.models import Frequency, Measure
+from app.survey_results.models import SurveyAggregate, SurveyResponseHash
 from app.teams.models import Team
 from tests.api import API
 from tests.conftest import create_scratch_database, drop_scratch_database
@@ -235,18 +236,47 @@ def _series(session: Session) -> list[tuple[object, ...]]:
     return [tuple(row) for row in rows]
 
 
+def _survey(session: Session) -> list[tuple[object, ...]]:
+    """The stored survey aggregates (totals and groups) and response-id hashes."""
+    aggregates = session.execute(
+        select(
+            Team.name,
+            SurveyAggregate.period_start,
+            SurveyAggregate.group_type,
+            SurveyAggregate.group_value,
+            SurveyAggregate.counts,
+        )
+        .join(Team, Team.id == SurveyAggregate.team_id)
+        .order_by(
+            Team.name,
+            SurveyAggregate.period_start,
+            SurveyAggregate.group_type,
+            SurveyAggregate.group_value,
+        )
+    )
+    hashes = session.execute(
+        select(Team.name, SurveyResponseHash.period_start, SurveyResponseHash.digest)
+        .join(Team, Team.id == SurveyResponseHash.team_id)
+        .order_by(Team.name, SurveyResponseHash.period_start, SurveyResponseHash.digest)
+    )
+    return [tuple(row) for row in aggregates] + [tuple(row) for row in hashes]
+
+
 def test_demo_is_the_same_every_time(demo_url: str, tmp_path: Path) -> None:
     other = create_scratch_database(str(tmp_path))
     try:
         assert qicollab(other, "demo").returncode == 0
-        series = []
+        series, survey = [], []
         for url in (demo_url, other):
             engine = make_engine(url)
             with make_sessionmaker(engine)() as session:
                 series.append(_series(session))
+                survey.append(_survey(session))
             engine.dispose()
         assert len(series[0]) > 1000
         assert series[0] == series[1]
+        assert len(survey[0]) > 10000
+        assert survey[0] == survey[1]
     finally:
         drop_scratch_database(other)
 
