@@ -85,6 +85,8 @@ class DemoSummary:
     measures: int
     data_points: int
     meetings: int
+    survey_responses: int  # generated, counted into the stored aggregates, never stored
+    survey_slices: int  # (team, week) aggregates stored
 
 
 def database_is_empty(session: Session) -> bool:
@@ -187,6 +189,8 @@ def load_demo(session: Session, *, threshold: int = DEFAULT_THRESHOLD) -> DemoSu
         measures=len(measures),
         data_points=len(points) + survey.points.points_written,
         meetings=len(meetings),
+        survey_responses=survey.respondents,
+        survey_slices=survey.slices,
     )
 
 

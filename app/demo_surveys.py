@@ -95,7 +95,7 @@ def hash_response_id(text: str) -> bytes:
 
 @dataclass(frozen=True, slots=True)
 class _Options:
-    """Options and cumulative weights, for `random.choices`."""
+    """Options and their cumulative weights, to draw one from."""
 
     codes: tuple[str, ...]
     cumulative: tuple[float, ...]
@@ -178,7 +178,7 @@ def _scaled(codes: Sequence[tuple[str, float]], share: float) -> list[tuple[str,
 
 
 @dataclass(frozen=True, slots=True)
-class Week:
+class _Week:
     """One team's slice of one week, as an import would store it."""
 
     respondents: int
@@ -187,14 +187,14 @@ class Week:
     hashes: frozenset[bytes]
 
 
-def survey_week(
+def _survey_week(
     rng: random.Random,
     team: _Team,
     survey: Survey,
     week: date,
     levels: Mapping[str, float],
     respondents: int,
-) -> Week:
+) -> _Week:
     """Generates a week's respondents and aggregates them as they come, keeping none: the
     totals, per-question counts per equality group (what the gaps read), and the hashes of
     their ids."""
@@ -222,7 +222,7 @@ def survey_week(
             for pair in answers.items():
                 counts[pair] = counts.get(pair, 0) + 1
         hashes.add(hash_response_id(response_id(team.spec.team_ref, week, number)))
-    return Week(
+    return _Week(
         respondents=respondents,
         totals=totals.aggregate(),
         groups={
@@ -259,7 +259,7 @@ def load_survey(
         quiet = dict(spec.quiet_weeks)
         for week, levels in sorted(weekly.items()):
             count = quiet.get(week) or rng.randint(*spec.respondents)
-            built = survey_week(rng, team, survey, week, levels, count)
+            built = _survey_week(rng, team, survey, week, levels, count)
             store_slice(
                 session,
                 team_id,

@@ -293,11 +293,15 @@ def test_no_table_holds_a_response_id_only_its_keyed_hash(demo: Demo) -> None:
 
 
 def test_the_demo_summary_counts_the_derived_points(demo: Demo) -> None:
-    """What `qicollab demo` prints: the typed points and the derived ones, all stored."""
+    """What `qicollab demo` prints: the typed points and the derived ones, all stored, and
+    the survey results with the responses behind them (one hash each)."""
     with make_sessionmaker(demo.engine)() as session:
         stored = session.scalar(select(func.count()).select_from(DataPoint))
         derived = session.scalar(
             select(func.count()).select_from(DataPoint).where(DataPoint.source == DERIVED)
         )
+        hashes = session.scalar(select(func.count()).select_from(SurveyResponseHash))
     assert demo.summary.data_points == stored
     assert derived == len(TEAMS) * len(WEEKS) * len(BOUND)
+    assert demo.summary.survey_slices == len(TEAMS) * len(WEEKS)
+    assert demo.summary.survey_responses == hashes
