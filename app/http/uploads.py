@@ -365,14 +365,14 @@ class StreamedUpload:
                 },
                 "encoding": {name: {"contentType": types} for name in properties},
             }
-        each = " each" if self.extra_parts else ""
-        extra = "".join(f", and optionally one named `{name}`" for name in self.extra_parts)
-        request_body = {
-            "required": True,
-            "description": f"The file, at most {size}{each}: the body itself, or"
-            f" one part named `{self.file_field}` of a multipart/form-data body{extra}.",
-            "content": content,
-        }
+        description = (
+            f"The file, at most {size}: the body itself, or one part named"
+            f" `{self.file_field}` of a multipart/form-data body."
+        )
+        if self.extra_parts:
+            names = ", ".join(f"`{name}`" for name in self.extra_parts)
+            description += f" Optional further parts, each a file within the same limit: {names}."
+        request_body = {"required": True, "description": description, "content": content}
         return request_body, problems(400, 413, 415, 422)
 
 
