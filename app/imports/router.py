@@ -72,7 +72,9 @@ def _summary(
 ) -> str:
     """The audit event's reason: what was imported and how much, never a value of the file."""
     parts = [str(kind), f"sha256={upload.sha256}"]
-    parts += [f"{name}.sha256={part.sha256}" for name, part in sorted(upload.parts.items())]
+    if upload.parts:
+        # Which further parts came (a second hash would not fit the reason's 200 characters).
+        parts.append("parts=" + ",".join(sorted(upload.parts)))
     if record is not None:
         parts += [
             f"rows={record.rows_read}",
@@ -169,7 +171,7 @@ def create_import(
 
     Who may import: admins; coaches, for the teams they coach; trust clients with the
     `imports:write` scope, for their own organisations' rows. Every import is audited (who,
-    kind, the files' SHA-256 and counts; never a value)."""
+    kind, the file's SHA-256 and counts; never a value)."""
     query = ImportQuery(
         kind=kind,
         collaborative_id=collaborative_id,

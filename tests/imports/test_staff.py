@@ -3,6 +3,7 @@ absence episodes, as two multipart parts or as one workbook with an `absence` sh
 months the monthly file of the same staff stores; employee references are never kept."""
 
 import csv
+import hashlib
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.workforce.models import WorkforceMonth
 from tests import api
-from tests.api import assert_problem
+from tests.api import API, assert_problem
 from tests.imports_support import IMPORTS, workforce
 from tests.integrations.workbooks import write_openpyxl
 
@@ -391,3 +392,26 @@ def test_the_idempotency_key_covers_the_absence_part(client: TestClient, demo: D
         assert assert_problem(response, 422)["type"].endswith(":idempotency-key-reused")
     imports = client.get(IMPORTS, params={"collaborative_id": demo.id}).json()["items"]
     assert len(imports) == 1
+
+
+def test_a_dry_run_shows_the_months_and_stores_none(client: TestClient, demo: Demo) -> None:
+    response = post_staff(client, demo.id, params={"dry_run": "true"})
+
+    assert response.status_code == 200, response.text
+    assert (response.json()["aggregates_written"], response.json()["rows_skipped"]) == (6, 0)
+    for ref in ESR_TEAMS:
+        assert workforce(client, demo.teams[ref])["months"] == []
+
+
+def test_the_audit_event_names_the_file_s_hash_and_its_absence_part(
+    client: TestClient, demo: Demo
+) -> None:
+    record = post_staff(client, demo.id).json()
+
+    events = client.get(f"{API}/audit-events", params={"limit": 200}).json()["items"]
+    (event,) = [e for e in events if e["action"] == "import_succeeded"]
+    assert record["sha256"] == hashlib.sha256(STAFF).hexdigest()
+    assert event["reason"] == (
+        f"workforce-staff sha256={record['sha256']} parts=absence"
+        f" rows={record['rows_read']} skipped=0 written=6 points=0"
+    )
