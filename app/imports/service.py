@@ -29,7 +29,7 @@ from app.errors import (
     NotFound,
     RowProblem,
 )
-from app.imports.files import PostedFile, open_table, refusal
+from app.imports.files import REFUSED, PostedFile, refusal
 from app.imports.kinds import KINDS, Extract, ImportQuery
 from app.imports.models import (
     Import,
@@ -39,7 +39,7 @@ from app.imports.models import (
 )
 from app.imports.records import ImportPlan, finish, link, new_record
 from app.integrations.directory import TeamDirectory, fold_ods
-from app.integrations.tabular import ErrorList, InvalidTable, TooManyRows
+from app.integrations.tabular import ErrorList, InvalidTable
 from app.organisations.models import Organisation
 from app.pagination import paginate
 from app.teams import service as teams_service
@@ -120,15 +120,16 @@ def run_import(
     whole; Conflict `import-running` (409) when another import holds one of its teams for
     longer than the lock timeout."""
     try:
-        with open_table(upload, plan.kind.columns, plan.query.sheet, settings) as table:
-            extract: Extract = plan.kind.read(table, plan.directory)
+        extract: Extract = plan.kind.read_file(upload, plan.query.sheet, plan.directory, settings)
     except InvalidTable as invalid:
         errors = ErrorList()
         for error in invalid.errors:
             errors.add(error.row, error.column, error.message)
         _fail(factory, plan, upload, None, errors)
-    except TooManyRows as too_many:
-        raise refusal(too_many) from None
+    except REFUSED as problem:
+        # Found while the rows were read: too many of them, or a workbook that inflates past
+        # what its directory declared.
+        raise refusal(problem) from None
     if extract.forbidden:
         _fail(factory, plan, upload, extract, extract.forbidden, forbidden=True)
     if extract.errors:

@@ -368,7 +368,7 @@ def test_a_multipart_file_part_keeps_its_file_name(
     ("params", "loc"),
     [
         ({"kind": "survey-responses"}, ["query", "kind"]),
-        ({"kind": "workforce-staff"}, ["query", "kind"]),
+        ({"kind": "workforce-staff"}, ["query", "from"]),
         ({"kind": "staff-list"}, ["query", "kind"]),
         ({"survey": "nss"}, ["query", "survey"]),
         ({"from": "2025-01"}, ["query", "from"]),
@@ -404,7 +404,7 @@ def test_a_kind_without_a_reader_says_it_is_not_supported_yet(
         {
             "loc": ["query", "kind"],
             "message": "survey-counts is not supported yet; this service imports:"
-            " workforce-monthly",
+            " workforce-monthly, workforce-staff",
         }
     ]
 
