@@ -60,12 +60,14 @@ def _load_demo(*, force: bool, only_if_empty: bool = False) -> int:
                 )
                 return 1
             clear_database(session)
-        summary = load_demo(session)
+        summary = load_demo(session, threshold=get_settings().min_responses)
         created = create_demo_accounts(session, trail, _demo_password)
     print(
         f"Loaded the demo collaborative {summary.collaborative_id}: {summary.teams} teams,"
         f" {summary.members} members, {summary.measures} measures,"
-        f" {summary.data_points} data points, {summary.meetings} meetings."
+        f" {summary.data_points} data points, {summary.meetings} meetings;"
+        f" {summary.survey_slices} weekly team survey results, aggregated from"
+        f" {summary.survey_responses} responses."
     )
     print("Demo accounts (the passwords are shown only now):")
     for email, role, password in created:

@@ -66,6 +66,11 @@ class Settings(BaseSettings):
     # than this are stored but suppressed: no value and no count below it leaves the service. A
     # trust's IG agreement may raise it, never lower it below the disclosure module's floor.
     min_responses: int = Field(default=DEFAULT_THRESHOLD, ge=MIN_THRESHOLD)
+    # The key of the keyed hash (HMAC-SHA256, app/imports/hashing.py) that replaces each
+    # `employee_ref` of a workforce-staff file as soon as it is read (ingest 3.4). The hashes
+    # only tell one person's rows from another's within one import and are never stored, so
+    # unset is safe: each import then draws a random key. Setting it changes no stored value.
+    employee_ref_key: SecretStr | None = None
     # Where the signing keys live (created owner-only on first start).
     data_dir: Path = Path(".")
     # How often each worker looks for a rotated key file (`qicollab keys rotate`), at most.

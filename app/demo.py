@@ -33,6 +33,7 @@ from app.demo_data import (
     ORGANISATIONS,
     SEED,
     SOURCE,
+    SURVEY,
     TEAM_STATUS,
     TEAMS,
     TIME_ZONE,
@@ -41,8 +42,11 @@ from app.demo_data import (
     PersonSpec,
     TeamSpec,
 )
+from app.demo_surveys import load_survey
+from app.disclosure import DEFAULT_THRESHOLD
 from app.equality.models import EqualityProfile
 from app.measures.models import ChartType, Frequency, Measure
+from app.measures.schemas import SurveyQuestionSource
 from app.meetings.models import Meeting
 from app.members.models import Member
 from app.memberships.models import Membership, MembershipRole
@@ -81,6 +85,8 @@ class DemoSummary:
     measures: int
     data_points: int
     meetings: int
+    survey_responses: int  # generated, counted into the stored aggregates, never stored
+    survey_slices: int  # (team, week) aggregates stored
 
 
 def database_is_empty(session: Session) -> bool:
@@ -97,8 +103,12 @@ def clear_database(session: Session) -> None:
             session.execute(table.delete())
 
 
-def load_demo(session: Session) -> DemoSummary:
-    """Insert the demo collaborative into an empty database; flushes but never commits."""
+def load_demo(session: Session, *, threshold: int = DEFAULT_THRESHOLD) -> DemoSummary:
+    """Insert the demo collaborative into an empty database; flushes but never commits.
+
+    The measures bound to the weekly survey get their points as a deployment's would: from
+    the survey aggregates stored (`app.demo_surveys`), suppressed below `threshold`
+    respondents (the service's QI_MIN_RESPONSES); the others' points are typed in."""
     rng = random.Random(SEED)
     organisations = {
         code: Organisation(ods_code=code, name=name, kind=kind)
@@ -148,10 +158,18 @@ def load_demo(session: Session) -> DemoSummary:
         point
         for team, team_spec in zip(teams, TEAMS, strict=True)
         for measure, measure_spec in zip(measures, MEASURES, strict=True)
+        if measure_spec.question is None
         for point in _data_points(rng, team, team_spec, measure, measure_spec)
     ]
     session.add_all([*memberships, *meetings, *points])
     session.flush()
+    survey = load_survey(
+        session,
+        [(team.id, spec, _weekly_levels(spec)) for team, spec in zip(teams, TEAMS, strict=True)],
+        threshold=threshold,
+    )
+    noted = next(m for m in measures if m.code == NOTE_MEASURE)
+    _attach_notes(session, teams, noted)
 
     # Each lead's self-declared profile (fictitious), so the lead rule has something to show.
     leads = [m for m in memberships if m.role == MembershipRole.LEAD]
@@ -169,8 +187,10 @@ def load_demo(session: Session) -> DemoSummary:
         teams=len(teams),
         members=len(members),
         measures=len(measures),
-        data_points=len(points),
+        data_points=len(points) + survey.points.points_written,
         meetings=len(meetings),
+        survey_responses=survey.respondents,
+        survey_slices=survey.slices,
     )
 
 
@@ -220,6 +240,11 @@ def _measure(spec: MeasureSpec, collaborative: Collaborative) -> Measure:
         denominator_definition=spec.denominator_definition,
         collaborative_id=collaborative.id,
         team_id=None,
+        data_source=None
+        if spec.question is None
+        else SurveyQuestionSource(
+            type="survey-question", survey=SURVEY, question=spec.question
+        ).model_dump(mode="json"),
     )
 
 
@@ -262,28 +287,56 @@ def _expected(spec: TeamSpec, measure: MeasureSpec) -> Iterator[tuple[date, floa
         yield period_start, before + (after - before) * min(1.0, since_change / measure.ramp)
 
 
+def _weekly_levels(spec: TeamSpec) -> dict[date, dict[str, float]]:
+    """The team's expected favourable share of each survey question a measure is bound to,
+    by week: what its generated respondents answer to."""
+    weekly: dict[date, dict[str, float]] = {}
+    for measure in MEASURES:
+        if measure.question is not None:
+            for week, level in _expected(spec, measure):
+                weekly.setdefault(week, {})[measure.question] = level
+    return weekly
+
+
 def _data_points(
     rng: random.Random, team: Team, spec: TeamSpec, measure: Measure, measure_spec: MeasureSpec
 ) -> Iterator[DataPoint]:
-    notes = dict(spec.notes) if measure_spec.code == NOTE_MEASURE else {}
+    """A typed-in point per period, drawn around the team's expected level."""
     for period_start, level in _expected(spec, measure_spec):
         point = DataPoint(
-            team_id=team.id,
-            measure_id=measure.id,
-            period_start=period_start,
-            note=notes.get(period_start),
-            source=SOURCE,
+            team_id=team.id, measure_id=measure.id, period_start=period_start, source=SOURCE
         )
-        if measure_spec.chart is ChartType.P:  # respondents; those giving the top answer
-            respondents = rng.randint(*spec.respondents)
-            point.denominator = float(respondents)
-            point.numerator = float(sum(rng.random() < level for _ in range(respondents)))
+        if measure_spec.chart is ChartType.P:  # ratings; the good ones
+            ratings = rng.randint(*spec.respondents)
+            point.denominator = float(ratings)
+            point.numerator = float(sum(rng.random() < level for _ in range(ratings)))
         elif measure_spec.chart is ChartType.C:
             point.value = float(_poisson(rng, level))
         else:
             low, high = measure_spec.bounds
             point.value = round(min(high, max(low, rng.gauss(level, measure_spec.noise))), 1)
         yield point
+
+
+def _attach_notes(session: Session, teams: list[Team], measure: Measure) -> None:
+    """Each team's notes (its PDSA cycles) on its points of `measure`, once they exist. A
+    later import that rewrites a point keeps its note (it sends none)."""
+    for team, spec in zip(teams, TEAMS, strict=True):
+        notes = dict(spec.notes)
+        if not notes:
+            continue
+        points = session.scalars(
+            select(DataPoint).where(
+                DataPoint.team_id == team.id,
+                DataPoint.measure_id == measure.id,
+                DataPoint.period_start.in_(list(notes)),
+            )
+        ).all()
+        if len(points) != len(notes):
+            raise ValueError(f"{spec.name}: a note's week has no point of {measure.code}")
+        for point in points:
+            point.note = notes[point.period_start]
+    session.flush()
 
 
 def _poisson(rng: random.Random, mean: float) -> int:

@@ -22,7 +22,8 @@ FIRST_MONTH = date(2024, 8, 1)
 LAST_MONTH = date(2025, 8, 1)
 ATTENDANCE_MEETINGS = 3  # attendance is recorded for the first three meetings
 NOTE_MEASURE = "ENJOY_WORK"  # team notes ("PDSA 1: ...") go on this measure's weekly points
-SOURCE = "demo"
+SOURCE = "demo"  # the source of the points the demo types in (its measures bound to none)
+SURVEY = "enjoying-work"  # the built-in weekly survey the demo's teams run (app.demo_surveys)
 
 T, ICB = OrganisationKind.TRUST, OrganisationKind.ICB
 ORGANISATIONS: tuple[tuple[str, str, OrganisationKind], ...] = (
@@ -198,10 +199,14 @@ class TeamSpec:
     coach: int  # index into COACHES
     people: tuple[PersonSpec, ...]
     respondents: tuple[int, int]  # weekly pulse-survey respondents in the team's service
+    bme_share: float  # of its respondents, Black and minority ethnic (ETHNIC CATEGORY D..S)
     before: Levels
     after: Levels | None = None  # levels once the change has bedded in
     change_on: date | None = None  # Monday the change started
     notes: tuple[tuple[date, str], ...] = ()  # (Monday, note) on the NOTE_MEASURE point
+    # (Monday, respondents): weeks few answered, below the disclosure threshold, so the
+    # team's survey results and bound points for that week are suppressed (a gap).
+    quiet_weeks: tuple[tuple[date, int], ...] = ()
 
 
 TEAMS: tuple[TeamSpec, ...] = (
@@ -221,6 +226,7 @@ TEAMS: tuple[TeamSpec, ...] = (
             PersonSpec("Grace Liddell", "Ward clerk", ADMIN, Band.BAND_2),
         ),
         respondents=(48, 100),
+        bme_share=0.24,
         before=Levels(0.35, 0.38, 0.22, 0.48, 6.2, 14.0, 2.0),
         after=Levels(0.56, 0.55, 0.38, 0.66, 4.9, 11.5, 6.0),
         change_on=date(2024, 11, 25),
@@ -257,8 +263,10 @@ TEAMS: tuple[TeamSpec, ...] = (
             ),
         ),
         respondents=(32, 64),
+        bme_share=0.18,
         before=Levels(0.45, 0.48, 0.30, 0.58, 5.4, 11.5, 3.0),
         notes=((date(2025, 1, 13), "PDSA 1: monthly reflective practice group tested"),),
+        quiet_weeks=((date(2024, 12, 30), 8),),  # New Year's week
     ),
     TeamSpec(
         ods_code="RFF",
@@ -275,6 +283,7 @@ TEAMS: tuple[TeamSpec, ...] = (
             PersonSpec("Kwame Mensah", "Physiotherapist", AHP, Band.BAND_5),
         ),
         respondents=(40, 88),
+        bme_share=0.12,
         before=Levels(0.33, 0.36, 0.20, 0.45, 6.0, 13.5, 2.0),
         after=Levels(0.52, 0.50, 0.33, 0.62, 4.8, 11.0, 5.0),
         change_on=date(2024, 12, 2),
@@ -294,7 +303,9 @@ TEAMS: tuple[TeamSpec, ...] = (
             PersonSpec("Zoe Cartwright", "Maternity support worker", ACS, Band.BAND_3),
         ),
         respondents=(36, 72),
+        bme_share=0.16,
         before=Levels(0.42, 0.44, 0.28, 0.55, 5.6, 12.0, 2.0),
+        quiet_weeks=((date(2024, 12, 23), 6),),  # Christmas week
     ),
     TeamSpec(
         ods_code="RXE",
@@ -311,6 +322,7 @@ TEAMS: tuple[TeamSpec, ...] = (
             PersonSpec("Hannah Brook", "Housekeeper", ESTATES, Band.BAND_2),
         ),
         respondents=(32, 72),
+        bme_share=0.11,
         before=Levels(0.40, 0.46, 0.31, 0.57, 5.8, 10.5, 3.0),
     ),
     TeamSpec(
@@ -329,6 +341,7 @@ TEAMS: tuple[TeamSpec, ...] = (
             PersonSpec("Lucy Marsh", "Dispensary administrator", ADMIN, Band.BAND_3),
         ),
         respondents=(40, 80),
+        bme_share=0.20,
         before=Levels(0.38, 0.42, 0.25, 0.50, 5.2, 12.5, 3.0),
         after=Levels(0.57, 0.58, 0.41, 0.68, 4.3, 10.0, 7.0),
         change_on=date(2025, 1, 6),
@@ -353,6 +366,9 @@ class MeasureSpec:
     description: str
     numerator_definition: str
     denominator_definition: str | None
+    # The SURVEY question whose weekly results the measure's points are derived from (its
+    # `data_source`); None for a measure whose points the demo types in.
+    question: str | None = None
     ramp: int = 4  # periods for a change to reach its full effect
     noise: float = 0.0  # standard deviation of XmR values
     bounds: tuple[float, float] = (0.0, 100.0)  # XmR values are clamped to these
@@ -362,7 +378,9 @@ P, XMR, C = ChartType.P, ChartType.XMR, ChartType.C
 WEEKLY, MONTHLY = Frequency.WEEKLY, Frequency.MONTHLY
 UP, DOWN = Direction.INCREASE, Direction.DECREASE
 OUTCOME, PROCESS = MeasureKind.OUTCOME, MeasureKind.PROCESS
-PULSE = "All staff in the team who answered the weekly pulse question that week."
+# The three weekly measures' points are the team's results on the built-in `enjoying-work`
+# survey (app.surveys.builtins), derived from its stored weekly aggregates.
+PULSE = "Staff in the team's service who answered the question in that week's survey."
 MEASURES: tuple[MeasureSpec, ...] = (
     MeasureSpec(
         code="ENJOY_WORK",
@@ -374,11 +392,12 @@ MEASURES: tuple[MeasureSpec, ...] = (
         unit="%",
         target=60.0,
         description=(
-            "Weekly pulse question 'How often have you enjoyed being at work this week?', as "
-            "in the RCPsych Enjoying Work collaborative; the collaborative sets the wording."
+            "Weekly Enjoying Work survey question 'How often do you enjoy being at work?', as "
+            "in the RCPsych Enjoying Work collaborative."
         ),
         numerator_definition="Respondents answering 'often' or 'always'.",
         denominator_definition=PULSE,
+        question="enjoy_work",
     ),
     MeasureSpec(
         code="NO_BURNOUT",
@@ -394,9 +413,10 @@ MEASURES: tuple[MeasureSpec, ...] = (
             "burnout, how would you rate your level of burnout?' (options 1 to 5)."
         ),
         numerator_definition=(
-            "Respondents choosing option 1 or 2 (below the usual burnout cut-off of 3)."
+            "Respondents choosing option 1, 'I enjoy my work. I have no symptoms of burnout'."
         ),
         denominator_definition=PULSE,
+        question="burnout",
     ),
     MeasureSpec(
         code="RECOMMEND_TEAM",
@@ -409,10 +429,14 @@ MEASURES: tuple[MeasureSpec, ...] = (
         target=40.0,
         description=(
             "Friends-and-Family style question, top box only: 'How likely are you to "
-            "recommend this team to a friend as a place to work?'"
+            "recommend your team as a place to work?'"
         ),
         numerator_definition="Respondents answering 'extremely likely'.",
-        denominator_definition=PULSE,
+        denominator_definition=(
+            "Staff in the team's service who answered the question in that week's survey, "
+            "other than 'don't know'."
+        ),
+        question="recommend_team",
     ),
     MeasureSpec(
         code="GOOD_DAYS",

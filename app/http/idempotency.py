@@ -88,11 +88,16 @@ def fingerprint(method: str, path: str, query: str, body: bytes) -> str:
 
 async def _payload(request: Request) -> bytes:
     """What a repeat must send again: the buffered body, or for a route that streams a file
-    (app.http.uploads) the file's SHA-256, which the upload worked out as it streamed (the
-    body itself is gone by now, and was never in memory)."""
+    (app.http.uploads) the file's SHA-256 and those of its extra parts by name, which the
+    upload worked out as it streamed (the body itself is gone by now, and was never in
+    memory)."""
     uploaded: UploadedFile | None = getattr(request.state, UPLOADED, None)
     if uploaded is not None:
-        return f"file sha256:{uploaded.sha256}".encode()
+        lines = [f"file sha256:{uploaded.sha256}"]
+        lines += [
+            f"part {name} sha256:{uploaded.parts[name].sha256}" for name in sorted(uploaded.parts)
+        ]
+        return "\n".join(lines).encode()
     if streams_body(request.scope.get("route")):
         raise RuntimeError(
             f"{request.url.path} streams a file: list its upload dependency before IDEMPOTENT,"
@@ -105,7 +110,8 @@ def idempotent(caller: Callable[..., Any]) -> DependsParam:
     """The route dependency: `caller` is the dependency that authenticates (its result has an
     `actor`), so keys are claimed per caller and only once the caller is known. A JSON route's
     fingerprint is its buffered body; a route that streams a file (POST /imports) lists the
-    upload before this, and its fingerprint is the file's SHA-256 with the query."""
+    upload before this, and its fingerprint is the SHA-256 of its file and of every extra
+    part, with the query."""
 
     async def claim_key(
         request: Request,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.db import utc_now
 from app.imports.files import PostedFile
-from app.imports.kinds import Extract, ImportQuery, PreparedKind, Written
+from app.imports.kind_base import Extract, ImportQuery, PreparedKind, Written
 from app.imports.models import Import, ImportStatus, import_organisations, import_teams
 from app.integrations.directory import TeamDirectory
 from app.integrations.tabular import ErrorList

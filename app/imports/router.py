@@ -14,7 +14,7 @@ from app.http.problems import READ_ONE, file_problems, guarded
 from app.http.responses import created, page_of, with_etag
 from app.http.uploads import CSV, MULTIPART, XLSX, StreamedUpload, UploadedFile
 from app.imports import service
-from app.imports.kinds import ImportQuery
+from app.imports.kind_base import ImportQuery
 from app.imports.models import Import, ImportKind, ImportStatus
 from app.imports.schemas import DryRunRead, ImportRead, Month
 from app.pagination import DEFAULT_LIMIT
@@ -23,7 +23,13 @@ from app.schemas import NO_NUL, Page
 
 router = APIRouter(prefix="/imports", tags=["imports"])
 
-IMPORT_FILE = StreamedUpload(media_types=[CSV, XLSX, MULTIPART])
+IMPORT_FILE = StreamedUpload(
+    media_types=[CSV, XLSX, MULTIPART],
+    extra_parts={
+        "absence": "a workforce-staff file's absence episodes (ingest spec 3.4), when the file"
+        " is not a workbook with a sheet named `absence`"
+    },
+)
 ImportFile = Annotated[UploadedFile, Depends(IMPORT_FILE)]
 
 
@@ -36,15 +42,18 @@ _MEANINGS = {
     " survey responses stored for a team and period of the file were hashed with another"
     " response-id key than the server's now (`response-key-changed`: its operator must restore"
     " the key; nothing is stored).",
-    413: "The file is over QI_MAX_IMPORT_BYTES (`body-too-large`) or has more data rows than"
-    " allowed (`too-many-rows`).",
+    413: "The file is over QI_MAX_IMPORT_BYTES (`body-too-large`), has more data rows than"
+    " allowed (`too-many-rows`), or is a workbook that would inflate to more than ten times"
+    " QI_MAX_IMPORT_BYTES (`workbook-too-large`, refused before it is inflated).",
     415: "Not CSV or XLSX, or a file that is not what its media type says (XLSX bytes as"
-    " text/csv, binary data, bytes not in the declared charset); XLSX until its reader lands.",
+    " text/csv, CSV or an .xls as XLSX, binary data, bytes not in the declared charset), or"
+    " a workbook with macros (.xlsm) or a password.",
     422: "Bad rows or a bad header (`invalid-rows`: each row and column, the first 1,000, and"
     " `error_count`; the failed import is recorded, `import_id`), survey responses overlapping"
     " a stored team and period only partly (the first row of each, column `response_id`,"
-    " recorded the same way), or a query parameter that does not fit the kind (a kind not"
-    " supported yet, an unknown collaborative, a survey kind without a known `survey`).",
+    " recorded the same way), or a query parameter or part that does not fit the kind (a kind"
+    " not supported yet, an unknown collaborative, a survey kind without a known `survey`, a"
+    " `sheet` the workbook does not have, `from` and `to` missing for workforce-staff).",
     503: "The database is not available, or the server has no response-id key to import survey"
     " responses with yet (its operator makes one with `qicollab migrate`); with Retry-After.",
 }
@@ -65,9 +74,14 @@ def _post_answers() -> dict[int | str, dict[str, Any]]:
     return answers
 
 
-def _summary(kind: ImportKind, sha256: str, record: Import | None, refused: AppError | None) -> str:
+def _summary(
+    kind: ImportKind, upload: UploadedFile, record: Import | None, refused: AppError | None
+) -> str:
     """The audit event's reason: what was imported and how much, never a value of the file."""
-    parts = [str(kind), f"sha256={sha256}"]
+    parts = [str(kind), f"sha256={upload.sha256}"]
+    if upload.parts:
+        # Which further parts came (a second hash would not fit the reason's 200 characters).
+        parts.append("parts=" + ",".join(sorted(upload.parts)))
     if record is not None:
         parts += [
             f"rows={record.rows_read}",
@@ -123,27 +137,37 @@ def create_import(
     ] = False,
     window_from: Annotated[
         Month | None,
-        Query(alias="from", description="workforce-staff: the first month, YYYY-MM."),
+        Query(
+            alias="from",
+            description="workforce-staff (required): the window's first month, YYYY-MM (or a"
+            " date in it, YYYY-MM-DD).",
+        ),
     ] = None,
     window_to: Annotated[
         Month | None,
-        Query(alias="to", description="workforce-staff: the last month, YYYY-MM."),
+        Query(
+            alias="to",
+            description="workforce-staff (required): the window's last month, included.",
+        ),
     ] = None,
 ) -> Any:
     """Posts a trust's extract (ingest spec 2 and 3): the file as the body (`text/csv`, or
-    XLSX) or as the `file` part of a multipart/form-data body. Every row is validated and
-    placed in its team by `(ods_code, team_ref)` among the collaborative's teams' external
-    references; rows of teams outside the collaborative are skipped and listed (`unmapped`).
+    XLSX: the sheet `sheet`, default the first) or as the `file` part of a multipart/form-data
+    body. Every row is validated and placed in its team by `(ods_code, team_ref)` among the
+    collaborative's teams' external references; rows of teams outside the collaborative are
+    skipped and listed (`unmapped`).
 
-    Kinds: `workforce-monthly` (one row per team and month; each (team, month) the file
-    covers is replaced). `survey-responses` and `survey-counts` with `survey` (required: a
-    built-in or local survey's code; its frequency sets the periods): responses are
-    aggregated as read, their ids kept only as keyed hashes; a (team, period) whose ids are
-    all new is added to what is stored, one holding every stored id (a cumulative or
-    corrected export) replaces it, and one overlapping only partly is a 422 naming its first
-    row (`response_id`), so nobody is ever counted twice; counts replace each (team, period)
-    they cover. `workforce-staff` is a 422 naming `kind` until its reader lands; XLSX files
-    are a 415 until then too (send CSV).
+    Kinds: `workforce-monthly` (one row per team and month) and `workforce-staff` (one row per
+    assignment, for the window `from`..`to`; its absence episodes, optional, come as a second
+    part named `absence` or as a sheet named `absence` of the same workbook, and their rows'
+    errors name their column `absence.<name>`). Each (team, month) a workforce file covers is
+    replaced; employee references are hashed as they are read and never stored.
+    `survey-responses` and `survey-counts` with `survey` (required: a built-in or local
+    survey's code; its frequency sets the periods): responses are aggregated as read, their
+    ids kept only as keyed hashes; a (team, period) whose ids are all new is added to what is
+    stored, one holding every stored id (a cumulative or corrected export) replaces it, and
+    one overlapping only partly is a 422 naming its first row (`response_id`), so nobody is
+    ever counted twice; counts replace each (team, period) they cover.
 
     **201** with the import and its `Location` (also when every row was skipped); **200** for
     `dry_run=true`, showing what would be stored. **422** when any row is bad: `errors`
@@ -151,11 +175,12 @@ def create_import(
     `error_count`; nothing is stored, but the failed import is (`import_id`), readable with
     GET. **403** naming the rows of organisations (a trust client bound to organisations) or
     teams (a coach's, for other teams) the caller may not import for, recorded the same way.
-    **413** over the size limit (QI_MAX_IMPORT_BYTES) or 1,000,000 data rows; **415** for a
-    file that is not what its media type says (XLSX bytes sent as text/csv, binary data);
-    **409** `import-running` when another import of the same teams holds them too long.
-    **503** when the database is unavailable, or (survey responses) the server has no
-    response-id key yet.
+    **413** over the size limit (QI_MAX_IMPORT_BYTES, each file), 1,000,000 data rows, or a
+    workbook that inflates past ten times the size limit; **415** for a file that is not what
+    its media type says (XLSX bytes sent as text/csv, CSV sent as XLSX, binary data) and for
+    macro-enabled or password-protected workbooks; **409** `import-running` when another
+    import of the same teams holds them too long. **503** when the database is unavailable,
+    or (survey responses) the server has no response-id key yet.
 
     Who may import: admins; coaches, for the teams they coach; trust clients with the
     `imports:write` scope, for their own organisations' rows. Every import is audited (who,
@@ -171,7 +196,7 @@ def create_import(
     )
     trail = audit_trail(request)
     try:
-        plan = service.prepare_import(session, principal, query, settings)
+        plan = service.prepare_import(session, principal, query)
         # Ends the read the rows are placed with: nothing is held open while the file is read.
         session.commit()
         record = service.run_import(request.app.state.sessionmaker, plan, upload, settings)
@@ -181,14 +206,14 @@ def create_import(
             AuditAction.IMPORT_FAILED,
             "failure",
             subject=str(import_id) if import_id else None,
-            reason=_summary(kind, upload.sha256, None, refused),
+            reason=_summary(kind, upload, None, refused),
         )
         raise
     if dry_run:
         trail.record(
             AuditAction.IMPORT_DRY_RUN,
             "success",
-            reason=_summary(kind, upload.sha256, record, None),
+            reason=_summary(kind, upload, record, None),
         )
         preview = DryRunRead.model_validate(record)
         return JSONResponse(preview.model_dump(mode="json"), status_code=200)
@@ -196,7 +221,7 @@ def create_import(
         AuditAction.IMPORT_SUCCEEDED,
         "success",
         subject=str(record.id),
-        reason=_summary(kind, upload.sha256, record, None),
+        reason=_summary(kind, upload, record, None),
     )
     created(response, f"{request.url.path}/{record.id}", record)
     return ImportRead.model_validate(record)

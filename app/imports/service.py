@@ -29,8 +29,9 @@ from app.errors import (
     NotFound,
     RowProblem,
 )
-from app.imports.files import PostedFile, open_table, refusal
-from app.imports.kinds import KINDS, Extract, ImportQuery, RowsRefused
+from app.imports.files import REFUSED, PostedFile, refusal
+from app.imports.kind_base import Extract, ImportQuery, RowsRefused
+from app.imports.kinds import KINDS
 from app.imports.models import (
     Import,
     ImportKind,
@@ -39,7 +40,7 @@ from app.imports.models import (
 )
 from app.imports.records import ImportPlan, finish, link, new_record
 from app.integrations.directory import TeamDirectory, fold_ods
-from app.integrations.tabular import ErrorList, InvalidTable, TooManyRows
+from app.integrations.tabular import ErrorList, InvalidTable
 from app.organisations.models import Organisation
 from app.pagination import paginate
 from app.teams import service as teams_service
@@ -50,9 +51,7 @@ LIST_NAME = "imports"
 RETRY_AFTER_SECONDS = 2
 
 
-def prepare_import(
-    session: Session, principal: Principal, query: ImportQuery, settings: Settings
-) -> ImportPlan:
+def prepare_import(session: Session, principal: Principal, query: ImportQuery) -> ImportPlan:
     """The kind (422 when it is not supported yet, or the query does not suit it), the
     collaborative (422 when there is none with that id), and the directory the rows are
     placed with: the collaborative's teams' external references, the organisations the
@@ -69,7 +68,7 @@ def prepare_import(
         raise InvalidInput.at(
             ("query", "collaborative_id"), f"No collaborative with id {query.collaborative_id}."
         )
-    kind = prepare(session, query, settings)
+    kind = prepare(session, query)
     organisations = {
         fold_ods(code): ident
         for code, ident in session.execute(select(Organisation.ods_code, Organisation.id))
@@ -124,15 +123,16 @@ def run_import(
     whole; Conflict `import-running` (409) when another import holds one of its teams for
     longer than the lock timeout."""
     try:
-        with open_table(upload, plan.kind.columns, plan.query.sheet, settings) as table:
-            extract: Extract = plan.kind.read(table, plan.directory)
+        extract: Extract = plan.kind.read_file(upload, plan.query.sheet, plan.directory, settings)
     except InvalidTable as invalid:
         errors = ErrorList()
         for error in invalid.errors:
             errors.add(error.row, error.column, error.message)
         _fail(factory, plan, upload, None, errors)
-    except TooManyRows as too_many:
-        raise refusal(too_many) from None
+    except REFUSED as problem:
+        # Found while the rows were read: too many of them, or a workbook that inflates past
+        # what its directory declared.
+        raise refusal(problem) from None
     if extract.forbidden:
         _fail(factory, plan, upload, extract, extract.forbidden, forbidden=True)
     if extract.errors:

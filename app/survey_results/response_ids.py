@@ -24,6 +24,7 @@ from app.errors import Conflict, ServiceUnavailable
 KEY_FILE: Final = "response-id-key"
 KEY_BYTES: Final = 32
 FINGERPRINT_BYTES: Final = 4
+DIGEST_BYTES: Final = FINGERPRINT_BYTES + 32  # and HMAC-SHA256's
 # The fingerprint is the key's HMAC of this label: it says which key made a hash, and
 # nothing of the key or of any id.
 _FINGERPRINT_LABEL: Final = b"qi-collaborative response-id key fingerprint"
@@ -48,7 +49,7 @@ class ResponseKey:
 
 class ResponseIdHasher:
     """Hashes response ids with one key: the fingerprint, then HMAC-SHA256 of the id's UTF-8
-    bytes (36 bytes in all)."""
+    bytes (DIGEST_BYTES in all)."""
 
     def __init__(self, key: ResponseKey) -> None:
         self.fingerprint = key.fingerprint
@@ -60,9 +61,14 @@ class ResponseIdHasher:
         return self.fingerprint + mac.digest()
 
     def check_stored(self, digests: frozenset[bytes]) -> None:
-        """A slice's stored hashes must have been made with this key; otherwise no id of a
-        file could be matched with them, and its responses would be counted again."""
-        if any(not digest.startswith(self.fingerprint) for digest in digests):
+        """A slice's stored hashes that an import made must have been made with this key;
+        otherwise no id of a file could be matched with them, and its responses would be
+        counted again. Hashes of another shape (the demo's synthetic responses, hashed with
+        its public key) can never match a file's ids, and merge as other people's."""
+        if any(
+            len(digest) == DIGEST_BYTES and not digest.startswith(self.fingerprint)
+            for digest in digests
+        ):
             raise KeyChanged(
                 "Responses already stored for a team and period of this file were counted"
                 " under another response-id key than the server's now, so they cannot be told"

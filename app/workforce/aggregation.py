@@ -14,6 +14,8 @@ TeamT = TypeVar("TeamT", bound=Hashable)
 # Aggregated FTE and days are sums of floats, so a sum that should equal its bound can miss it
 # by a rounding error; a bound is only broken beyond this relative margin.
 _TOLERANCE = 1e-9
+# The decimals an aggregated FTE or days figure is rounded to (`_tidy`).
+SUM_DECIMALS = 9
 
 
 class Severity(StrEnum):
@@ -372,13 +374,20 @@ class _Team:
             headcount_end=self.headcount_end[m],
             starters=self.starters[m],
             leavers=self.leavers[m],
-            fte_start=self.fte_start[m],
-            fte_end=self.fte_end[m],
-            leavers_fte=self.leavers_fte[m],
-            sickness_fte_days_lost=self.sickness[m] if with_sickness else None,
-            fte_days_available=self.available[m] if with_sickness else None,
+            fte_start=_tidy(self.fte_start[m]),
+            fte_end=_tidy(self.fte_end[m]),
+            leavers_fte=_tidy(self.leavers_fte[m]),
+            sickness_fte_days_lost=_tidy(self.sickness[m]) if with_sickness else None,
+            fte_days_available=_tidy(self.available[m]) if with_sickness else None,
             stable_headcount_12m=self.stable[m],
         )
+
+
+def _tidy(amount: float) -> float:
+    """A sum of FTEs without the binary noise of its terms (0.6 + ... = 30.700000000000003,
+    stored and shown as such otherwise): nine decimals keep every real figure (ESR's FTEs
+    have four) and what even spreads of days give, to well within a billionth."""
+    return round(amount, SUM_DECIMALS)
 
 
 def aggregate_staff(

@@ -1,10 +1,10 @@
 """The `workforce-monthly` file kind (ingest spec 3.3): one row per team and month, validated
 and placed in its team, ready to replace the stored months it covers.
 
-Pure: the reader takes an open `Table` (CSV, or XLSX once that reader exists) and a
-`TeamDirectory`, and gives back each kept row's `MonthlyFigures` with the import's counts. Every
-row is checked, also one for a team outside the collaborative (it is skipped, not stored, but
-a file with a bad row is refused as a whole). `check_monthly`'s errors are row errors; its
+Pure: the reader takes an open `Table` (CSV or XLSX) and a `TeamDirectory`, and gives back each
+kept row's `MonthlyFigures` with the import's counts. Every row is checked, also one for a team
+outside the collaborative (it is skipped, not stored, but a file with a bad row is refused as
+a whole). `check_monthly`'s errors are row errors; its
 warning (headcounts that do not balance) is reported and the row is still kept.
 """
 

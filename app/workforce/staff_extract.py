@@ -26,6 +26,8 @@ from app.integrations.summary import (
 from app.integrations.tabular import (
     CellError,
     ErrorList,
+    InvalidTable,
+    RowError,
     Table,
     parse_date,
     parse_month,
@@ -89,6 +91,21 @@ def parse_window(first: str | None, last: str | None) -> tuple[date, date]:
     if (end.year - start.year) * 12 + end.month - start.month >= MAX_WINDOW_MONTHS:
         raise WindowError("to", f"the window is longer than {MAX_WINDOW_MONTHS} months")
     return start, end
+
+
+def in_absence_table(invalid: InvalidTable) -> InvalidTable:
+    """The absence table's InvalidTable (its header, or a row it cannot read past) with each
+    column named as its rows' errors are (`absence.<name>`, `absence` for the whole row)."""
+    return InvalidTable(
+        [
+            RowError(
+                error.row,
+                ABSENCE_TABLE if error.column is None else f"{ABSENCE_TABLE}.{error.column}",
+                error.message,
+            )
+            for error in invalid.errors
+        ]
+    )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -203,7 +220,10 @@ def read_workforce_staff(
     absence_placements: Placements[TeamT] = Placements()
     episodes: list[AbsenceEpisode[Where]] | None = None
     if absence is not None:
-        rows, _ = reader.rows(absence, "fte_days_lost", absence_placements)
+        try:
+            rows, _ = reader.rows(absence, "fte_days_lost", absence_placements)
+        except InvalidTable as invalid:
+            raise in_absence_table(invalid) from None
         candidates = [
             AbsenceEpisode(r.employee, r.where, r.start, r.end, r.amount, r.row)
             for r in rows

@@ -27,9 +27,15 @@ from tests.live import serving
 SMALL_CAP = 64 * 1024
 UPLOAD = StreamedUpload(media_types=[CSV, XLSX, MULTIPART])
 SMALL_UPLOAD = StreamedUpload(media_types=[CSV, MULTIPART], max_bytes=SMALL_CAP)
+WITH_PARTS = StreamedUpload(
+    media_types=[CSV, XLSX, MULTIPART],
+    max_bytes=SMALL_CAP,
+    extra_parts={"absence": "the absence episodes", "notes": "notes"},
+)
 RECEIVED = f"{API}/test-uploads"
 SMALL = f"{API}/test-uploads/small"
 FAILING = f"{API}/test-uploads/failing"
+PARTS = f"{API}/test-uploads/parts"
 CSV_ROWS = b"response_id,ods_code,team_ref,submitted_on,enjoy_work\r\n" + b"".join(
     f"r{n},RHQ,ED-NURSING,2025-03-0{n % 7 + 1},often\r\n".encode() for n in range(100)
 )
@@ -46,6 +52,8 @@ def _described(upload: UploadedFile) -> dict[str, Any]:
         "filename": upload.filename,
         "on_disk": upload.path.is_file() and upload.path.stat().st_size == upload.size,
         "spooled_in": str(upload.path.parent),
+        "path": str(upload.path),
+        "parts": {name: _described(part) for name, part in upload.parts.items()},
     }
 
 
@@ -58,6 +66,11 @@ async def receive_file(upload: Annotated[UploadedFile, Depends(UPLOAD)]) -> dict
 async def receive_small_file(
     upload: Annotated[UploadedFile, Depends(SMALL_UPLOAD)],
 ) -> dict[str, Any]:
+    return _described(upload)
+
+
+@router.post("/test-uploads/parts", summary="Receive a file and its extra parts (test only)")
+async def receive_parts(upload: Annotated[UploadedFile, Depends(WITH_PARTS)]) -> dict[str, Any]:
     return _described(upload)
 
 
@@ -369,6 +382,95 @@ class TestRefused:
         problem = assert_problem(response, 422)
         assert problem["errors"][0]["message"] == f"row 2 is bad ({len(CSV_ROWS)} bytes read)"
         assert list(spool.iterdir()) == []
+
+
+class TestExtraParts:
+    """A route's declared extra parts: optional further files of a multipart body, each
+    spooled, hashed, counted and capped on its own, and removed with the file."""
+
+    def test_each_part_is_a_file_of_its_own(self, upload_app: FastAPI, spool: Path) -> None:
+        absence = b"employee_ref,days\r\n" + b"e1,3\r\n" * 2000
+        parts = [
+            ("absence", "sick.csv", "text/csv; charset=utf-8", absence),
+            ("file", "staff.csv", CSV, CSV_ROWS),
+        ]
+        response = post(upload_app, PARTS, **multipart(parts))
+        body = assert_received(response, CSV_ROWS, spool)
+        assert list(body["parts"]) == ["absence"]
+        part = body["parts"]["absence"]
+        assert part["sha256"] == hashlib.sha256(absence).hexdigest()
+        assert (part["size"], part["on_disk"], part["spooled_in"]) == (
+            len(absence),
+            True,
+            str(spool),
+        )
+        assert (part["media_type"], part["charset"], part["filename"]) == (CSV, "utf-8", "sick.csv")
+        assert part["path"] != body["path"]
+        assert part["parts"] == {}
+
+    def test_the_parts_are_optional_and_a_raw_body_has_none(
+        self, upload_app: FastAPI, spool: Path
+    ) -> None:
+        alone = post(upload_app, PARTS, files={"file": ("staff.csv", CSV_ROWS, CSV)})
+        assert assert_received(alone, CSV_ROWS, spool)["parts"] == {}
+        raw = post(upload_app, PARTS, content=CSV_ROWS, headers={"content-type": CSV})
+        assert assert_received(raw, CSV_ROWS, spool)["parts"] == {}
+
+    def test_each_part_has_the_cap_of_the_file(self, upload_app: FastAPI, spool: Path) -> None:
+        at_cap = b"x" * SMALL_CAP
+        parts = [("file", "a.csv", CSV, at_cap), ("absence", "b.csv", CSV, at_cap)]
+        both = assert_received(post(upload_app, PARTS, **multipart(parts)), at_cap, spool)
+        assert both["parts"]["absence"]["size"] == SMALL_CAP
+        over = [("file", "a.csv", CSV, b"x"), ("absence", "b.csv", CSV, at_cap + b"x")]
+        response = post(upload_app, PARTS, **multipart(over))
+        assert str(SMALL_CAP) in assert_problem(response, 413)["detail"]
+        assert list(spool.iterdir()) == []
+
+    def test_a_part_twice_empty_or_of_another_type_is_refused_naming_it(
+        self, upload_app: FastAPI, spool: Path
+    ) -> None:
+        file = ("file", "a.csv", CSV, CSV_ROWS)
+        twice = [file, ("absence", "b.csv", CSV, b"b\r\n"), ("absence", "c.csv", CSV, b"c\r\n")]
+        problem = assert_problem(post(upload_app, PARTS, **multipart(twice)), 422)
+        assert problem["errors"] == [
+            {"loc": ["body", "absence"], "message": "send one file, in one part"}
+        ]
+        empty = [file, ("absence", "b.csv", CSV, b"")]
+        problem = assert_problem(post(upload_app, PARTS, **multipart(empty)), 422)
+        assert problem["errors"] == [{"loc": ["body", "absence"], "message": "the file is empty"}]
+        png = [file, ("absence", "b.png", "image/png", b"\x89PNG")]
+        problem = assert_problem(post(upload_app, PARTS, **multipart(png)), 415)
+        assert problem["errors"] == [
+            {"loc": ["body", "absence"], "message": f"must be one of: {CSV}, {XLSX}"}
+        ]
+        alone = [("absence", "b.csv", CSV, b"b\r\n"), ("other", "", None, b"x")]
+        problem = assert_problem(post(upload_app, PARTS, **multipart(alone)), 422)
+        assert problem["errors"] == [
+            {"loc": ["body", "file"], "message": "required: the file"},
+            {"loc": ["body", "other"], "message": "not a part of this operation"},
+        ]
+        assert "`absence` if you have it" in problem["detail"]
+        assert list(spool.iterdir()) == []
+
+    def test_the_spec_documents_the_parts(self, upload_app: FastAPI) -> None:
+        operation = upload_app.openapi()["paths"][PARTS]["post"]
+        multipart_body = operation["requestBody"]["content"][MULTIPART]
+        assert multipart_body["schema"]["required"] == ["file"]
+        properties = multipart_body["schema"]["properties"]
+        assert list(properties) == ["file", "absence", "notes"]
+        assert properties["absence"]["format"] == "binary"
+        assert properties["absence"]["description"].startswith("Optional: the absence episodes")
+        assert list(multipart_body["encoding"]) == ["file", "absence", "notes"]
+        description = operation["requestBody"]["description"]
+        assert description.endswith(
+            "Optional further parts, each a file within the same limit: `absence`, `notes`."
+        )
+
+    def test_a_declaration_needs_multipart_and_names_of_their_own(self) -> None:
+        with pytest.raises(ValueError, match="extra parts come in a multipart body"):
+            StreamedUpload(media_types=[CSV], extra_parts={"absence": "a"})
+        with pytest.raises(ValueError, match="names of their own"):
+            StreamedUpload(media_types=[CSV, MULTIPART], extra_parts={"file": "a"})
 
 
 class TestTheOtherBodies:

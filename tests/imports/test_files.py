@@ -73,13 +73,14 @@ def test_bytes_that_are_not_in_the_declared_charset_are_a_415(
     assert "not valid utf-8" in assert_problem(response, 415)["detail"]
 
 
-def test_an_xlsx_file_is_a_415_until_its_reader_lands(
+def test_a_zip_that_is_not_a_workbook_sent_as_xlsx_is_a_415(
     client: TestClient, world: Collaborative
 ) -> None:
     response = post_file(client, world.id, _xlsx_bytes(), media_type=XLSX)
     problem = assert_problem(response, 415)
-    assert "XLSX" in problem["detail"]
-    assert response.headers["Accept-Post"] == "text/csv"
+    assert "not an Excel workbook" in problem["detail"]
+    assert response.headers["Accept-Post"] == f"text/csv, {XLSX}"
+    assert _imports(client, world) == []
 
 
 def test_another_media_type_is_a_415(client: TestClient, world: Collaborative) -> None:

@@ -250,7 +250,7 @@ def _slice_of(person: Any) -> tuple[bool, str]:
 
 
 @settings(
-    max_examples=20,
+    max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -75,3 +75,10 @@ def test_stored_hashes_of_another_key_are_refused() -> None:
     with pytest.raises(KeyChanged) as refused:
         ours.check_stored(frozenset({ours("a"), theirs("b")}))
     assert (refused.value.status_code, refused.value.slug) == (409, "response-key-changed")
+
+
+def test_hashes_no_import_made_merge_as_other_peoples() -> None:
+    """The demo stores its synthetic responses' hashes without a fingerprint (its key is
+    public): they can match no file's ids, so a file's responses are added beside them."""
+    demo = hmac.new(b"demo key", b"resp-1", hashlib.sha256).digest()
+    ResponseKey(SECRET).hasher().check_stored(frozenset({demo}))

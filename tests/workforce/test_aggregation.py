@@ -245,3 +245,14 @@ def test_an_episode_loses_no_more_than_the_fte_in_post_and_episodes_do_not_overl
         (5, "end_date", "end_date is before start_date"),
         (6, "fte_days_lost", "fte_days_lost must be a number >= 0"),
     ]
+
+
+def test_fte_sums_carry_no_binary_noise() -> None:
+    """0.6 + 0.6 + 0.6 is 1.7999999999999998 in floats: stored and shown, it would be that."""
+    staff = [post(name, date(2024, 1, 1), None, 0.6) for name in ("a", "b")]
+    figures = months(*staff, post("c", date(2024, 1, 1), date(2025, 1, 31), 0.6))
+    assert 0.6 + 0.6 + 0.6 != 1.8
+    assert (figures[0].fte_start, figures[0].leavers_fte, figures[1].fte_start) == (1.8, 0.6, 1.2)
+    # 0.3 days over three days is 0.09999999999999999 a day; two of them, 0.19999999999999998.
+    spread = months(*staff, absences=[absence("a", date(2025, 1, 30), date(2025, 2, 1), 0.3)])
+    assert [f.sickness_fte_days_lost for f in spread] == [0.2, 0.1, 0.0]

@@ -10,16 +10,20 @@ from pathlib import Path
 import pytest
 
 from app.integrations.directory import TeamDirectory
-from app.integrations.tabular import read_csv
+from app.integrations.spreadsheetml import CHUNK
+from app.integrations.tabular import InvalidTable, RowError, read_csv
+from app.integrations.xlsx import letters, read_xlsx
 from app.workforce.aggregation import AbsenceEpisode, Assignment, aggregate_staff, check_monthly
 from app.workforce.staff_extract import (
     ABSENCE_COLUMNS,
     STAFF_COLUMNS,
     StaffExtract,
     WindowError,
+    in_absence_table,
     parse_window,
     read_workforce_staff,
 )
+from tests.integrations.workbooks import MAIN, row, text, write_raw
 
 JAN, FEB, MAR, APR = (date(2025, month, 1) for month in (1, 2, 3, 4))
 DIRECTORY = TeamDirectory(
@@ -271,3 +275,49 @@ def test_the_window_is_months_both_included() -> None:
             parse_window(first, last)
         assert (caught.value.parameter, caught.value.message) == (parameter, message)
     assert parse_window("2015-02", "2025-01") == (date(2015, 2, 1), JAN)  # 120 months
+
+
+def test_an_absence_sheet_that_breaks_midway_is_named_as_the_absence_table(tmp_path: Path) -> None:
+    """The reader cannot go past a broken row: InvalidTable, its column `absence`, so that its
+    row number is not taken for the staff table's."""
+    staff = csv_file(tmp_path, "staff.csv", STAFF_HEADER, "e1,RHQ,Ward 3,01/01/2024,,1,")
+    header = "".join(
+        text(f"{letters(n)}1", name) for n, name in enumerate(ABSENCE_COLUMNS.required, start=1)
+    )
+    # Blank rows past the reader's first chunk, so that the header reads and the break is met
+    # while the rows are.
+    blank = "".join(f'<row r="{n}"/>' for n in range(2, 2 + CHUNK // 10))
+    broken = CHUNK // 10 + 2
+    sheet = (
+        f'<worksheet xmlns="{MAIN}"><sheetData>{row(1, header)}{blank}'
+        f'<row r="{broken}"><c r="A{broken}"><v>1</x></c></row></sheetData></worksheet>'
+    )
+    workbook = write_raw(tmp_path / "absence.xlsx", {"absence": "<?xml version='1.0'?>" + sheet})
+    with (
+        read_csv(staff, charset=None, required=STAFF_COLUMNS.required, max_rows=10) as staff_table,
+        read_xlsx(
+            workbook,
+            sheet=None,
+            required=ABSENCE_COLUMNS.required,
+            max_rows=10,
+            max_uncompressed_bytes=1 << 20,
+        ) as absence_table,
+        pytest.raises(InvalidTable) as caught,
+    ):
+        read_workforce_staff(
+            staff_table,
+            absence_table,
+            DIRECTORY,
+            window_first=JAN,
+            window_last=MAR,
+            hash_employee=hash_employee,
+        )
+    assert [(e.row, e.column) for e in caught.value.errors] == [(broken, "absence")]
+
+
+def test_in_absence_table_names_each_column_of_the_absence_table() -> None:
+    invalid = InvalidTable([RowError(1, "fte_days_lost", "missing"), RowError(7, None, "broken")])
+    assert [(e.row, e.column, e.message) for e in in_absence_table(invalid).errors] == [
+        (1, "absence.fte_days_lost", "missing"),
+        (7, "absence", "broken"),
+    ]
