@@ -2,6 +2,8 @@
 5, 6 and 8): the worked examples, answers by code or label, suppression, group columns feeding
 the equality gaps, the bound measures' points, and the query a survey kind needs."""
 
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -9,6 +11,9 @@ from fastapi.testclient import TestClient
 
 from tests import api
 from tests.api import API, assert_problem
+from tests.imports.survey_support import (
+    ENJOY_COLUMNS as COLUMNS,
+)
 from tests.imports.survey_support import (
     SPEC_8_1,
     Response,
@@ -19,9 +24,11 @@ from tests.imports.survey_support import (
     responses_csv,
     survey_results,
 )
-from tests.imports_support import IMPORTS, Collaborative, collaborative
+from tests.imports_support import IMPORTS, Collaborative, collaborative, post_file
+from tests.integrations.workbooks import write_openpyxl
 
 ENJOY = {"type": "survey-question", "survey": "enjoying-work", "question": "enjoy_work"}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 NQPS_COLUMNS = ("q2a", "q2b", "q2c", "q3c", "q3d", "q3f", "q25a", "q25c", "q25d")
 
 
@@ -354,3 +361,39 @@ def test_a_local_survey_is_imported_with_its_own_frequency(
     assert record.json()["periods"] == {"first": "2025-03-01", "last": "2025-03-01"}
     safe = question(survey_results(client, world.a.team_id, code), "2025-03-01", "safe")
     assert (safe["respondents"], safe["favourable"]) == (12, 9)
+
+
+def test_a_workbook_of_responses_stores_what_the_same_csv_does(
+    client: TestClient, world: Collaborative, tmp_path: Path
+) -> None:
+    """Datetime cells (cut to their London date), numbers as burnout codes, a second sheet."""
+    a = world.a
+    answers = [("always", 1), ("Often", 2), ("never", 5)] * 4
+    rows: list[list[Any]] = [["response_id", "ods_code", "team_ref", "submitted_on", *COLUMNS]]
+    rows += [
+        [f"x-{i}", a.ods, a.ref, datetime(2025, 3, 3 + i % 7, 9, 30), enjoy_work, burnout, None]
+        for i, (enjoy_work, burnout) in enumerate(answers)
+    ]
+    content = write_openpyxl(tmp_path / "pulse.xlsx", {"Notes": [["x"]], "Week": rows})
+    workbook = post_file(
+        client,
+        world.id,
+        content.read_bytes(),
+        media_type=XLSX,
+        kind="survey-responses",
+        survey="enjoying-work",
+        sheet="Week",
+    )
+    assert workbook.status_code == 201, workbook.text
+    from_xlsx = survey_results(client, a.team_id)
+
+    other = collaborative(client)
+    people = []
+    for i, (enjoy_work, burnout) in enumerate(answers):
+        day = f"{3 + i % 7:02d}/03/2025 09:30"
+        given = {"enjoy_work": enjoy_work, "burnout": str(burnout)}
+        people.append(Response(f"x-{i}", other.a, day, given))
+    assert post_responses(client, other.id, responses_csv(people)).status_code == 201
+    assert survey_results(client, other.a.team_id) == from_xlsx
+    result = question(from_xlsx, "2025-03-03", "burnout")
+    assert (result["respondents"], result["favourable"]) == (12, 4)
