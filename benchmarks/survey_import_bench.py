@@ -71,9 +71,7 @@ SURVEY = Survey(
         Question(
             code="speak_up",
             text="I feel safe to speak up about anything that concerns me in this organisation.",
-            scale=tuple(
-                Option(str(i + 1), label, 2.5 * i) for i, label in enumerate(AGREEMENT)
-            ),
+            scale=tuple(Option(str(i + 1), label, 2.5 * i) for i, label in enumerate(AGREEMENT)),
             favourable=("4", "5"),
         ),
         Question(
@@ -291,6 +289,7 @@ def survey_import_benchmark(workload: Workload) -> None:
             f"{large:,} rows {rss[1][1] / MIB:.1f} MiB ({rss[1][1] / rss[0][1]:.2f}x; "
             f"{rss[0][0] / MIB:.1f} MiB before reading)"
         )
+
 
 if __name__ == "__main__":
     from benchmarks.dashboard_bench import size_argument
