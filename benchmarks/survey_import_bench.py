@@ -33,6 +33,7 @@ import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -179,20 +180,58 @@ def imported(path: Path, hash_id: Callable[[str], bytes] = hmac_per_id) -> Respo
         return read_survey_responses(table, SURVEY, DIRECTORY, hash_id=hash_id)
 
 
-def arrow_batches(path: Path) -> int:
-    """pyarrow's multithreaded tokenizer, batch by batch, every column as strings."""
-    from pyarrow import csv as arrow_csv, string
+def response_ids(path: Path) -> list[str]:
+    with path.open(encoding="utf-8", newline="") as file:
+        return [row[0] for row in csv.reader(file)][1:]
 
-    convert = arrow_csv.ConvertOptions(
-        column_types=dict.fromkeys(["response_id", "ods_code", "team_ref"], string()),
-        strings_can_be_null=False,
-    )
-    read = arrow_csv.ReadOptions(block_size=1 << 20)
-    count = 0
-    with arrow_csv.open_csv(path, read_options=read, convert_options=convert) as batches:
-        for batch in batches:
-            count += batch.num_rows
-    return count
+
+def hash_all(ids: list[str]) -> None:
+    """keyed_hash over the response ids alone: what any reader pays per respondent, since
+    every id is hashed in Python."""
+    hash_id = keyed_hash(KEY)
+    for response_id in ids:
+        hash_id(response_id)
+
+
+def compiled_readers() -> list[tuple[str, Callable[[Path, bool], int]]]:
+    """The compiled CSV tokenizers installed (neither is a dependency): each reads every
+    column as text, batch by batch, and gives back its rows' count; with `rows`, each batch's
+    cells are turned back into Python tuples, as the per-row code would need them."""
+    readers: list[tuple[str, Callable[[Path, bool], int]]] = []
+    if importlib.util.find_spec("pyarrow") is not None:
+        arrow = importlib.import_module("pyarrow")
+        arrow_csv = importlib.import_module("pyarrow.csv")
+
+        def arrow_batches(path: Path, rows: bool) -> int:
+            with path.open(encoding="utf-8") as file:
+                names = next(csv.reader(file))
+            convert = arrow_csv.ConvertOptions(
+                column_types=dict.fromkeys(names, arrow.string()), strings_can_be_null=False
+            )
+            read = arrow_csv.ReadOptions(block_size=1 << 20, use_threads=False)
+            count = 0
+            with arrow_csv.open_csv(path, read_options=read, convert_options=convert) as batches:
+                for batch in batches:
+                    if rows:
+                        columns = [column.to_pylist() for column in batch.columns]
+                        count += sum(1 for _ in zip(*columns, strict=True))
+                    else:
+                        count += batch.num_rows
+            return count
+
+        readers.append(("pyarrow.csv.open_csv, one thread", arrow_batches))
+    if importlib.util.find_spec("polars") is not None:
+        polars = importlib.import_module("polars")
+
+        def polars_batches(path: Path, rows: bool) -> int:
+            count = 0
+            scan = polars.scan_csv(path, infer_schema=False)
+            for batch in scan.collect_batches(chunk_size=50_000):
+                count += sum(1 for _ in batch.iter_rows()) if rows else batch.height
+            return int(count)
+
+        readers.append(("polars.scan_csv batches", polars_batches))
+    return readers
 
 
 def best_of(repeats: int, action: Callable[[], object]) -> float:
@@ -257,11 +296,15 @@ def survey_import_benchmark(workload: Workload) -> None:
                 best_of(repeats, lambda: imported(path, keyed_hash(KEY))),
             ),
         ]
-        if importlib.util.find_spec("pyarrow") is not None:
-            assert arrow_batches(path) == workload.rows
-            timings.append(
-                ("(d) pyarrow.csv batches, tokenizing only", best_of(repeats, lambda: arrow_batches(path)))
-            )  # fmt: skip
+        ids = response_ids(path)
+        floor = best_of(repeats, lambda: hash_all(ids))
+        timings.append(("(h) keyed_hash alone over the ids (a floor for any reader)", floor))
+        for letter, (name, reader) in zip("de", compiled_readers(), strict=False):
+            assert reader(path, False) == reader(path, True) == workload.rows
+            for rows, label in ((False, ") "), (True, "') ")):
+                seconds = best_of(repeats, partial(reader, path, rows))
+                what = "cells back as Python rows" if rows else "tokenizing only"
+                timings.append((f"({letter}{label}{name}, {what}", seconds))
         columns = 4 + len(QUESTIONS) + len(GROUPS)
         print(
             f"survey-responses CSV: {workload.rows:,} respondents x {columns} columns, "
@@ -275,8 +318,8 @@ def survey_import_benchmark(workload: Workload) -> None:
             return
         traced: list[int] = []
         rss: list[list[int]] = []
-        for rows in workload.memory_rows:
-            write_extract(path, rows)
+        for size in workload.memory_rows:
+            write_extract(path, size)
             traced.append(peak("traced", path))  # type: ignore[arg-type]
             rss.append(peak("rss", path))  # type: ignore[arg-type]
         small, large = workload.memory_rows

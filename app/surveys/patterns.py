@@ -1,11 +1,12 @@
-"""Respondents tallied with next to no Python work per answer (ingest spec 5.2 and 5.3): the fast
-path of a `survey-responses` import, equal to adding each one to a `ResponseTally`.
+"""Respondents tallied with no Python work per answer (ingest spec 5.2 and 5.3): the fast path
+of a `survey-responses` import, equal to adding each one to a `ResponseTally`.
 
 A respondent's answers are a tuple of slots, one per question asked (a file's question
 columns): small whole numbers standing for (question, option), 0 where the question was not
-answered. A tally counts them with `Counter`'s C loop, and a composite's numerator is
-computed once per distinct pattern of its parts' answers and remembered, so adding a
-respondent is a few dictionary operations whatever the number of questions.
+answered. A tally counts them with `Counter`'s C loop, and a composite's score is computed
+once per distinct pattern of its parts' answers and remembered, so adding a respondent costs
+a few calls into C whatever the number of questions. The slots a reader looks up are the
+same int objects each time, which the counting dicts find by identity.
 """
 
 from collections import _count_elements  # type: ignore[attr-defined]  # Counter.update's C loop
@@ -31,12 +32,13 @@ class _Memo(dict[Any, int]):
     """A composite's score key per pattern of its parts, computed when first asked for (and
     then the same int object each time, which a dict finds by identity)."""
 
-    def __init__(self, compute: Callable[[Any], int]) -> None:
+    def __init__(self, compute: Callable[[Any], int], limit: int) -> None:
         super().__init__()
         self._compute = compute
+        self._limit = limit
 
     def __missing__(self, key: Any) -> int:
-        if len(self) >= MEMO_LIMIT:
+        if len(self) >= self._limit:
             self.clear()
         value = self[key] = self._compute(key)
         return value
@@ -52,12 +54,14 @@ def _getter(positions: Sequence[int]) -> Callable[[Sequence[Any]], Any]:
 class AnswerSlots:
     """The questions of `survey` a file asks, in its order, with a slot per option.
 
-    `slot[i]` maps the option codes of the i-th question to their slots; `numerators` gives a
-    respondent's composite numerators (the `ScoringPlan`'s, in its order, None where they
-    have none), remembered per pattern of each composite's parts. One instance serves every
-    tally of an import."""
+    `slot[i]` maps the option codes of the i-th question to their slots; `score_keys` gives
+    a respondent's composite scores as whole numbers to count, computed once per pattern of
+    each composite's parts (at most `memo_limit` patterns a composite, then afresh). One
+    instance serves every tally of an import."""
 
-    def __init__(self, survey: Survey, questions: Sequence[str]) -> None:
+    def __init__(
+        self, survey: Survey, questions: Sequence[str], *, memo_limit: int = MEMO_LIMIT
+    ) -> None:
         plan = ScoringPlan(survey)
         self._plan = plan
         self.questions = tuple(questions)
@@ -87,11 +91,11 @@ class AnswerSlots:
                 parts = [self.codes.index(part) for part in of]
                 factors = [span // plan.denominators[part] for part in of]
                 whole = _whole(factors, step, steps, lone=len(parts) == 1)
-                self._chain.append((True, _getter(parts), _Memo(whole)))
+                self._chain.append((True, _getter(parts), _Memo(whole, memo_limit)))
             else:
                 asked = [where[q] for q in of if q in where]
                 items = _items(units, need, span, step, steps, lone=len(asked) == 1)
-                self._chain.append((False, _getter(asked), _Memo(items)))
+                self._chain.append((False, _getter(asked), _Memo(items, memo_limit)))
 
     def slots(self, answers: Answers) -> Slots:
         """A respondent's answers (question code -> option code) as slots; an answer to a
