@@ -8,11 +8,15 @@ their four scores, and three local questions: one with a "don't know" that does 
 unscored), two group columns (ethnicity, disability), 40 teams and 13 weeks (520 slices).
 Answers are labels as MS Forms writes them (one respondent in ten's as codes), drawn around a
 respondent's disposition, 6% blank; submitted_on mixes ISO dates, MS Forms datetimes and UTC
-instants. Timed, best of the repeats, each with its ratio to (a):
+instants. Timed as CPU time, the best of five rounds that each run every step once (so that
+a busy moment on a shared machine slows them alike), each with its ratio to (a):
 (a) a bare csv.reader pass (the floor); (b) read_csv iterating the rows alone; (c) read_csv and
 read_survey_responses with an HMAC-SHA256 hash_id written the obvious way (hmac.new per id);
-(c') the same with `keyed_hash`, the same digests computed faster; and, when pyarrow is
-installed, (d) pyarrow.csv's batched reader tokenizing the same file, for comparison only.
+(c') the same with `keyed_hash`, the same digests computed faster; (h) keyed_hash alone over
+the ids, which any reader pays, since each id is hashed in Python; and, for comparison only,
+when installed (neither is a dependency), (d) pyarrow.csv's and (e) polars' batched CSV
+tokenizers over the same file, as text, and (d') (e') with the cells turned back into Python
+rows, as the per-row code would need them.
 At the full size, peak memory of (c) at 100,000 and 1,000,000 rows: Python's allocations
 (tracemalloc) and the process's peak RSS (a fresh process per size). `--size tiny` (or
 BENCH_SIZE=tiny) reads 1,000 rows once and measures no memory: a smoke run.
@@ -108,7 +112,7 @@ class Workload:
 
 
 SIZES = {
-    "full": Workload(100_000, (100_000, 1_000_000), 3),
+    "full": Workload(100_000, (100_000, 1_000_000), 5),
     "tiny": Workload(1_000, None, 1),
 }
 
@@ -234,12 +238,16 @@ def compiled_readers() -> list[tuple[str, Callable[[Path, bool], int]]]:
     return readers
 
 
-def best_of(repeats: int, action: Callable[[], object]) -> float:
-    best = float("inf")
+def best_of(repeats: int, actions: dict[str, Callable[[], object]]) -> dict[str, float]:
+    """Each action's least CPU time (this process's, threads included) over `repeats`
+    rounds, each round running every action once: on a shared machine a busy moment then
+    slows all of them alike, and waiting for the CPU is not counted."""
+    best = dict.fromkeys(actions, float("inf"))
     for _ in range(repeats):
-        started = time.perf_counter()
-        action()
-        best = min(best, time.perf_counter() - started)
+        for label, action in actions.items():
+            started = time.process_time()
+            action()
+            best[label] = min(best[label], time.process_time() - started)
     return best
 
 
@@ -284,35 +292,31 @@ def survey_import_benchmark(workload: Workload) -> None:
         assert extract.rows_read == rows_only(path) == workload.rows == bare(path) - 1
         assert imported(path, keyed_hash(KEY)).slices == extract.slices
         repeats = workload.repeats
-        bare_s = best_of(repeats, lambda: bare(path))
-        timings = [
-            ("(b) read_csv, rows only", best_of(repeats, lambda: rows_only(path))),
-            (
-                "(c) read_csv + read_survey_responses, hmac.new per id",
-                best_of(repeats, lambda: imported(path)),
-            ),
-            (
-                "(c') the same, keyed_hash (the same HMAC-SHA256 digests)",
-                best_of(repeats, lambda: imported(path, keyed_hash(KEY))),
-            ),
-        ]
         ids = response_ids(path)
-        floor = best_of(repeats, lambda: hash_all(ids))
-        timings.append(("(h) keyed_hash alone over the ids (a floor for any reader)", floor))
+        hash_id = keyed_hash(KEY)
+        actions: dict[str, Callable[[], object]] = {
+            "(a) bare csv.reader pass": partial(bare, path),
+            "(b) read_csv, rows only": partial(rows_only, path),
+            "(c) read_csv + read_survey_responses, hmac.new per id": partial(imported, path),
+            "(c') the same, keyed_hash (the same HMAC-SHA256 digests)": partial(
+                imported, path, hash_id
+            ),
+            "(h) keyed_hash alone over the ids (a floor for any reader)": partial(hash_all, ids),
+        }
         for letter, (name, reader) in zip("de", compiled_readers(), strict=False):
             assert reader(path, False) == reader(path, True) == workload.rows
-            for rows, label in ((False, ") "), (True, "') ")):
-                seconds = best_of(repeats, partial(reader, path, rows))
-                what = "cells back as Python rows" if rows else "tokenizing only"
-                timings.append((f"({letter}{label}{name}, {what}", seconds))
+            actions[f"({letter}) {name}, tokenizing only"] = partial(reader, path, False)
+            actions[f"({letter}') {name}, cells back as Python rows"] = partial(reader, path, True)
+        timings = best_of(repeats, actions)
+        bare_s = timings.pop("(a) bare csv.reader pass")
         columns = 4 + len(QUESTIONS) + len(GROUPS)
         print(
             f"survey-responses CSV: {workload.rows:,} respondents x {columns} columns, "
             f"{TEAMS} teams over 13 weeks ({len(extract.slices)} team-weeks), "
             f"{path.stat().st_size / MIB:.1f} MiB (best of {repeats})"
         )
-        print(f"(a) bare csv.reader pass: {bare_s:.3f} s")
-        for label, seconds in timings:
+        print(f"(a) bare csv.reader pass: {bare_s:.3f} s (CPU time)")
+        for label, seconds in timings.items():
             print(f"{label}: {seconds:.3f} s, {seconds / bare_s:.2f}x the bare pass")
         if workload.memory_rows is None:
             return
