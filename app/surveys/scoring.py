@@ -87,7 +87,7 @@ class ResponseTally:
     option is a ValueError: the file adapter reports those as row errors beforehand. Scores
     are added up as whole numbers over a fixed denominator per composite, exact like
     fractions and many times faster; `aggregate()` gives them back as fractions.
-    `patterns.AnswerPatterns` aggregates many respondents at once, faster still.
+    `patterns.SlotTally` does the same for answers read as slots, with no Python per answer.
     """
 
     def __init__(self, survey: Survey) -> None:
