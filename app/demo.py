@@ -176,7 +176,7 @@ def load_demo(session: Session, *, threshold: int = DEFAULT_THRESHOLD) -> DemoSu
         session,
         collaborative.id,
         [
-            (team.id, spec, dict(_expected(spec, SICKNESS)))
+            (team.id, spec, dict(expected_levels(spec, SICKNESS)))
             for team, spec in zip(teams, TEAMS, strict=True)
         ],
         {code: organisation.id for code, organisation in organisations.items()},
@@ -298,7 +298,7 @@ def _periods(frequency: Frequency) -> Iterator[date]:
         day = date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
-def _expected(spec: TeamSpec, measure: MeasureSpec) -> Iterator[tuple[date, float]]:
+def expected_levels(spec: TeamSpec, measure: MeasureSpec) -> Iterator[tuple[date, float]]:
     """Each period start with the team's expected level: a ramp from before to after a change."""
     before = spec.before.of(measure.code)
     after = before if spec.after is None else spec.after.of(measure.code)
@@ -315,7 +315,7 @@ def _weekly_levels(spec: TeamSpec) -> dict[date, dict[str, float]]:
     weekly: dict[date, dict[str, float]] = {}
     for measure in MEASURES:
         if measure.question is not None:
-            for week, level in _expected(spec, measure):
+            for week, level in expected_levels(spec, measure):
                 weekly.setdefault(week, {})[measure.question] = level
     return weekly
 
@@ -324,7 +324,7 @@ def _data_points(
     rng: random.Random, team: Team, spec: TeamSpec, measure: Measure, measure_spec: MeasureSpec
 ) -> Iterator[DataPoint]:
     """A typed-in point per period, drawn around the team's expected level."""
-    for period_start, level in _expected(spec, measure_spec):
+    for period_start, level in expected_levels(spec, measure_spec):
         point = DataPoint(
             team_id=team.id, measure_id=measure.id, period_start=period_start, source=SOURCE
         )
