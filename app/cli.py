@@ -67,7 +67,8 @@ def _load_demo(*, force: bool, only_if_empty: bool = False) -> int:
         f" {summary.members} members, {summary.measures} measures,"
         f" {summary.data_points} data points, {summary.meetings} meetings;"
         f" {summary.survey_slices} weekly team survey results, aggregated from"
-        f" {summary.survey_responses} responses."
+        f" {summary.survey_responses} responses; {summary.workforce_months} monthly team"
+        f" workforce figures, from import {summary.workforce_import_id}."
     )
     print("Demo accounts (the passwords are shown only now):")
     for email, role, password in created:

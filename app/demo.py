@@ -43,10 +43,11 @@ from app.demo_data import (
     TeamSpec,
 )
 from app.demo_surveys import load_survey
+from app.demo_workforce import SICKNESS, load_workforce
 from app.disclosure import DEFAULT_THRESHOLD
 from app.equality.models import EqualityProfile
 from app.measures.models import ChartType, Frequency, Measure
-from app.measures.schemas import SurveyQuestionSource
+from app.measures.schemas import SurveyQuestionSource, WorkforceSource
 from app.meetings.models import Meeting
 from app.members.models import Member
 from app.memberships.models import Membership, MembershipRole
@@ -87,6 +88,8 @@ class DemoSummary:
     meetings: int
     survey_responses: int  # generated, counted into the stored aggregates, never stored
     survey_slices: int  # (team, week) aggregates stored
+    workforce_months: int  # (team, month) workforce figures stored, by one import
+    workforce_import_id: uuid.UUID
 
 
 def database_is_empty(session: Session) -> bool:
@@ -106,9 +109,10 @@ def clear_database(session: Session) -> None:
 def load_demo(session: Session, *, threshold: int = DEFAULT_THRESHOLD) -> DemoSummary:
     """Insert the demo collaborative into an empty database; flushes but never commits.
 
-    The measures bound to the weekly survey get their points as a deployment's would: from
-    the survey aggregates stored (`app.demo_surveys`), suppressed below `threshold`
-    respondents (the service's QI_MIN_RESPONSES); the others' points are typed in."""
+    The measures bound to the weekly survey and to workforce metrics get their points as a
+    deployment's would: from the survey aggregates stored (`app.demo_surveys`) and the
+    monthly workforce figures one demo import stored (`app.demo_workforce`), suppressed below
+    `threshold` people (the service's QI_MIN_RESPONSES); the others' points are typed in."""
     rng = random.Random(SEED)
     organisations = {
         code: Organisation(ods_code=code, name=name, kind=kind)
@@ -158,7 +162,7 @@ def load_demo(session: Session, *, threshold: int = DEFAULT_THRESHOLD) -> DemoSu
         point
         for team, team_spec in zip(teams, TEAMS, strict=True)
         for measure, measure_spec in zip(measures, MEASURES, strict=True)
-        if measure_spec.question is None
+        if not measure_spec.bound
         for point in _data_points(rng, team, team_spec, measure, measure_spec)
     ]
     session.add_all([*memberships, *meetings, *points])
@@ -166,6 +170,16 @@ def load_demo(session: Session, *, threshold: int = DEFAULT_THRESHOLD) -> DemoSu
     survey = load_survey(
         session,
         [(team.id, spec, _weekly_levels(spec)) for team, spec in zip(teams, TEAMS, strict=True)],
+        threshold=threshold,
+    )
+    workforce = load_workforce(
+        session,
+        collaborative.id,
+        [
+            (team.id, spec, dict(expected_levels(spec, SICKNESS)))
+            for team, spec in zip(teams, TEAMS, strict=True)
+        ],
+        {code: organisation.id for code, organisation in organisations.items()},
         threshold=threshold,
     )
     noted = next(m for m in measures if m.code == NOTE_MEASURE)
@@ -187,10 +201,12 @@ def load_demo(session: Session, *, threshold: int = DEFAULT_THRESHOLD) -> DemoSu
         teams=len(teams),
         members=len(members),
         measures=len(measures),
-        data_points=len(points) + survey.points.points_written,
+        data_points=len(points) + survey.points.points_written + workforce.points.points_written,
         meetings=len(meetings),
         survey_responses=survey.respondents,
         survey_slices=survey.slices,
+        workforce_months=workforce.months,
+        workforce_import_id=workforce.import_id,
     )
 
 
@@ -240,12 +256,18 @@ def _measure(spec: MeasureSpec, collaborative: Collaborative) -> Measure:
         denominator_definition=spec.denominator_definition,
         collaborative_id=collaborative.id,
         team_id=None,
-        data_source=None
-        if spec.question is None
-        else SurveyQuestionSource(
-            type="survey-question", survey=SURVEY, question=spec.question
-        ).model_dump(mode="json"),
+        data_source=_data_source(spec),
     )
+
+
+def _data_source(spec: MeasureSpec) -> dict[str, str] | None:
+    if spec.question is not None:
+        return SurveyQuestionSource(
+            type="survey-question", survey=SURVEY, question=spec.question
+        ).model_dump(mode="json")
+    if spec.metric is not None:
+        return WorkforceSource(type="workforce", metric=spec.metric).model_dump(mode="json")
+    return None
 
 
 def _meeting(spec: MeetingSpec, collaborative: Collaborative) -> Meeting:
@@ -276,7 +298,7 @@ def _periods(frequency: Frequency) -> Iterator[date]:
         day = date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
-def _expected(spec: TeamSpec, measure: MeasureSpec) -> Iterator[tuple[date, float]]:
+def expected_levels(spec: TeamSpec, measure: MeasureSpec) -> Iterator[tuple[date, float]]:
     """Each period start with the team's expected level: a ramp from before to after a change."""
     before = spec.before.of(measure.code)
     after = before if spec.after is None else spec.after.of(measure.code)
@@ -293,7 +315,7 @@ def _weekly_levels(spec: TeamSpec) -> dict[date, dict[str, float]]:
     weekly: dict[date, dict[str, float]] = {}
     for measure in MEASURES:
         if measure.question is not None:
-            for week, level in _expected(spec, measure):
+            for week, level in expected_levels(spec, measure):
                 weekly.setdefault(week, {})[measure.question] = level
     return weekly
 
@@ -302,7 +324,7 @@ def _data_points(
     rng: random.Random, team: Team, spec: TeamSpec, measure: Measure, measure_spec: MeasureSpec
 ) -> Iterator[DataPoint]:
     """A typed-in point per period, drawn around the team's expected level."""
-    for period_start, level in _expected(spec, measure_spec):
+    for period_start, level in expected_levels(spec, measure_spec):
         point = DataPoint(
             team_id=team.id, measure_id=measure.id, period_start=period_start, source=SOURCE
         )

@@ -12,6 +12,7 @@ from app.members.models import Band, StaffGroup
 from app.memberships.models import MembershipRole
 from app.organisations.models import OrganisationKind
 from app.spc import Direction
+from app.workforce.metrics import WorkforceMetric
 
 SEED = 20240731
 EMAIL_DOMAIN = "example.nhs.uk"
@@ -175,7 +176,9 @@ COACHES: tuple[PersonSpec, ...] = tuple(
 
 
 class Levels(NamedTuple):
-    """A team's expected value of each shared measure (proportion, % or count), by code."""
+    """A team's expected value of each shared measure (proportion, % or count), by code.
+    `leaver_rate` is the rolling 12-month rate: `after` is where it has come down to by the
+    demo's last month (app.demo_workforce draws the months' leavers so that it does)."""
 
     enjoy_work: float
     no_burnout: float
@@ -200,6 +203,9 @@ class TeamSpec:
     people: tuple[PersonSpec, ...]
     respondents: tuple[int, int]  # weekly pulse-survey respondents in the team's service
     bme_share: float  # of its respondents, Black and minority ethnic (ETHNIC CATEGORY D..S)
+    # Funded posts in the team's service (its ESR cost centres): what its monthly workforce
+    # figures count (app.demo_workforce), a few of them vacant at any time.
+    posts: int
     before: Levels
     after: Levels | None = None  # levels once the change has bedded in
     change_on: date | None = None  # Monday the change started
@@ -227,6 +233,7 @@ TEAMS: tuple[TeamSpec, ...] = (
         ),
         respondents=(48, 100),
         bme_share=0.24,
+        posts=60,
         before=Levels(0.35, 0.38, 0.22, 0.48, 6.2, 14.0, 2.0),
         after=Levels(0.56, 0.55, 0.38, 0.66, 4.9, 11.5, 6.0),
         change_on=date(2024, 11, 25),
@@ -264,6 +271,7 @@ TEAMS: tuple[TeamSpec, ...] = (
         ),
         respondents=(32, 64),
         bme_share=0.18,
+        posts=44,
         before=Levels(0.45, 0.48, 0.30, 0.58, 5.4, 11.5, 3.0),
         notes=((date(2025, 1, 13), "PDSA 1: monthly reflective practice group tested"),),
         quiet_weeks=((date(2024, 12, 30), 8),),  # New Year's week
@@ -284,6 +292,7 @@ TEAMS: tuple[TeamSpec, ...] = (
         ),
         respondents=(40, 88),
         bme_share=0.12,
+        posts=56,
         before=Levels(0.33, 0.36, 0.20, 0.45, 6.0, 13.5, 2.0),
         after=Levels(0.52, 0.50, 0.33, 0.62, 4.8, 11.0, 5.0),
         change_on=date(2024, 12, 2),
@@ -304,6 +313,7 @@ TEAMS: tuple[TeamSpec, ...] = (
         ),
         respondents=(36, 72),
         bme_share=0.16,
+        posts=52,
         before=Levels(0.42, 0.44, 0.28, 0.55, 5.6, 12.0, 2.0),
         quiet_weeks=((date(2024, 12, 23), 6),),  # Christmas week
     ),
@@ -323,6 +333,7 @@ TEAMS: tuple[TeamSpec, ...] = (
         ),
         respondents=(32, 72),
         bme_share=0.11,
+        posts=46,
         before=Levels(0.40, 0.46, 0.31, 0.57, 5.8, 10.5, 3.0),
     ),
     TeamSpec(
@@ -342,6 +353,7 @@ TEAMS: tuple[TeamSpec, ...] = (
         ),
         respondents=(40, 80),
         bme_share=0.20,
+        posts=42,
         before=Levels(0.38, 0.42, 0.25, 0.50, 5.2, 12.5, 3.0),
         after=Levels(0.57, 0.58, 0.41, 0.68, 4.3, 10.0, 7.0),
         change_on=date(2025, 1, 6),
@@ -366,20 +378,28 @@ class MeasureSpec:
     description: str
     numerator_definition: str
     denominator_definition: str | None
-    # The SURVEY question whose weekly results the measure's points are derived from (its
-    # `data_source`); None for a measure whose points the demo types in.
+    # The SURVEY question whose weekly results the measure's points are derived from, or the
+    # workforce metric of the teams' monthly figures (its `data_source`); neither for a
+    # measure whose points the demo types in.
     question: str | None = None
+    metric: WorkforceMetric | None = None
     ramp: int = 4  # periods for a change to reach its full effect
-    noise: float = 0.0  # standard deviation of XmR values
+    noise: float = 0.0  # standard deviation of XmR values (of the monthly sickness rate)
     bounds: tuple[float, float] = (0.0, 100.0)  # XmR values are clamped to these
 
+    @property
+    def bound(self) -> bool:
+        """Whether its points are derived from stored aggregates, not typed in."""
+        return self.question is not None or self.metric is not None
 
-P, XMR, C = ChartType.P, ChartType.XMR, ChartType.C
+
+P, XMR, C, RUN = ChartType.P, ChartType.XMR, ChartType.C, ChartType.RUN
 WEEKLY, MONTHLY = Frequency.WEEKLY, Frequency.MONTHLY
 UP, DOWN = Direction.INCREASE, Direction.DECREASE
 OUTCOME, PROCESS = MeasureKind.OUTCOME, MeasureKind.PROCESS
 # The three weekly measures' points are the team's results on the built-in `enjoying-work`
-# survey (app.surveys.builtins), derived from its stored weekly aggregates.
+# survey (app.surveys.builtins), derived from its stored weekly aggregates; SICKNESS and
+# LEAVER_RATE are the workforce metrics of the teams' stored monthly figures.
 PULSE = "Staff in the team's service who answered the question in that week's survey."
 MEASURES: tuple[MeasureSpec, ...] = (
     MeasureSpec(
@@ -468,6 +488,7 @@ MEASURES: tuple[MeasureSpec, ...] = (
         denominator_definition=(
             "FTE calendar days available in the month (contracted FTE times calendar days)."
         ),
+        metric=WorkforceMetric.SICKNESS_ABSENCE_RATE,
         ramp=3,
         noise=0.35,
         bounds=(4.0, 7.0),
@@ -476,24 +497,27 @@ MEASURES: tuple[MeasureSpec, ...] = (
         code="LEAVER_RATE",
         name="12-month leaver rate",
         kind=OUTCOME,
-        chart=XMR,
+        # A run chart: rolling twelve-month rates overlap, so their points are not
+        # independent and control limits would claim signals that are not there.
+        chart=RUN,
         frequency=MONTHLY,
         direction=DOWN,
         unit="%",
         target=10.0,
         description=(
-            "Rolling 12-month headcount leaver rate for the team, reported monthly; moves to "
-            "another NHS organisation count as leaving."
+            "Rolling 12-month headcount leaver rate for the team from its monthly ESR "
+            "extract, reported monthly: leavers in the 12 months ending with the month, as a "
+            "percentage of the mean headcount at the start and at the end of those 12 months. "
+            "Moves to another NHS organisation count as leaving."
         ),
         numerator_definition=(
             "Staff (headcount) who left the team in the 12 months ending with the month."
         ),
         denominator_definition=(
-            "Mean of the team headcount at the start and the end of those 12 months."
+            "Mean of the team's headcount on the first day of the first of those 12 months "
+            "and on the last day of the month."
         ),
-        ramp=9,
-        noise=0.3,
-        bounds=(9.0, 15.0),
+        metric=WorkforceMetric.LEAVER_RATE_12M,
     ),
     MeasureSpec(
         code="IDEAS",

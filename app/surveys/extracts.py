@@ -11,25 +11,23 @@ only counted. A row with errors adds nothing (the import then fails as a whole a
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Final, Literal, TypeVar
+from operator import itemgetter
+from typing import Final, Generic, Literal, TypeVar
 
+from app.integrations.dates import LondonDates
 from app.integrations.directory import Placements, TeamDirectory
 from app.integrations.summary import (
     Columns,
     ExtractSummary,
     column_index,
-    parse_cell,
     period_span,
     required_cell,
 )
-from app.integrations.tabular import (
-    ErrorList,
-    Table,
-    parse_datetime_to_london_date,
-)
+from app.integrations.tabular import CellError, ErrorList, Table
 from app.surveys.definitions import Question, Survey, period_start
 from app.surveys.gaps import group_value
-from app.surveys.scoring import Aggregate, ResponseTally, aggregate_counts
+from app.surveys.patterns import NOT_ANSWERED, AnswerSlots, Slots, count_into
+from app.surveys.scoring import Aggregate, aggregate_counts, tidy
 
 TeamT = TypeVar("TeamT", bound=Hashable)
 
@@ -93,16 +91,40 @@ class ResponsesExtract(ExtractSummary[TeamT]):
     groups: Mapping[GroupKey[TeamT], Aggregate]
 
 
-class _Slice:
-    """A responses slice as it is read."""
+# Memory bounds: a file of a million distinct spellings, dates or places keeps these flat.
+SPELLINGS_KEPT: Final = 1_024  # per column, besides the ones of the definition
+DATES_KEPT: Final = 8_192
+PLACES_KEPT: Final = 8_192
 
-    def __init__(self, survey: Survey, first_row: int) -> None:
-        self.tally = ResponseTally(survey)
-        self.hashes: set[bytes] = set()
+# A group column's look-up: a code as written -> (group type, group), or () for none.
+GroupFound = tuple[str, ...]
+
+
+class _Slice:
+    """A responses slice as it is read: its respondents tallied, each group's answers
+    counted (per slot), and its response ids' hashes."""
+
+    __slots__ = ("first_row", "groups", "hashes", "score_keys", "tally")
+
+    def __init__(self, slots: AnswerSlots, first_row: int, *, scored: bool) -> None:
+        self.tally = slots.tally()
+        self.score_keys = slots.score_keys if scored else None
+        self.groups: dict[GroupFound, dict[int, int]] = {}
+        self.hashes: list[bytes] = []  # a repeated id never reaches a slice
         self.first_row = first_row
 
-    def done(self) -> ResponseSlice:
-        return ResponseSlice(self.tally.aggregate(), frozenset(self.hashes), self.first_row)
+    def add(self, digest: bytes, answers: Slots, in_groups: tuple[GroupFound, ...]) -> None:
+        """One respondent (`SlotTally.add` inlined: this runs once per row)."""
+        self.hashes.append(digest)
+        count_into(self.tally.counts, answers)
+        if self.score_keys is not None:
+            count_into(self.tally.scores, self.score_keys(answers))
+        for group in in_groups:
+            if group:
+                counted = self.groups.get(group)
+                if counted is None:
+                    counted = self.groups[group] = {}
+                count_into(counted, answers)
 
 
 def _group_columns(table: Table, survey: Survey) -> list[tuple[str, str, int]]:
@@ -115,64 +137,146 @@ def _group_columns(table: Table, survey: Survey) -> list[tuple[str, str, int]]:
     ]
 
 
-class _Answers:
-    """Reads a responses row's answers and groups: the survey's questions the header has, each
-    with its spellings, and the `group_` columns."""
+def _spellings(question: Question, slots: Mapping[str, int]) -> dict[str, int]:
+    """Spelling as written -> the option's slot, for "" (not answered) and the spellings a
+    file is likely to use; any other is matched through `option_lookup` after `casefold`.
+    Each key maps to what its casefolded form does in `option_lookup`, so the two agree."""
+    folded = option_lookup(question)
+    written = {s for o in question.scale for s in (o.code, o.label)}
+    variants = {v for s in written for v in (s, s.strip(), s.lower(), s.upper(), s.title())}
+    found = {
+        v: slots[folded[v.casefold()]] for v in variants | set(folded) if v.casefold() in folded
+    }
+    return found | {"": NOT_ANSWERED}
+
+
+def _picker(indexes: list[int]) -> Callable[[tuple[str, ...]], tuple[str, ...]]:
+    """The cells at `indexes`, as one tuple (itemgetter, in C)."""
+    if len(indexes) == 1:
+        (only,) = indexes
+        return lambda cells: (cells[only],)
+    if not indexes:
+        return lambda cells: ()
+    return itemgetter(*indexes)
+
+
+class _Row:
+    """Reads a responses row's answers (the survey's questions the header has, in the survey's
+    order) as slots and its groups (the `group_` columns, after grouping the codes), each in
+    one C-level pass of dictionary look-ups that know the spellings met so far."""
 
     def __init__(self, table: Table, survey: Survey) -> None:
         fixed = {name.casefold() for name in RESPONSES_REQUIRED}
-        self.questions = [
-            (q.code, index, option_lookup(q))
+        asked = [
+            (q, index)
             for q in survey.questions
             if q.code.casefold() not in fixed and (index := table.index(q.code)) is not None
         ]
-        self.groups = _group_columns(table, survey)
+        self.slots = AnswerSlots(survey, [q.code for q, _ in asked])
+        self.questions = [
+            (q.code, index, _spellings(q, slots), option_lookup(q), slots)
+            for (q, index), slots in zip(asked, self.slots.slot, strict=True)
+        ]
+        self.groups = [
+            (group_type, column, index, dict[str, GroupFound]({"": ()}))
+            for group_type, column, index in _group_columns(table, survey)
+        ]
+        self.pick_answers = _picker([index for _, index, *_ in self.questions])
+        self.spellings = [spellings for _, _, spellings, *_ in self.questions]
+        self.pick_groups = _picker([index for _, _, index, _ in self.groups])
+        self.codes = [known for *_, known in self.groups]
 
-    def answers(self, errors: ErrorList, row: int, cells: tuple[str, ...]) -> dict[str, str]:
-        """Question code -> option code for the questions answered (a blank is not)."""
-        answers: dict[str, str] = {}
-        for code, index, lookup in self.questions:
+    def resolve(
+        self, errors: ErrorList, row: int, cells: tuple[str, ...]
+    ) -> tuple[Slots, tuple[GroupFound, ...]] | None:
+        """The answers and groups of a row some cell of which the look-ups did not know: a
+        spelling in another case, a group code not met yet, or an error (then None)."""
+        before = errors.error_count
+        answers = []
+        for code, index, spellings, folded, slots in self.questions:
             text = cells[index]
-            if text:
-                option = lookup.get(text.casefold())
+            slot = spellings.get(text)
+            if slot is None:
+                option = folded.get(text.casefold())
                 if option is None:
                     errors.add(row, code, f"not an option (code or label) of question {code}")
-                else:
-                    answers[code] = option
-        return answers
+                    continue
+                slot = slots[option]
+                if len(spellings) < SPELLINGS_KEPT:
+                    spellings[text] = slot
+            answers.append(slot)
+        groups: list[GroupFound] = []
+        for group_type, column, index, known in self.groups:
+            text = cells[index]
+            found = known.get(text)
+            if found is None:
+                try:
+                    group = group_value(group_type, text)
+                except ValueError:
+                    expected = GROUP_CODES.get(group_type, f"a code of {column}")
+                    errors.add(row, column, f"expected {expected}")
+                    continue
+                found = () if group is None else (group_type, group)
+                if len(known) < SPELLINGS_KEPT:
+                    known[text] = found
+            groups.append(found)
+        return None if errors.error_count != before else (tuple(answers), tuple(groups))
 
-    def in_groups(
-        self, errors: ErrorList, row: int, cells: tuple[str, ...]
-    ) -> list[tuple[str, str]]:
-        """(group type, group) of each group the respondent is in, after grouping the codes."""
-        found: list[tuple[str, str]] = []
-        for group_type, column, index in self.groups:
-            try:
-                value = group_value(group_type, cells[index])
-            except ValueError:
-                expected = GROUP_CODES.get(group_type, f"a code of {column}")
-                errors.add(row, column, f"expected {expected}")
-                continue
-            if value is not None:
-                found.append((group_type, value))
+
+class _Periods:
+    """submitted_on -> the period it falls in, or the error's message; `known` remembers the
+    texts met first (a file of dates has few), `LondonDates` the dates of timestamps."""
+
+    def __init__(self, survey: Survey) -> None:
+        self.frequency = survey.frequency
+        self.dates = LondonDates(DATES_KEPT)
+        self.known: dict[str, date | str] = {}
+        self.periods: dict[date, date] = {}  # a day -> its period
+
+    def __call__(self, text: str) -> date | str:
+        try:
+            day = self.dates(text)
+        except CellError as error:
+            found: date | str = error.message
+        else:
+            if day is None:
+                found = "submitted_on is required"
+            else:
+                found = self.periods.get(day) or period_start(day, self.frequency)
+                if len(self.periods) < DATES_KEPT:
+                    self.periods[day] = found
+        if len(self.known) < DATES_KEPT:
+            self.known[text] = found
         return found
 
 
-def _digest(
-    errors: ErrorList,
-    row: int,
-    text: str,
-    hash_id: Callable[[str], bytes],
-    seen: dict[bytes, int],
-) -> bytes | None:
-    """The response id's keyed hash; a repeat of an earlier row's is an error."""
-    if required_cell(errors, row, "response_id", text) is None:
-        return None
-    digest = hash_id(text)
-    first = seen.setdefault(digest, row)
-    if first != row:
-        errors.add(row, "response_id", f"the response_id repeats that of row {first}")
-    return digest
+def _blanks(errors: ErrorList, row: int, response_id: str, ods_code: str, team_ref: str) -> None:
+    for column, text in (
+        ("response_id", response_id),
+        ("ods_code", ods_code),
+        ("team_ref", team_ref),
+    ):
+        if not text:
+            required_cell(errors, row, column, text)
+
+
+class _Places(Generic[TeamT]):
+    """(ods_code, team_ref) -> the row's team, as `Placements.team` says (which counts and
+    reports the rows it does not place); the pairs placed are remembered as written."""
+
+    def __init__(self, directory: TeamDirectory[TeamT], errors: ErrorList) -> None:
+        self.directory = directory
+        self.errors = errors
+        self.placements: Placements[TeamT] = Placements()
+        self.known: dict[tuple[str, str], TeamT] = {}
+
+    def __call__(self, row: int, ods_code: str, team_ref: str) -> TeamT | None:
+        if not (ods_code and team_ref):
+            return None
+        team = self.placements.team(self.directory, row, ods_code, team_ref, self.errors)
+        if team is not None and len(self.known) < PLACES_KEPT:
+            self.known[ods_code, team_ref] = team
+        return team
 
 
 def read_survey_responses(
@@ -187,56 +291,90 @@ def read_survey_responses(
     `hash_id` is the keyed hash (HMAC-SHA256 with the server's secret) of a response id: ids
     are hashed as read and only the hashes kept, both to find a repeated id (an error on the
     later row) and for the slice. A response's period starts on the survey frequency's first
-    day of the London date it was submitted on."""
+    day of the London date it was submitted on.
+
+    Each row's answers are read into slots and tallied per slice as `patterns.SlotTally`
+    does: the same aggregates as adding each respondent to a `ResponseTally`, and the same
+    errors in the same order as checking each cell in turn, with no Python work per cell
+    (the look-ups and counts run in C), and spellings, dates and places remembered."""
     id_at, ods_at, ref_at, when_at = (column_index(table, c) for c in RESPONSES_REQUIRED)
-    reader = _Answers(table, survey)
+    reader = _Row(table, survey)
+    pick_answers, spellings = reader.pick_answers, reader.spellings
+    pick_groups, codes = reader.pick_groups, reader.codes
+    period_of = _Periods(survey)
+    known_periods = period_of.known
     errors = table.errors
-    placements: Placements[TeamT] = Placements()
+    place = _Places(directory, errors)
+    placed = place.known
     seen: dict[bytes, int] = {}
     slices: dict[tuple[TeamT, date], _Slice] = {}
-    groups: dict[GroupKey[TeamT], dict[tuple[str, str], int]] = {}
+    # Each column's look-up: None for a spelling or code it does not know (yet).
+    slot_of: Callable[[dict[str, int], str], int | None] = dict.get
+    group_of: Callable[[dict[str, GroupFound], str], GroupFound | None] = dict.get
     for row, cells in table:
         before = errors.error_count
-        digest = _digest(errors, row, cells[id_at], hash_id, seen)
-        ods = required_cell(errors, row, "ods_code", cells[ods_at])
-        ref = required_cell(errors, row, "team_ref", cells[ref_at])
-        submitted = parse_cell(
-            errors,
-            row,
-            "submitted_on",
-            cells[when_at],
-            parse_datetime_to_london_date,
-            required=True,
-        )
-        answers = reader.answers(errors, row, cells)
-        in_groups = reader.in_groups(errors, row, cells)
-        team = None
-        if ods is not None and ref is not None:
-            team = placements.team(directory, row, ods, ref, errors)
-        if team is None or submitted is None or digest is None or errors.error_count != before:
+        text, ods, ref = cells[id_at], cells[ods_at], cells[ref_at]
+        digest = None
+        if text:
+            digest = hash_id(text)
+            first = seen.setdefault(digest, row)
+            if first != row:
+                errors.add(row, "response_id", f"the response_id repeats that of row {first}")
+        if not (text and ods and ref):
+            _blanks(errors, row, text, ods, ref)
+        found = known_periods.get(cells[when_at]) or period_of(cells[when_at])
+        period = None
+        if isinstance(found, str):
+            errors.add(row, "submitted_on", found)
+        else:
+            period = found
+        looked = tuple(map(slot_of, spellings, pick_answers(cells)))
+        groups = tuple(map(group_of, codes, pick_groups(cells)))
+        if None in looked or None in groups:
+            answers, in_groups = reader.resolve(errors, row, cells) or ((), ())
+        else:
+            answers, in_groups = looked, groups  # type: ignore[assignment]  # no None: checked
+        team = placed.get((ods, ref))
+        if team is None:
+            team = place(row, ods, ref)
+        if team is None or period is None or digest is None or errors.error_count != before:
             continue
-        key = (team, period_start(submitted, survey.frequency))
-        into = slices.get(key)
+        into = slices.get((team, period))
         if into is None:
-            into = slices[key] = _Slice(survey, row)
-        into.tally.add(answers)
-        into.hashes.add(digest)
-        for group_type, value in in_groups if answers else ():
-            counts = groups.setdefault((*key, group_type, value), {})
-            for pair in answers.items():
-                counts[pair] = counts.get(pair, 0) + 1
+            into = slices[team, period] = _Slice(reader.slots, row, scored=bool(survey.scores))
+        into.add(digest, answers, in_groups)
+    seen.clear()  # the slices' lists hold the same hashes; let go of the rows before the sets
+    built, groups_built = _results(slices, reader.slots)
     return ResponsesExtract(
         rows_read=table.rows_read,
-        rows_skipped=placements.rows_skipped,
-        unmapped=dict(placements.unmapped),
-        forbidden=placements.forbidden,
+        rows_skipped=place.placements.rows_skipped,
+        unmapped=dict(place.placements.unmapped),
+        forbidden=place.placements.forbidden,
         errors=errors,
         ignored_columns=tuple(table.ignored_columns),
         periods=period_span(period for _, period in slices),
         teams=frozenset(team for team, _ in slices),
-        slices={key: built.done() for key, built in slices.items()},
-        groups={key: counted(survey, counts) for key, counts in groups.items()},
+        slices=built,
+        groups=groups_built,
     )
+
+
+def _results(
+    slices: Mapping[tuple[TeamT, date], _Slice], slots: AnswerSlots
+) -> tuple[dict[tuple[TeamT, date], ResponseSlice], dict[GroupKey[TeamT], Aggregate]]:
+    """Each slice's aggregate and hashes, and its groups' aggregates (a group nobody in
+    which answered a question has none)."""
+    built: dict[tuple[TeamT, date], ResponseSlice] = {}
+    groups: dict[GroupKey[TeamT], Aggregate] = {}
+    for (team, period), into in slices.items():
+        hashes = frozenset(into.hashes)
+        into.hashes = []  # so the list goes before the next slice's set is made
+        built[team, period] = ResponseSlice(into.tally.aggregate(), hashes, into.first_row)
+        for (group_type, value), counted in into.groups.items():
+            counts = slots.counts(counted)
+            if counts:
+                groups[team, period, group_type, value] = tidy(counts, {})
+    return built, groups
 
 
 def counted(survey: Survey, counts: Mapping[tuple[str, str], int]) -> Aggregate:

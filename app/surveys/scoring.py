@@ -76,7 +76,7 @@ def combine(a: Aggregate, b: Aggregate) -> Aggregate:
     scores = dict(a.scores)
     for code, added in b.scores.items():
         scores[code] = scores.get(code, ScoreSum()) + added
-    return _tidy(counts, scores)
+    return tidy(counts, scores)
 
 
 class ResponseTally:
@@ -87,24 +87,32 @@ class ResponseTally:
     option is a ValueError: the file adapter reports those as row errors beforehand. Scores
     are added up as whole numbers over a fixed denominator per composite, exact like
     fractions and many times faster; `aggregate()` gives them back as fractions.
+    `patterns.SlotTally` does the same for answers read as slots, with no Python per answer.
     """
 
     def __init__(self, survey: Survey) -> None:
-        self._plan = _Plan(survey)
+        self._plan = ScoringPlan(survey)
         self._counts: dict[tuple[str, str], int] = {}
         self._sums = dict.fromkeys(self._plan.denominators, 0)
         self._ns = dict.fromkeys(self._plan.denominators, 0)
 
     def add(self, answers: Answers) -> None:
         """Add one respondent; a refused one (ValueError) leaves the tally as it was."""
+        self.add_many(answers, 1)
+
+    def add_many(self, answers: Answers, count: int) -> None:
+        """Add `count` respondents who all gave `answers`: the same as `add` `count` times."""
+        _check_count(count)
         answered = list(self._plan.items(answers))
         numerators = self._plan.numerators(answers)
+        if not count:
+            return
         counts = self._counts
         for key in answered:
-            counts[key] = counts.get(key, 0) + 1
+            counts[key] = counts.get(key, 0) + count
         for code, numerator in numerators.items():
-            self._sums[code] += numerator
-            self._ns[code] += 1
+            self._sums[code] += numerator * count
+            self._ns[code] += count
 
     def aggregate(self) -> Aggregate:
         counts: dict[str, dict[str, int]] = {}
@@ -115,7 +123,12 @@ class ResponseTally:
             code: ScoreSum(Fraction(self._sums[code], denominators[code]), n)
             for code, n in self._ns.items()
         }
-        return _tidy(counts, scores)
+        return tidy(counts, scores)
+
+
+def _check_count(count: int) -> None:
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        raise ValueError("a count of respondents must be a whole number >= 0")
 
 
 def aggregate_responses(survey: Survey, responses: Iterable[Answers]) -> Aggregate:
@@ -137,14 +150,14 @@ def aggregate_counts(survey: Survey, rows: Iterable[tuple[str, str, int]]) -> Ag
             raise ValueError(f"count for {question_code}/{option_code} must be a whole number >= 0")
         into = counts.setdefault(question_code, {})
         into[option_code] = into.get(option_code, 0) + count
-    return _tidy(counts, {})
+    return tidy(counts, {})
 
 
 def respondent_scores(survey: Survey, answers: Answers) -> dict[str, Fraction]:
     """One respondent's composite scores (5.3): a score of questions is the mean of the items
     answered when at least `min_answered` were; a score of scores is the mean of its
     components when the respondent has all of them. Scores they do not have are absent."""
-    plan = _Plan(survey)
+    plan = ScoringPlan(survey)
     numerators = plan.numerators(answers)
     return {
         s.code: Fraction(numerators[s.code], plan.denominators[s.code])
@@ -153,7 +166,7 @@ def respondent_scores(survey: Survey, answers: Answers) -> dict[str, Fraction]:
     }
 
 
-class _Plan:
+class ScoringPlan:
     """A survey prepared for scoring respondents quickly and exactly.
 
     Every item score is a whole number of `unit`s (1/unit of a point: 2 for the 2.5 steps of
@@ -298,7 +311,9 @@ def question_tally(
     return respondents, favourable, total
 
 
-def _tidy(counts: Mapping[str, Mapping[str, int]], scores: Mapping[str, ScoreSum]) -> Aggregate:
+def tidy(counts: Mapping[str, Mapping[str, int]], scores: Mapping[str, ScoreSum]) -> Aggregate:
+    """The aggregate of these counts and sums as it is kept: sorted, with no zero count and no
+    score nobody has, so that equal aggregates compare equal however they were built."""
     kept_counts = {
         q: {o: c for o, c in sorted(options.items()) if c} for q, options in sorted(counts.items())
     }

@@ -1,98 +1,47 @@
 """The demo's survey charts come from stored survey aggregates, as a deployment's would: the
 three weekly measures are bound to `enjoying-work`, their points are what the stored slices
 give, and the slices show through survey-results and equality-gaps with small weeks suppressed.
-One demo per module, loaded in process into a scratch database (SQLite or PostgreSQL)."""
+One demo per module, loaded in process into a scratch database (tests/demo_support.py)."""
 
 import re
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.auth.models import Role
 from app.bindings.service import DERIVED, Recomputed, recompute_survey
 from app.data_points.models import DataPoint
-from app.db import Base, make_engine, make_sessionmaker
-from app.demo import DemoSummary, load_demo
+from app.db import Base, make_sessionmaker
 from app.demo_data import FIRST_WEEK, LAST_WEEK, TEAMS, TeamSpec
 from app.demo_surveys import hash_response_id, response_id
 from app.measures import service as measures_service
 from app.measures.derived import survey_point
 from app.measures.models import Measure
 from app.measures.schemas import SurveyQuestionSource
-from app.migrate import upgrade
 from app.survey_results.models import SurveyResponseHash
 from app.survey_results.service import aggregates_for
 from app.surveys.builtins import ENJOYING_WORK
-from app.teams.models import Team
-from tests.api import API
-from tests.conftest import (
-    add_user,
-    build_app,
-    create_scratch_database,
-    drop_scratch_database,
-    person_token,
-)
+from tests.demo_support import THRESHOLD, Demo, get, loaded_demo, shared_measures
 
-THRESHOLD = 10  # QI_MIN_RESPONSES unless configured, as the test app's settings have it
 BOUND = {"ENJOY_WORK": "enjoy_work", "NO_BURNOUT": "burnout", "RECOMMEND_TEAM": "recommend_team"}
 WEEKS = [FIRST_WEEK + timedelta(weeks=n) for n in range((LAST_WEEK - FIRST_WEEK).days // 7 + 1)]
 QUIET = {(spec.team_ref, week): n for spec in TEAMS for week, n in spec.quiet_weeks}
-
-
-@dataclass(frozen=True)
-class Demo:
-    engine: Engine
-    summary: DemoSummary
-    client: TestClient
-    teams: dict[str, uuid.UUID]  # team_ref -> id
 
 
 @pytest.fixture(scope="module")
 def demo(
     tmp_path_factory: pytest.TempPathFactory, data_dir: Path, password_hash: str
 ) -> Iterator[Demo]:
-    url = create_scratch_database(str(tmp_path_factory.mktemp("demo")))
-    upgrade(url)
-    engine = make_engine(url)
-    sessions = make_sessionmaker(engine)
-    with sessions.begin() as session:
-        summary = load_demo(session, threshold=THRESHOLD)
-        admin = add_user(session, password_hash, Role.ADMIN)
-        teams = {
-            ref.ref: team.id for team in session.scalars(select(Team)) for ref in team.external_refs
-        }
-    app = build_app(url, sessions, data_dir)
-    headers = {"Authorization": f"Bearer {person_token(app, admin)}"}
-    with TestClient(app, headers=headers) as client:
-        yield Demo(engine, summary, client, teams)
-    engine.dispose()
-    drop_scratch_database(url)
+    yield from loaded_demo(tmp_path_factory, data_dir, password_hash)
 
 
-def _get(demo: Demo, path: str, **params: Any) -> Any:
-    response = demo.client.get(f"{API}{path}", params=params)
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def _measures(demo: Demo) -> dict[str, dict[str, Any]]:
-    collaborative = str(demo.summary.collaborative_id)
-    return {
-        m["code"]: m
-        for m in _get(demo, "/measures", collaborative_id=collaborative, limit=100)["items"]
-    }
-
-
-def test_the_three_weekly_survey_measures_are_bound_and_the_others_not(demo: Demo) -> None:
-    measures = _measures(demo)
+def test_the_three_weekly_survey_measures_are_bound(demo: Demo) -> None:
+    measures = shared_measures(demo)
     assert {code: m["data_source"] for code, m in measures.items()} == {
         "ENJOY_WORK": {
             "type": "survey-question",
@@ -106,8 +55,9 @@ def test_the_three_weekly_survey_measures_are_bound_and_the_others_not(demo: Dem
             "question": "recommend_team",
         },
         "GOOD_DAYS": None,
-        "SICKNESS": None,
-        "LEAVER_RATE": None,
+        # tests/app/test_demo_workforce.py: the monthly figures of the demo's one import.
+        "SICKNESS": {"type": "workforce", "metric": "sickness_absence_rate"},
+        "LEAVER_RATE": {"type": "workforce", "metric": "leaver_rate_12m"},
         "IDEAS": None,
     }
     # The built-in counts option 1 alone as favourable, and the definition says so.
@@ -191,7 +141,7 @@ def test_the_favourable_shares_follow_the_teams_levels(demo: Demo) -> None:
 
 def test_survey_results_show_every_demo_week(demo: Demo) -> None:
     for ref, team_id in demo.teams.items():
-        body = _get(demo, f"/teams/{team_id}/survey-results", survey="enjoying-work", limit=200)
+        body = get(demo, f"/teams/{team_id}/survey-results", survey="enjoying-work", limit=200)
         assert body["next_cursor"] is None
         items = body["items"]
         assert [date.fromisoformat(i["period_start"]) for i in items] == WEEKS
@@ -226,7 +176,7 @@ def test_the_equality_gaps_of_the_demo(
     demo: Demo, group: str, groups: set[str], reference: str
 ) -> None:
     collaborative = demo.summary.collaborative_id
-    body = _get(
+    body = get(
         demo,
         f"/collaboratives/{collaborative}/equality-gaps",
         survey="enjoying-work",
@@ -249,13 +199,13 @@ def test_a_quiet_week_is_a_gap_for_its_team_and_in_the_gaps(demo: Demo) -> None:
     assert respondents < THRESHOLD
     team_id = demo.teams[ref]
     for code in BOUND:
-        measure_id = _measures(demo)[code]["id"]
-        chart = _get(demo, f"/teams/{team_id}/measures/{measure_id}/chart")
+        measure_id = shared_measures(demo)[code]["id"]
+        chart = get(demo, f"/teams/{team_id}/measures/{measure_id}/chart")
         [point] = [p for p in chart["points"] if p["date"] == week.isoformat()]
         assert point["suppressed"] is True
         assert point["value"] is None
         assert any("1 point is suppressed" in w for w in chart["warnings"]), chart["warnings"]
-    body = _get(
+    body = get(
         demo,
         f"/collaboratives/{demo.summary.collaborative_id}/equality-gaps",
         survey="enjoying-work",

@@ -21,10 +21,12 @@ from app.config import Settings
 from app.data_points.models import DataPoint
 from app.data_points.service import period_containing
 from app.db import make_engine, make_sessionmaker
+from app.imports.models import Import
 from app.main import create_app
 from app.measures.models import Frequency, Measure
 from app.survey_results.models import SurveyAggregate, SurveyResponseHash
 from app.teams.models import Team
+from app.workforce.models import WorkforceMonth
 from tests.api import API
 from tests.conftest import create_scratch_database, drop_scratch_database
 
@@ -124,6 +126,15 @@ def test_demo_shows_the_south_yorkshire_collaborative(demo_client: TestClient) -
     ]
     codes = {o["ods_code"] for o in _all(demo_client, "/organisations")}
     assert {"RHQ", "TAH", "RFF", "RFR", "RXE", "RP5", "QF7"} <= codes
+    # The teams' monthly workforce figures came in by one import, which the lead sees
+    # (tests/app/test_demo_workforce.py reads it in full).
+    [record] = _all(demo_client, "/imports")
+    assert (record["kind"], record["status"], record["created_by"]) == (
+        "workforce-monthly",
+        "succeeded",
+        "demo",
+    )
+    assert sorted(record["teams"]) == sorted(t["id"] for t in teams)
 
 
 def test_every_demo_team_has_an_external_ref_of_its_trust(demo_client: TestClient) -> None:
@@ -262,21 +273,35 @@ def _survey(session: Session) -> list[tuple[object, ...]]:
     return [tuple(row) for row in aggregates] + [tuple(row) for row in hashes]
 
 
+def _workforce(session: Session) -> list[tuple[object, ...]]:
+    """The stored workforce months, and the demo import's file (its SHA-256 and size)."""
+    months = session.execute(
+        select(Team.name, WorkforceMonth)
+        .join(Team, Team.id == WorkforceMonth.team_id)
+        .order_by(Team.name, WorkforceMonth.month)
+    )
+    files = session.execute(select(Import.sha256, Import.bytes, Import.rows_read))
+    return [(name, row.figures()) for name, row in months] + [tuple(row) for row in files]
+
+
 def test_demo_is_the_same_every_time(demo_url: str, tmp_path: Path) -> None:
     other = create_scratch_database(str(tmp_path))
     try:
         assert qicollab(other, "demo").returncode == 0
-        series, survey = [], []
+        series, survey, workforce = [], [], []
         for url in (demo_url, other):
             engine = make_engine(url)
             with make_sessionmaker(engine)() as session:
                 series.append(_series(session))
                 survey.append(_survey(session))
+                workforce.append(_workforce(session))
             engine.dispose()
         assert len(series[0]) > 1000
         assert series[0] == series[1]
         assert len(survey[0]) > 10000
         assert survey[0] == survey[1]
+        assert len(workforce[0]) == 6 * 24 + 1
+        assert workforce[0] == workforce[1]
     finally:
         drop_scratch_database(other)
 
@@ -298,6 +323,10 @@ def test_the_demo_coach_reaches_their_teams_and_the_demo_member_can_be_erased(
         coached = [t["id"] for t in me["teams"] if t["relation"] == "coach"]
         assert coached
         assert sorted(t["id"] for t in coach.get(f"{API}/teams").json()["items"]) == sorted(coached)
+        # The demo's workforce import was about the coach's teams too, so they see it.
+        [record] = coach.get(f"{API}/imports").json()["items"]
+        assert set(coached) <= set(record["teams"])
+        assert person.get(f"{API}/imports").json()["items"] == [record]
 
         path = f"{API}/members/{account['member_id']}"
         etag = admin.get(path).headers["etag"]

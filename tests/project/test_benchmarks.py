@@ -102,6 +102,17 @@ def test_the_xlsx_benchmark_reads_with_each_candidate_beside_the_baselines() -> 
     assert re.search(memory, out), out
 
 
+def test_the_survey_import_benchmark_times_the_import_beside_a_bare_csv_reader_pass() -> None:
+    out = bench("survey_import_bench.py")
+    shape = r"survey-responses CSV: 1,000 respondents x 18 columns, 40 teams over 13 weeks"
+    assert re.search(shape, out), out
+    assert re.search(r"\(a\) bare csv.reader pass: [\d.]+ s", out), out
+    for label in ("(b) read_csv, rows only", "(c) read_csv + read_survey_responses", "(c')", "(h)"):
+        assert re.search(rf"{re.escape(label)}.*: [\d.]+ s, [\d.]+x the bare pass", out), out
+    # The memory at 100,000 and 1,000,000 rows is for the full workload only.
+    assert "peak" not in out
+
+
 @pytest.mark.skipif(
     shutil.which("wrk") is None and not os.environ.get("QI_REQUIRE_BENCH"),
     reason="wrk is not installed (set QI_REQUIRE_BENCH=1 to make this a failure)",
