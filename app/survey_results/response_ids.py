@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Final
 
 from app.errors import Conflict, ServiceUnavailable
+from app.integrations.keyed import keyed_hash
 
 KEY_FILE: Final = "response-id-key"
 KEY_BYTES: Final = 32
@@ -53,12 +54,10 @@ class ResponseIdHasher:
 
     def __init__(self, key: ResponseKey) -> None:
         self.fingerprint = key.fingerprint
-        self._mac = hmac.new(key.secret, digestmod=hashlib.sha256)
+        self._mac = keyed_hash(key.secret)  # the key's pads hashed once, not once per row
 
     def __call__(self, response_id: str) -> bytes:
-        mac = self._mac.copy()  # the key's pads computed once, not once per row
-        mac.update(response_id.encode("utf-8", "surrogatepass"))
-        return self.fingerprint + mac.digest()
+        return self.fingerprint + self._mac(response_id)
 
     def check_stored(self, digests: frozenset[bytes]) -> None:
         """A slice's stored hashes that an import made must have been made with this key;
