@@ -68,6 +68,7 @@ bench: install
 	$(BIN)/python benchmarks/csv_bench.py
 	$(BIN)/python benchmarks/xlsx_bench.py
 	$(BIN)/python benchmarks/survey_import_bench.py
+	$(BIN)/python benchmarks/import_bench.py
 
 # Every benchmark once on a tiny workload: it fails when a benchmark breaks, times nothing.
 bench-smoke: install
@@ -78,6 +79,7 @@ bench-smoke: install
 	$(BIN)/python benchmarks/csv_bench.py --size tiny
 	$(BIN)/python benchmarks/xlsx_bench.py --size tiny
 	$(BIN)/python benchmarks/survey_import_bench.py --size tiny
+	$(BIN)/python benchmarks/import_bench.py --size tiny
 
 openapi: install
 	$(BIN)/qicollab openapi > openapi/openapi.json.tmp

@@ -132,3 +132,12 @@ def test_the_http_benchmark_reports_each_route_as_a_share_of_livez() -> None:
     # One database a run here; the targets are judged on the full run only.
     assert ("SQLite" in out) == (kind == "sqlite")
     assert "target" not in out
+
+
+def test_the_import_benchmark_posts_two_survey_files_to_the_real_server() -> None:
+    database = "postgresql" if os.environ.get("TEST_DATABASE_URL") else "sqlite"
+    out = bench("import_bench.py", "--database", database)
+    for rows in ("1,000", "10,000"):
+        line = rf"{rows} rows \( *[\d.]+ MiB\): import +[\d.]+ s, csv.reader +[\d.]+ s, +[\d.]+x;"
+        assert re.search(line + r" server peak RSS +\d+ MiB; aggregates \d+, points \d+", out), out
+    assert re.search(r"peak RSS 10,000 / 1,000 rows: [\d.]+x", out), out

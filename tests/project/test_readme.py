@@ -20,7 +20,7 @@ from tests.live import free_port, qicollab_serve
 
 ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
-SECTIONS = ("A walk-through with curl", "Charts")
+SECTIONS = ("A walk-through with curl", "Charts", "Extracts from trust systems")
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```\n", re.MULTILINE | re.DOTALL)
 STATUS_LINE = re.compile(r"^HTTP/[\d.]+ \d{3}")
 MARKER = "@@ readme block {} @@"
@@ -179,6 +179,8 @@ def test_the_walk_through_runs_as_written(tmp_path: Path) -> None:
     reader_env = os.environ | {
         "PORT": str(port),
         "QI_DEMO_PASSWORD": server_env["QI_DEMO_PASSWORD"],
+        # The extracts section reads the repository's example files from the reader's folder.
+        "EXAMPLES": str(ROOT / "examples"),
     }
     with make_run(tmp_path, server_env, port):
         run = subprocess.run(
