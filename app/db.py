@@ -3,7 +3,7 @@
 import random
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,6 +20,7 @@ from sqlalchemy import (
     Index,
     MetaData,
     String,
+    Table,
     UniqueConstraint,
     create_engine,
     event,
@@ -255,6 +256,28 @@ def independent_transaction(
                 session.rollback()
             else:
                 session.commit()
+
+
+def bulk_insert(
+    session: Session, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
+    """Many rows into one table in the session's transaction, as fast as the database takes
+    them: COPY on PostgreSQL (an import's 100,000 response-id hashes went from most of its time
+    as an executemany to a small part of it), a Core executemany elsewhere. A row that breaks a
+    constraint raises IntegrityError either way, so callers map it as for any insert."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        connection.execute(table.insert(), [dict(zip(columns, row, strict=True)) for row in rows])
+        return
+    driver_errors: Any = connection.dialect.dbapi  # psycopg's DB-API module
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+    try:
+        with cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+    except driver_errors.IntegrityError as error:
+        raise IntegrityError(statement, None, error) from error
 
 
 def lock(session: Session, model: type[ModelT], ident: uuid.UUID) -> ModelT:

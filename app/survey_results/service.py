@@ -11,9 +11,10 @@ from collections.abc import Collection, Iterable, Mapping
 from datetime import date
 from typing import Literal
 
-from sqlalchemy import ColumnElement, Select, delete, insert, select, tuple_
+from sqlalchemy import ColumnElement, Select, delete, select, tuple_
 from sqlalchemy.orm import Session
 
+from app.db import Base, bulk_insert
 from app.errors import FieldProblem, InvalidInput, NotFound
 from app.pagination import paginate
 from app.survey_results.models import (
@@ -137,17 +138,11 @@ def store_slice(
         session.execute(delete(SurveyResponseHash).where(*_slice_of(team_id, survey, period_start)))
     session.flush()
     if hashes:
-        session.execute(
-            insert(SurveyResponseHash),
-            [
-                {
-                    "team_id": team_id,
-                    "survey": survey,
-                    "period_start": period_start,
-                    "digest": digest,
-                }
-                for digest in sorted(hashes)
-            ],
+        bulk_insert(
+            session,
+            Base.metadata.tables[SurveyResponseHash.__tablename__],
+            ("team_id", "survey", "period_start", "digest"),
+            [(team_id, survey, period_start, digest) for digest in sorted(hashes)],
         )
     return len(wanted)
 
