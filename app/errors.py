@@ -220,43 +220,35 @@ class RowProblem:
         return {"row": self.row, "column": self.column, "message": self.message}
 
 
-class InvalidRows(AppError):
-    """A file with bad rows, all of them listed up to a cap: `error_count` counts every one."""
+class RowRefusal(AppError):
+    """A refusal that names a file's rows, up to a cap: `error_count` counts every one."""
+
+    def __init__(
+        self,
+        detail: str,
+        errors: list[RowProblem],
+        *,
+        error_count: int,
+        members: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.errors = errors
+        self.members = {"error_count": error_count, **(members or {})}
+
+
+class InvalidRows(RowRefusal):
+    """A file with bad rows, all of them listed up to a cap."""
 
     status_code = 422
     slug = "invalid-rows"
     title = "Invalid rows"
 
-    def __init__(
-        self,
-        detail: str,
-        errors: list[RowProblem],
-        *,
-        error_count: int,
-        members: dict[str, Any] | None = None,
-    ) -> None:
-        super().__init__(detail)
-        self.errors = errors
-        self.members = {"error_count": error_count, **(members or {})}
 
-
-class ForbiddenRows(Forbidden):
+class ForbiddenRows(RowRefusal, Forbidden):
     """A file holding rows the caller may not send, each named as InvalidRows names them."""
 
     slug = "forbidden-rows"
     title = "Rows not allowed"
-
-    def __init__(
-        self,
-        detail: str,
-        errors: list[RowProblem],
-        *,
-        error_count: int,
-        members: dict[str, Any] | None = None,
-    ) -> None:
-        super().__init__(detail)
-        self.errors = errors
-        self.members = {"error_count": error_count, **(members or {})}
 
 
 # The realm a client authenticates to at the token endpoint (WWW-Authenticate: Basic).

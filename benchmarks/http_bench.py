@@ -56,8 +56,11 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _server(database_url: str) -> Iterator[tuple[str, str]]:
-    """(base URL, demo password) of `serve --demo` on the database, stopped afterwards."""
+def serve_demo(
+    database_url: str, extra_env: dict[str, str] | None = None
+) -> Iterator[tuple[str, str, "subprocess.Popen[bytes]"]]:
+    """(base URL, demo password, process) of `serve --demo` (one worker) on the database,
+    stopped afterwards; `extra_env` adds settings (QI_* variables)."""
     port = _free_port()
     data_dir = tempfile.mkdtemp(prefix="qi_http_bench_")
     password = os.environ.get("QI_DEMO_PASSWORD") or secrets.token_urlsafe(16)
@@ -71,23 +74,30 @@ def _server(database_url: str) -> Iterator[tuple[str, str]]:
     server = subprocess.Popen(
         [sys.executable, "-m", "app", "serve", "--demo", "--workers", "1", "--port", str(port)],
         cwd=ROOT,
-        env=env,
+        env=env | (extra_env or {}),
         stdout=log,
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_live(base, server, log)
-        yield base, password
+        yield base, password, server
     finally:
         server.terminate()
         try:
-            server.wait(timeout=20)
+            server.wait(timeout=30)
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
         log.close()
         shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@contextmanager
+def _server(database_url: str) -> Iterator[tuple[str, str]]:
+    """(base URL, demo password) of `serve --demo` on the database, stopped afterwards."""
+    with serve_demo(database_url) as (base, password, _):
+        yield base, password
 
 
 def _wait_until_live(base: str, server: "subprocess.Popen[bytes]", log: TextIO) -> None:

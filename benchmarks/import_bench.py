@@ -15,14 +15,10 @@ import argparse
 import csv
 import os
 import random
-import secrets
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -33,7 +29,7 @@ import psutil  # type: ignore[import-untyped]  # no stubs in the dev lock (types
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.dashboard_bench import drop_database, scratch_database
-from benchmarks.http_bench import _free_port, _postgresql_server, _sign_in, _wait_until_live
+from benchmarks.http_bench import _postgresql_server, _sign_in, serve_demo
 
 ROOT = Path(__file__).resolve().parents[1]
 API = "/api/v1"
@@ -47,40 +43,6 @@ ETHNICITY = ("A", "A", "A", "A", "B", "C", "D", "H", "J", "M", "N", "R", "S", "Z
 DISABILITY = ("N", "N", "N", "N", "N", "Y", "Z", "9", "")
 TIME_TARGET = 2.0
 MEMORY_TARGET = 1.2
-
-
-@contextmanager
-def _server(database_url: str) -> Iterator[tuple[str, str, "subprocess.Popen[bytes]"]]:
-    port = _free_port()
-    data_dir = tempfile.mkdtemp(prefix="qi_import_bench_")
-    password = os.environ.get("QI_DEMO_PASSWORD") or secrets.token_urlsafe(16)
-    env = os.environ | {
-        "QI_DATABASE_URL": database_url,
-        "QI_DATA_DIR": data_dir,
-        "QI_DEMO_PASSWORD": password,
-        "QI_ENV": "development",
-        "QI_MAX_IMPORT_BYTES": str(512 * 1024 * 1024),  # the 1,000,000-row file is ~110 MB
-    }
-    log = open(Path(data_dir) / "server.log", "w+")  # noqa: SIM115 - read back on failure
-    server = subprocess.Popen(
-        [sys.executable, "-m", "app", "serve", "--demo", "--workers", "1", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_live(base, server, log)
-        yield base, password, server
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
 
 
 def _call(client: httpx.Client, method: str, path: str, **kwargs: Any) -> Any:
@@ -224,7 +186,12 @@ def post(client: httpx.Client, collaborative: str, path: Path, pid: int) -> tupl
 
 def run(database_url: str, backend: str, size: str) -> None:
     small, large = ROWS[size]
-    with _server(database_url) as (base, password, server):
+    # The 1,000,000-row file is about 80 MB: over the default 50 MiB limit.
+    with serve_demo(database_url, {"QI_MAX_IMPORT_BYTES": str(512 * 1024 * 1024)}) as (
+        base,
+        password,
+        server,
+    ):
         token = _sign_in(base, password)
         headers = {"Authorization": f"Bearer {token}"}
         with httpx.Client(base_url=base, headers=headers, timeout=1800) as client:
