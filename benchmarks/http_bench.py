@@ -81,7 +81,12 @@ def serve_demo(
     base = f"http://127.0.0.1:{port}"
     try:
         _wait_until_live(base, server, log)
-        yield base, password, server
+        try:
+            yield base, password, server
+        except BaseException:
+            log.seek(0)
+            print(f"the server's log ends:\n{log.read()[-5000:]}", file=sys.stderr)
+            raise
     finally:
         server.terminate()
         try:

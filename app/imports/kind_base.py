@@ -63,6 +63,8 @@ class Extract(Protocol):
     def periods(self) -> tuple[date, date] | None: ...
     @property
     def teams(self) -> frozenset[uuid.UUID]: ...
+    def close(self) -> None:
+        """Lets go of what the reader holds outside memory (temporary files)."""
 
 
 ExtractT = TypeVar("ExtractT", bound=Extract)

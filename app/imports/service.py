@@ -133,6 +133,20 @@ def run_import(
         # Found while the rows were read: too many of them, or a workbook that inflates past
         # what its directory declared.
         raise refusal(problem) from None
+    try:
+        return _store(factory, plan, upload, extract, settings)
+    finally:
+        extract.close()
+
+
+def _store(
+    factory: sessionmaker[Session],
+    plan: ImportPlan,
+    upload: PostedFile,
+    extract: Extract,
+    settings: Settings,
+) -> Import:
+    """The rest of `run_import`, once the file is read: refused, tried or stored."""
     if extract.forbidden:
         _fail(factory, plan, upload, extract, extract.forbidden, forbidden=True)
     if extract.errors:

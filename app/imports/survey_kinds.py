@@ -154,10 +154,11 @@ class SurveyResponses(_SurveyKind[ResponsesExtract[uuid.UUID]]):
         stored = results.stored_hashes(session, self.survey.code, extract.slices)
         for digests in stored.values():
             self.hasher.check_stored(digests)
+        found = extract.digests.found_in(stored)
         modes: dict[SliceKey, results.Mode] = {}
         refused = ErrorList()
         for key, part in sorted(extract.slices.items(), key=lambda item: item[1].first_row):
-            mode = extracts.merge_slice(stored[key], part.hashes)
+            mode = extracts.merge_slice(len(stored[key]), found[key])
             if mode == "partial":
                 refused.add(part.first_row, "response_id", PARTIAL_OVERLAP)
             else:
@@ -185,11 +186,12 @@ class SurveyResponses(_SurveyKind[ResponsesExtract[uuid.UUID]]):
                 period,
                 part.aggregate,
                 groups.get((team, period), {}),
-                part.hashes,
+                frozenset(),  # all of the import's at once, below
                 modes[team, period],
                 Source.RESPONSES,
                 import_id,
             )
+        results.store_hashes(session, self.survey.code, extract.digests)
         return Written(written, self.stored_cells(session, set(extract.slices), threshold))
 
     def preview(self, extract: ResponsesExtract[uuid.UUID], *, threshold: int) -> Written:

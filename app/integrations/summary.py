@@ -43,6 +43,9 @@ class ExtractSummary(Generic[TeamT]):
     periods: tuple[date, date] | None
     teams: frozenset[TeamT]
 
+    def close(self) -> None:
+        """Lets go of what the extract holds outside memory (none here; see subclasses)."""
+
 
 def period_span(periods: Iterable[date]) -> tuple[date, date] | None:
     """The first and the last of `periods`, or None when there are none."""

@@ -13,13 +13,15 @@ never altered here; whatever writes them back out to CSV or XLSX has to defang t
 
 import codecs
 import csv
+import heapq
 import io
 import math
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from operator import itemgetter
+from itertools import islice
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Final, Self
@@ -75,6 +77,16 @@ class ErrorList:
 
     def __bool__(self) -> bool:
         return self.error_count > 0
+
+    def add_found_later(self, first: Sequence[RowError], count: int) -> None:
+        """Adds errors found after every row was read (`count` of them, `first` the earliest
+        `limit` in row order), as though each had been added when its row was read, before
+        that row's others: the errors kept are the same as in one pass. Needs the errors
+        added so far to be in row order, as a reader adds them."""
+        # heapq.merge is stable: on a tie, `first` (the earlier iterable) comes first.
+        merged = heapq.merge(first, self.errors, key=attrgetter("row"))
+        self.errors = list(islice(merged, self.limit))
+        self.error_count += count
 
 
 class CellError(ValueError):

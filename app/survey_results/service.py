@@ -7,7 +7,7 @@ and the keyed hashes of the response ids it counted (ingest spec 2).
 """
 
 import uuid
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from datetime import date
 from typing import Literal
 
@@ -39,6 +39,7 @@ LIST_NAME = "survey-results"
 # Slices per query when reading hashes: two bound values each, well under the bind limits of
 # SQLite (32,766) and PostgreSQL (65,535); an import of one collaborative fits in one query.
 _SLICES_PER_QUERY = 5000
+_HASHES_PER_FETCH = 10_000
 
 
 def group_type_key(group_type: str) -> str:
@@ -58,9 +59,11 @@ def stored_hashes(
     for start in range(0, len(wanted), _SLICES_PER_QUERY):
         chunk = wanted[start : start + _SLICES_PER_QUERY]
         rows = session.execute(
-            select(*columns, SurveyResponseHash.digest).where(
-                SurveyResponseHash.survey == survey, tuple_(*columns).in_(chunk)
-            )
+            select(*columns, SurveyResponseHash.digest)
+            .where(SurveyResponseHash.survey == survey, tuple_(*columns).in_(chunk))
+            # A server-side cursor on PostgreSQL: a slice of a million hashes is read in
+            # batches, never held twice (the driver's rows and the sets) in memory.
+            .execution_options(yield_per=_HASHES_PER_FETCH)
         )
         for team_id, period, digest in rows:
             found[team_id, period].add(bytes(digest))
@@ -82,7 +85,8 @@ def store_slice(
     """Write one slice and return how many aggregate rows (totals and groups) were written.
 
     `add` combines each aggregate given with the one stored (a group not in this import keeps
-    its row) and adds `hashes` to the slice's; `replace` overwrites the totals, the groups
+    its row) and adds `hashes` to the slice's (an import gives none here and streams them all
+    to `store_hashes` once its slices are stored); `replace` overwrites the totals, the groups
     (stored groups not given are removed) and the hashes. Which one applies is the caller's
     rule (all ids new: add; every stored id present: replace), with two exceptions that keep
     counts from being counted twice: counts (`hashes` None, `source` counts) always replace,
@@ -147,6 +151,29 @@ def store_slice(
     return len(wanted)
 
 
+def store_hashes(session: Session, survey: str, hashes: Iterable[tuple[Slice, bytes]]) -> None:
+    """Adds the response-id hashes of an import's slices, as a stream of ((team, period),
+    hash), after `store_slice` has stored (and, for a replaced slice, emptied) each slice. A
+    hash already in its slice is refused by the primary key, and the request with it."""
+
+    def rows() -> Iterator[tuple[uuid.UUID, str, date, bytes]]:
+        for (team_id, period_start), digest in hashes:
+            _check_digest(digest)
+            yield team_id, survey, period_start, digest
+
+    bulk_insert(
+        session,
+        Base.metadata.tables[SurveyResponseHash.__tablename__],
+        ("team_id", "survey", "period_start", "digest"),
+        rows(),
+    )
+
+
+def _check_digest(digest: bytes) -> None:
+    if not isinstance(digest, bytes) or not 0 < len(digest) <= DIGEST_LENGTH:
+        raise ValueError(f"a response id's hash is 1 to {DIGEST_LENGTH} bytes")
+
+
 def _check_slice(
     survey: str,
     totals: Aggregate,
@@ -172,8 +199,7 @@ def _check_slice(
         if not isinstance(aggregate, Aggregate):
             raise ValueError("each group's aggregate must be an Aggregate")
     for digest in hashes or ():
-        if not isinstance(digest, bytes) or not 0 < len(digest) <= DIGEST_LENGTH:
-            raise ValueError(f"a response id's hash is 1 to {DIGEST_LENGTH} bytes")
+        _check_digest(digest)
 
 
 def _slice_of(

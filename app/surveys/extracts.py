@@ -4,11 +4,14 @@ stored before it (spec 2); and the spellings and row checks `counts_extract` sha
 
 Pure: the reader takes an open `Table` (CSV or XLSX), a `Survey` and a `TeamDirectory`, and
 gives back aggregates per (team, period) and per group, with the import's counts. No
-respondent leaves it: response ids only as the caller's keyed hashes, answers and group codes
-only counted. A row with errors adds nothing (the import then fails as a whole anyway).
+respondent leaves it: response ids only as the caller's keyed hashes (held by a `DigestSpill`,
+on disk once they are many), answers and group codes only counted. A file with errors is
+stored by nobody: its slices are not what a good file's would be (a row that repeats an id is
+only found once every row is read, so it is counted).
 """
 
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import date
 from operator import itemgetter
@@ -16,6 +19,7 @@ from typing import Final, Generic, Literal, TypeVar
 
 from app.integrations.dates import LondonDates
 from app.integrations.directory import Placements, TeamDirectory
+from app.integrations.spill import DigestSpill
 from app.integrations.summary import (
     Columns,
     ExtractSummary,
@@ -23,7 +27,7 @@ from app.integrations.summary import (
     period_span,
     required_cell,
 )
-from app.integrations.tabular import CellError, ErrorList, Table
+from app.integrations.tabular import CellError, ErrorList, RowError, Table
 from app.surveys.definitions import Question, Survey, period_start
 from app.surveys.gaps import group_value
 from app.surveys.patterns import NOT_ANSWERED, AnswerSlots, Slots, count_into
@@ -61,34 +65,82 @@ def option_lookup(question: Question) -> dict[str, str]:
     return lookup
 
 
-def merge_slice(
-    stored_hashes: frozenset[bytes], file_hashes: frozenset[bytes]
-) -> Literal["add", "replace", "partial"]:
-    """How a file's (team, survey, period) slice meets the stored one (spec 2): all its ids new
-    -> "add" to it; holding every stored id (a cumulative or corrected export) -> "replace"
-    it; otherwise "partial", which the import refuses, so no response is ever counted twice."""
-    if stored_hashes.isdisjoint(file_hashes):
+def merge_slice(stored: int, found: int) -> Literal["add", "replace", "partial"]:
+    """How a file's (team, survey, period) slice meets the stored one (spec 2), from how many
+    ids the stored slice holds and how many of the file's ids (each once in a good file) it
+    holds: none of them -> "add" to it; every stored id in the file (a cumulative or corrected
+    export) -> "replace" it; otherwise "partial", which the import refuses, so no response is
+    ever counted twice."""
+    if not 0 <= found <= stored:
+        raise ValueError(f"{found} of the file's ids cannot be among {stored} stored ones")
+    if found == 0:
         return "add"
-    if stored_hashes <= file_hashes:
+    if found == stored:
         return "replace"
     return "partial"
 
 
 @dataclass(frozen=True, slots=True)
 class ResponseSlice:
-    """One (team, period) of a responses file: its aggregate, the keyed hashes of its
-    response ids (to merge with the stored slice), and its first row (named when refused)."""
+    """One (team, period) of a responses file: its aggregate, how many responses it counted
+    (their ids' hashes are the extract's `digests`), and its first row (named when refused)."""
 
     aggregate: Aggregate
-    hashes: frozenset[bytes]
+    responses: int
     first_row: int
+
+
+SliceKey = tuple[TeamT, date]
+UNPLACED: Final = 0xFFFF_FFFF  # the tag of a row in no slice (its id is still checked)
+
+
+class SliceDigests(Generic[TeamT]):
+    """The keyed hashes of the response ids each slice counted, as a `DigestSpill` holds them
+    (tagged with the slice's index in `keys`), read back as a stream."""
+
+    def __init__(self, spill: DigestSpill, keys: Sequence[SliceKey[TeamT]]) -> None:
+        self._spill = spill
+        self._keys = keys
+
+    def __iter__(self) -> Iterator[tuple[SliceKey[TeamT], bytes]]:
+        """(slice, hash) of every response counted, in no particular order."""
+        keys = self._keys
+        for tag, digest in self._spill.records():
+            if tag != UNPLACED:
+                yield keys[tag], digest
+
+    def of(self, key: SliceKey[TeamT]) -> frozenset[bytes]:
+        """One slice's hashes (a pass over all of them: for checks, not per slice)."""
+        return frozenset(digest for found, digest in self if found == key)
+
+    def found_in(
+        self, stored: Mapping[SliceKey[TeamT], AbstractSet[bytes]]
+    ) -> dict[SliceKey[TeamT], int]:
+        """For each slice, how many of its hashes `stored` holds for it: one pass, and none
+        when nothing is stored for any slice of the file."""
+        held = [stored.get(key) or None for key in self._keys]
+        counts = [0] * len(self._keys)
+        if any(held):
+            for tag, digest in self._spill.records():
+                if tag != UNPLACED:
+                    hashes = held[tag]
+                    if hashes is not None and digest in hashes:
+                        counts[tag] += 1
+        return dict(zip(self._keys, counts, strict=True))
+
+    def close(self) -> None:
+        self._spill.close()
 
 
 @dataclass(frozen=True, kw_only=True)
 class ResponsesExtract(ExtractSummary[TeamT]):
-    slices: Mapping[tuple[TeamT, date], ResponseSlice]
+    slices: Mapping[SliceKey[TeamT], ResponseSlice]
+    digests: SliceDigests[TeamT]
     # Per-question counts only (no composite scores): what the equality gaps read.
     groups: Mapping[GroupKey[TeamT], Aggregate]
+
+    def close(self) -> None:
+        self.digests.close()
 
 
 # Memory bounds: a file of a million distinct spellings, dates or places keeps these flat.
@@ -101,21 +153,22 @@ GroupFound = tuple[str, ...]
 
 
 class _Slice:
-    """A responses slice as it is read: its respondents tallied, each group's answers
-    counted (per slot), and its response ids' hashes."""
+    """A responses slice as it is read: its respondents tallied and each group's answers
+    counted (per slot); `tag` is its index, which its response ids' hashes carry."""
 
-    __slots__ = ("first_row", "groups", "hashes", "score_keys", "tally")
+    __slots__ = ("first_row", "groups", "responses", "score_keys", "tag", "tally")
 
-    def __init__(self, slots: AnswerSlots, first_row: int, *, scored: bool) -> None:
+    def __init__(self, slots: AnswerSlots, tag: int, first_row: int, *, scored: bool) -> None:
         self.tally = slots.tally()
         self.score_keys = slots.score_keys if scored else None
         self.groups: dict[GroupFound, dict[int, int]] = {}
-        self.hashes: list[bytes] = []  # a repeated id never reaches a slice
+        self.tag = tag
+        self.responses = 0
         self.first_row = first_row
 
-    def add(self, digest: bytes, answers: Slots, in_groups: tuple[GroupFound, ...]) -> None:
+    def add(self, answers: Slots, in_groups: tuple[GroupFound, ...]) -> None:
         """One respondent (`SlotTally.add` inlined: this runs once per row)."""
-        self.hashes.append(digest)
+        self.responses += 1
         count_into(self.tally.counts, answers)
         if self.score_keys is not None:
             count_into(self.tally.scores, self.score_keys(answers))
@@ -288,10 +341,11 @@ def read_survey_responses(
 ) -> ResponsesExtract[TeamT]:
     """Reads every row of a `survey-responses` table (3.1) opened with `responses_columns`.
 
-    `hash_id` is the keyed hash (HMAC-SHA256 with the server's secret) of a response id: ids
-    are hashed as read and only the hashes kept, both to find a repeated id (an error on the
-    later row) and for the slice. A response's period starts on the survey frequency's first
-    day of the London date it was submitted on.
+    `hash_id` is the keyed hash (HMAC-SHA256 with the server's secret) of a response id, of
+    one length for every id: ids are hashed as read and only the hashes kept (in a
+    `DigestSpill`, which the extract's `close` lets go of), both to find a repeated id (an error
+    on the later row, found once every row is read) and for the slice. A response's period
+    starts on the survey frequency's first day of the London date it was submitted on.
 
     Each row's answers are read into slots and tallied per slice as `patterns.SlotTally`
     does: the same aggregates as adding each respondent to a `ResponseTally`, and the same
@@ -306,7 +360,8 @@ def read_survey_responses(
     errors = table.errors
     place = _Places(directory, errors)
     placed = place.known
-    seen: dict[bytes, int] = {}
+    spill = DigestSpill()
+    spill_add = spill.add
     slices: dict[tuple[TeamT, date], _Slice] = {}
     # Each column's look-up: None for a spelling or code it does not know (yet).
     slot_of: Callable[[dict[str, int], str], int | None] = dict.get
@@ -314,12 +369,7 @@ def read_survey_responses(
     for row, cells in table:
         before = errors.error_count
         text, ods, ref = cells[id_at], cells[ods_at], cells[ref_at]
-        digest = None
-        if text:
-            digest = hash_id(text)
-            first = seen.setdefault(digest, row)
-            if first != row:
-                errors.add(row, "response_id", f"the response_id repeats that of row {first}")
+        digest = hash_id(text) if text else None
         if not (text and ods and ref):
             _blanks(errors, row, text, ods, ref)
         found = known_periods.get(cells[when_at]) or period_of(cells[when_at])
@@ -338,12 +388,27 @@ def read_survey_responses(
         if team is None:
             team = place(row, ods, ref)
         if team is None or period is None or digest is None or errors.error_count != before:
+            if digest is not None:
+                spill_add(UNPLACED, row, digest)  # its id is still one a later row may repeat
             continue
         into = slices.get((team, period))
         if into is None:
-            into = slices[team, period] = _Slice(reader.slots, row, scored=bool(survey.scores))
-        into.add(digest, answers, in_groups)
-    seen.clear()  # the slices' lists hold the same hashes; let go of the rows before the sets
+            into = slices[team, period] = _Slice(
+                reader.slots, len(slices), row, scored=bool(survey.scores)
+            )
+        spill_add(into.tag, row, digest)
+        into.add(answers, in_groups)
+    keys = list(slices)  # each slice's tag is its place here
+    repeats = spill.repeats(errors.limit)
+    if repeats.count:
+        errors.add_found_later(
+            [
+                RowError(row, "response_id", f"the response_id repeats that of row {first}")
+                for row, first in repeats.first
+            ],
+            repeats.count,
+        )
+        slices = _without_repeats(slices, repeats.by_tag)
     built, groups_built = _results(slices, reader.slots)
     return ResponsesExtract(
         rows_read=table.rows_read,
@@ -355,21 +420,35 @@ def read_survey_responses(
         periods=period_span(period for _, period in slices),
         teams=frozenset(team for team, _ in slices),
         slices=built,
+        digests=SliceDigests(spill, keys),
         groups=groups_built,
     )
+
+
+def _without_repeats(
+    slices: dict[tuple[TeamT, date], _Slice], repeats: Mapping[int, int]
+) -> dict[tuple[TeamT, date], _Slice]:
+    """The slices less the rows that repeat an earlier id, found after they were counted: a
+    slice of only such rows goes (so the failed import's teams and periods are those of its
+    good rows), the others count them out of `responses` (their tallies still hold them,
+    but a file with errors is stored by nobody)."""
+    kept = {}
+    for key, into in slices.items():
+        into.responses -= repeats.get(into.tag, 0)
+        if into.responses:
+            kept[key] = into
+    return kept
 
 
 def _results(
     slices: Mapping[tuple[TeamT, date], _Slice], slots: AnswerSlots
 ) -> tuple[dict[tuple[TeamT, date], ResponseSlice], dict[GroupKey[TeamT], Aggregate]]:
-    """Each slice's aggregate and hashes, and its groups' aggregates (a group nobody in
-    which answered a question has none)."""
+    """Each slice's aggregate, and its groups' aggregates (a group nobody in which answered a
+    question has none)."""
     built: dict[tuple[TeamT, date], ResponseSlice] = {}
     groups: dict[GroupKey[TeamT], Aggregate] = {}
     for (team, period), into in slices.items():
-        hashes = frozenset(into.hashes)
-        into.hashes = []  # so the list goes before the next slice's set is made
-        built[team, period] = ResponseSlice(into.tally.aggregate(), hashes, into.first_row)
+        built[team, period] = ResponseSlice(into.tally.aggregate(), into.responses, into.first_row)
         for (group_type, value), counted in into.groups.items():
             counts = slots.counts(counted)
             if counts:

@@ -11,9 +11,10 @@ warning (headcounts that do not balance) is reported and the row is still kept.
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Final, Generic, TypeVar
+from typing import Final, TypeVar
 
 from app.integrations.directory import Placements, TeamDirectory
+from app.integrations.summary import ExtractSummary
 from app.integrations.tabular import (
     CellError,
     ErrorList,
@@ -44,23 +45,12 @@ OPTIONAL: Final = (*OPTIONAL_AMOUNTS, *OPTIONAL_COUNTS)
 
 
 @dataclass(frozen=True, kw_only=True)
-class MonthlyExtract(Generic[TeamT]):
-    """What a workforce-monthly file holds (the counts have the names of the import resource,
-    ingest spec 2). `months` are the rows to store, keyed by (team, first day of the month), in
-    file order; `unmapped` counts the rows skipped per (ODS code, team_ref) as first written;
-    `forbidden` lists the rows the caller may not send (the 403), `errors` the bad rows (the
-    422), `warnings` the kept rows whose headcounts do not balance; `periods` are the first and
-    last month kept (None when nothing is kept)."""
+class MonthlyExtract(ExtractSummary[TeamT]):
+    """What a workforce-monthly file holds: the counts every kind reports, `warnings` (the kept
+    rows whose headcounts do not balance) and `months`, the rows to store, keyed by (team,
+    first day of the month), in file order."""
 
-    rows_read: int
-    rows_skipped: int
-    unmapped: Mapping[tuple[str, str], int]
-    forbidden: ErrorList
-    errors: ErrorList
     warnings: ErrorList
-    ignored_columns: tuple[str, ...]
-    periods: tuple[date, date] | None
-    teams: frozenset[TeamT]
     months: Mapping[tuple[TeamT, date], MonthlyFigures]
 
 

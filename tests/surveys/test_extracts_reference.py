@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.integrations.directory import Placements, TeamDirectory
+from app.integrations.spill import DigestSpill
 from app.integrations.summary import parse_cell, period_span, required_cell
 from app.integrations.tabular import ErrorList, Table, parse_datetime_to_london_date, read_csv
 from app.surveys.builtins import ENJOYING_WORK, NQPS
@@ -24,6 +25,7 @@ from app.surveys.extracts import (
     RESPONSES_REQUIRED,
     ResponsesExtract,
     ResponseSlice,
+    SliceDigests,
     read_survey_responses,
     responses_columns,
 )
@@ -91,6 +93,10 @@ def straightforward(
             counts = groups.setdefault((*key, group_type, value), {})
             for pair in answers.items():
                 counts[pair] = counts.get(pair, 0) + 1
+    spill = DigestSpill()
+    for tag, (_, hashes, _) in enumerate(tallies.values()):
+        for digest in hashes:
+            spill.add(tag, 0, digest)
     return ResponsesExtract(
         rows_read=table.rows_read,
         rows_skipped=placements.rows_skipped,
@@ -101,9 +107,10 @@ def straightforward(
         periods=period_span(period for _, period in tallies),
         teams=frozenset(team for team, _ in tallies),
         slices={
-            key: ResponseSlice(tally.aggregate(), frozenset(hashes), first)
+            key: ResponseSlice(tally.aggregate(), len(hashes), first)
             for key, (tally, hashes, first) in tallies.items()
         },
+        digests=SliceDigests(spill, list(tallies)),
         groups={
             key: aggregate_counts(survey, ((q, o, n) for (q, o), n in counts.items()))
             for key, counts in groups.items()
@@ -212,8 +219,16 @@ def read(
 
 
 def comparable(extract: ResponsesExtract[str]) -> tuple[object, ...]:
-    """Everything the extract says, its errors (in order) and the groups' aggregates too."""
+    """Everything the extract says, its errors (in order) and the groups' aggregates too. Of
+    a file with errors (stored by nobody), each slice's number of responses only: a row that
+    repeats an id is found after it was tallied."""
     groups: dict[tuple[str, date, str, str], Aggregate] = dict(extract.groups)
+    keys = sorted(extract.slices, key=repr)
+    slices: list[object] = [(key, extract.slices[key].responses) for key in keys]
+    if not extract.errors:
+        slices.append([extract.digests.of(key) for key in keys])
+        slices.append([extract.slices[key] for key in keys])
+        slices.append(sorted(groups.items(), key=lambda item: repr(item[0])))
     return (
         extract.rows_read,
         extract.rows_skipped,
@@ -225,8 +240,7 @@ def comparable(extract: ResponsesExtract[str]) -> tuple[object, ...]:
         extract.ignored_columns,
         extract.periods,
         extract.teams,
-        sorted(extract.slices.items(), key=lambda item: repr(item[0])),
-        sorted(groups.items(), key=lambda item: repr(item[0])),
+        slices,
     )
 
 
