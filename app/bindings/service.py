@@ -21,7 +21,7 @@ from app.collaboratives.models import Collaborative
 from app.data_points import service as points_service
 from app.data_points.models import DataPoint
 from app.data_points.schemas import ImportedPointIn
-from app.errors import NotFound
+from app.errors import Conflict, NotFound
 from app.measures import service as measures_service
 from app.measures.derived import DerivedPoint, survey_point, workforce_point
 from app.measures.models import Measure
@@ -134,6 +134,31 @@ NUMBERS = ("value", "numerator", "denominator", "suppressed")
 
 def _differs(stored: DataPoint, point: ImportedPointIn) -> bool:
     return any(getattr(stored, field) != getattr(point, field) for field in NUMBERS)
+
+
+def delete_survey(session: Session, code: str) -> None:
+    """Removes a local survey, unless measures are bound to it or results of it are stored
+    (409 `survey-in-use`, saying how many): its definition is what reads them. The row is
+    locked first, and whatever stores results or binds a measure share-locks it, so the rule
+    holds whatever runs at the same time."""
+    row = surveys_service.lock_local_survey(session, code)
+    measures = measures_service.bound_to_survey(session, code)
+    teams = results_service.results_stored(session, code)
+    if measures or teams:
+        uses = []
+        if measures:
+            named = ", ".join(measure.code for measure in measures[:5])
+            more = f" and {len(measures) - 5} more" if len(measures) > 5 else ""
+            uses.append(f"{len(measures)} measure(s) are bound to it ({named}{more})")
+        if teams:
+            uses.append(f"{teams} team(s) have results of it stored")
+        raise Conflict(
+            f"Survey {code} is in use: {'; '.join(uses)}. Unbind the measures (PATCH"
+            " data_source to null) first; stored results keep the survey for good.",
+            slug="survey-in-use",
+            title="Survey in use",
+        )
+    surveys_service.delete_survey(session, row)
 
 
 def recompute_survey(

@@ -95,6 +95,11 @@ class _SurveyKind(PreparedKind[ExtractT]):
         )
         return suppressed_cells(self.survey, (stored[k] for k in keys if k in stored), threshold)
 
+    def hold(self, session: Session) -> None:
+        """Share-locks a local survey until the store ends, so that it cannot be deleted
+        under its results (deleted since the file was read: the 422 of an unknown survey)."""
+        results.definition_in_query(session, self.survey.code, ("query", "survey"), hold=True)
+
     def recompute(
         self, session: Session, extract: ExtractT, import_id: uuid.UUID | None, *, threshold: int
     ) -> Recomputed:
@@ -175,6 +180,7 @@ class SurveyResponses(_SurveyKind[ResponsesExtract[uuid.UUID]]):
         *,
         threshold: int,
     ) -> Written:
+        self.hold(session)
         modes = self.modes(session, extract)
         groups = _by_slice(extract.groups)
         written = 0
@@ -227,6 +233,7 @@ class SurveyCounts(_SurveyKind[CountsExtract[uuid.UUID]]):
         *,
         threshold: int,
     ) -> Written:
+        self.hold(session)
         keys = self.slices(extract)
         groups = _by_slice(extract.groups)
         written = 0

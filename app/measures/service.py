@@ -22,7 +22,7 @@ from app.measures.schemas import (
 )
 from app.measures.sources import CHART_FIT, WORKFORCE, chart_list, fit_key
 from app.pagination import paginate
-from app.surveys.service import get_definition
+from app.surveys.service import hold_definition
 from app.teams.models import Team
 
 Source = SurveyQuestionSource | SurveyScoreSource | WorkforceSource
@@ -245,7 +245,8 @@ def _survey_problems(
     """The problems of the question or score, the survey's frequency and the measure's; None
     when the survey is unknown (then nothing else can be checked)."""
     try:
-        survey = get_definition(session, source.survey)
+        # Share-locked: the survey cannot be deleted before this measure is stored.
+        survey = hold_definition(session, source.survey)
     except NotFound:
         return None
     problems: list[FieldProblem] = []
@@ -326,6 +327,18 @@ def bound_measures(
         ]
         for team_id, collaborative_id in teams
     }
+
+
+def bound_to_survey(session: Session, survey: str) -> list[Measure]:
+    """Every measure, of any team or collaborative, whose data source is the survey (a code),
+    in creation order."""
+    candidates = session.scalars(
+        select(Measure)
+        .where(Measure.data_source.is_not(None))
+        .order_by(Measure.created_at, Measure.id)
+    )
+    # Filtered here, as in `bound_measures`: JSON paths differ between the two databases.
+    return [m for m in candidates if _bound_to(m.data_source or {}, survey=survey, workforce=False)]
 
 
 def _bound_to(source: dict[str, str], *, survey: str | None, workforce: bool) -> bool:

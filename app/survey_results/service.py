@@ -11,7 +11,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping
 from datetime import date
 from typing import Literal
 
-from sqlalchemy import ColumnElement, Select, delete, select, tuple_
+from sqlalchemy import ColumnElement, Select, delete, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from app.db import Base, bulk_insert
@@ -241,14 +241,31 @@ def aggregates_for(
     return {(row.team_id, row.period_start): row.aggregate() for row in session.scalars(statement)}
 
 
-def definition_in_query(session: Session, code: str, loc: tuple[str, ...]) -> Survey:
-    """The survey asked for in a query: an unknown code is a 422 on that parameter."""
+def definition_in_query(
+    session: Session, code: str, loc: tuple[str, ...], *, hold: bool = False
+) -> Survey:
+    """The survey asked for in a query: an unknown code is a 422 on that parameter. With
+    `hold`, for a transaction that stores results of it: share-locked, so that it cannot be
+    deleted under them (`surveys_service.hold_definition`)."""
+    read = surveys_service.hold_definition if hold else surveys_service.get_definition
     try:
-        return surveys_service.get_definition(session, code)
+        return read(session, code)
     except NotFound:
         raise InvalidInput(
             f"There is no survey with code {code}.", [FieldProblem(loc, "not a known survey")]
         ) from None
+
+
+def results_stored(session: Session, survey: str) -> int:
+    """How many teams have results of the survey stored (any period)."""
+    return (
+        session.scalar(
+            select(func.count(func.distinct(SurveyAggregate.team_id))).where(
+                SurveyAggregate.survey == survey
+            )
+        )
+        or 0
+    )
 
 
 def list_team_results(

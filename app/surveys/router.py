@@ -6,6 +6,7 @@ from fastapi import APIRouter, Path, Request, Response
 
 from app.audit.actions import AuditAction
 from app.auth.dependencies import CAN_ADMINISTER, CAN_READ, IDEMPOTENT
+from app.bindings import service as bindings_service
 from app.http.concurrency import require_current
 from app.http.deps import Cursor, IfMatch, Limit, SessionDep, audit_trail
 from app.http.problems import CREATE, DELETE, LIST, READ_ONE, UPDATE
@@ -131,8 +132,9 @@ def update_survey(
 def delete_survey(
     code: SurveyCodePath, session: SessionDep, request: Request, if_match: IfMatch = None
 ) -> None:
-    """Removes a local survey; needs `If-Match`. Built-ins are read-only (409)."""
+    """Removes a local survey; needs `If-Match`. Built-ins are read-only (409), and so is a
+    survey in use: measures bound to it or results of it stored (409 `survey-in-use`)."""
     survey = service.get_local_survey(session, code)
     require_current(survey, if_match)
-    service.delete_survey(session, survey)
+    bindings_service.delete_survey(session, code)
     audit_trail(request).record(AuditAction.SURVEY_DELETED, "success", subject=code)

@@ -2,7 +2,7 @@
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any, Literal, cast
 from uuid import UUID
 
 from sqlalchemy import select
@@ -98,8 +98,16 @@ def _store(row: LocalSurvey, survey: Survey) -> None:
     row.scores = cast(list[dict[str, Any]], shape["scores"])
 
 
-def _find(session: Session, code: str) -> LocalSurvey | None:
-    return session.scalar(select(LocalSurvey).where(LocalSurvey.code == code))
+def _find(
+    session: Session, code: str, *, lock: Literal["share", "update"] | None = None
+) -> LocalSurvey | None:
+    statement = select(LocalSurvey).where(LocalSurvey.code == code)
+    if lock is not None:
+        # Read afresh once locked, so a check made next sees every change committed before.
+        statement = statement.with_for_update(read=lock == "share").execution_options(
+            populate_existing=True
+        )
+    return session.scalar(statement)
 
 
 def create_survey(session: Session, data: SurveyCreate) -> LocalSurvey:
@@ -140,6 +148,28 @@ def get_local_survey(session: Session, code: str) -> LocalSurvey:
     if isinstance(found, Survey):
         raise _read_only(code, ("path", "code"))
     return found
+
+
+def hold_definition(session: Session, code: str) -> Survey:
+    """`get_definition` for a transaction that stores something of the survey (results, a
+    bound measure): a local survey's row is share-locked until it ends, so a DELETE, which
+    takes it for update and then looks for what uses it, either sees what this stores or
+    has removed the survey first (then NotFound here). Built-ins are never deleted. SQLite's
+    writing transactions are serial already."""
+    if code in BUILT_IN:
+        return BUILT_IN[code]
+    row = _find(session, code, lock="share")
+    if row is None:
+        raise NotFound(f"No survey with code {code}.")
+    return definition_of(row)
+
+
+def lock_local_survey(session: Session, code: str) -> LocalSurvey:
+    """The local survey's row locked for update (to delete it), read afresh; 404 when gone."""
+    row = _find(session, code, lock="update")
+    if row is None:
+        raise NotFound(f"No survey with code {code}.")
+    return row
 
 
 def list_surveys(

@@ -242,11 +242,11 @@ def test_periods_surveys_and_pages(
     assert_problem(refused, 400)
 
 
-def test_a_local_survey_and_its_removal(
+def test_a_local_survey_reads_like_a_built_in_and_is_kept_while_results_use_it(
     client: TestClient, session_factory: sessionmaker[Session]
 ) -> None:
-    """A trust's own survey reads like a built-in; once its definition is removed, its stored
-    periods still list, with no results (there is nothing left to read them with)."""
+    """A trust's own survey reads like a built-in; its definition cannot be removed once
+    results of it are stored (they could not be read without it)."""
     created = client.post(f"{API}/surveys", json=_pulse(code="ward-pulse"))
     assert created.status_code == 201, created.text
     team = new_team(client)
@@ -255,21 +255,23 @@ def test_a_local_survey_and_its_removal(
     people = respondents("p", [{"valued": "yes", "safe": "no"}] * 10 + [{"valued": "na"}])
     store(session_factory, pulse, team["id"], WEEK, people)
     (item,) = results(client, team["id"], survey="ward-pulse")["items"]
+    read = (
+        [(q["question"], q["respondents"], q["favourable"]) for q in item["questions"]],
+        [(s["score"], s["respondents"], s["value"]) for s in item["scores"]],
+    )
+    assert read == (
+        [("valued", 10, 10), ("safe", 10, 0)],
+        [("wellbeing", 10, 5.0), ("overall", 10, 5.0)],
+    )
+    path = f"{API}/surveys/ward-pulse"
+    removed = client.delete(path, headers={"If-Match": client.get(path).headers["etag"]})
+    assert assert_problem(removed, 409)["type"].endswith("survey-in-use")
+    (item,) = results(client, team["id"])["items"]
+    assert item["survey"] == "ward-pulse"
     assert [(q["question"], q["respondents"], q["favourable"]) for q in item["questions"]] == [
         ("valued", 10, 10),
         ("safe", 10, 0),
     ]
-    assert [(s["score"], s["respondents"], s["value"]) for s in item["scores"]] == [
-        ("wellbeing", 10, 5.0),
-        ("overall", 10, 5.0),
-    ]
-    path = f"{API}/surveys/ward-pulse"
-    removed = client.delete(path, headers={"If-Match": client.get(path).headers["etag"]})
-    assert removed.status_code == 204, removed.text
-    (item,) = results(client, team["id"])["items"]
-    assert (item["survey"], item["questions"], item["scores"]) == ("ward-pulse", [], [])
-    gone = client.get(f"{API}/teams/{team['id']}/survey-results", params={"survey": "ward-pulse"})
-    assert assert_problem(gone, 422)["errors"][0]["loc"] == ["query", "survey"]
 
 
 def test_a_team_with_nothing_stored_has_an_empty_list(client: TestClient) -> None:

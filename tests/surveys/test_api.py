@@ -14,8 +14,10 @@ from app.auth.models import Role
 from app.errors import NotFound
 from app.surveys import service
 from app.surveys.builtins import NQPS
-from tests.api import API, assert_problem
+from tests.api import API, assert_problem, measure
 from tests.conftest import add_user, person_token
+from tests.imports.survey_support import post_counts
+from tests.imports_support import collaborative
 
 APPENDIX = Path(__file__).parent / "appendix"
 EXTRAS = ("built_in", "version", "created_at", "updated_at")
@@ -344,3 +346,47 @@ def test_changes_are_audited(client: TestClient) -> None:
             ("survey_deleted", "pulse", None),
         ]
     )
+
+
+def test_a_survey_in_use_cannot_be_deleted(client: TestClient) -> None:
+    """A measure bound to a local survey, then results of it stored: each keeps the survey
+    (409 survey-in-use saying why); unbinding the measure is not enough once results are
+    stored, and a survey nothing uses goes."""
+    _create(client)
+    world = collaborative(client)
+    bound = measure(
+        client,
+        collaborative_id=world.id,
+        code="VALUED",
+        chart="xmr",
+        frequency="weekly",
+        data_source={"type": "survey-question", "survey": "pulse", "question": "valued"},
+    )
+
+    def delete() -> Any:
+        etag = client.get(f"{API}/surveys/pulse").headers["ETag"]
+        return client.delete(f"{API}/surveys/pulse", headers={"If-Match": etag})
+
+    problem = assert_problem(delete(), 409)
+    assert problem["type"].endswith("survey-in-use")
+    assert problem["detail"].startswith("Survey pulse is in use: 1 measure(s) are bound to it")
+    assert "(VALUED)" in problem["detail"]
+
+    rows = [f"{world.a.ods},{world.a.ref},2025-03-03,valued,yes,12,,"]
+    assert post_counts(client, world.id, rows, survey="pulse").status_code == 201
+    etag = client.get(f"{API}/measures/{bound['id']}").headers["ETag"]
+    unbound = client.patch(
+        f"{API}/measures/{bound['id']}", json={"data_source": None}, headers={"If-Match": etag}
+    )
+    assert unbound.status_code == 200, unbound.text
+    problem = assert_problem(delete(), 409)
+    assert problem["detail"] == (
+        "Survey pulse is in use: 1 team(s) have results of it stored. Unbind the measures"
+        " (PATCH data_source to null) first; stored results keep the survey for good."
+    )
+    assert client.get(f"{API}/surveys/pulse").status_code == 200
+
+    _create(client, _pulse(code="unused"))
+    etag = client.get(f"{API}/surveys/unused").headers["ETag"]
+    assert client.delete(f"{API}/surveys/unused", headers={"If-Match": etag}).status_code == 204
+    assert_problem(client.get(f"{API}/surveys/unused"), 404)
