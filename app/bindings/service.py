@@ -29,6 +29,8 @@ from app.measures.schemas import SurveyQuestionSource, SurveyScoreSource, Workfo
 from app.survey_results import service as results_service
 from app.surveys import service as surveys_service
 from app.surveys.definitions import Survey
+from app.surveys.models import LocalSurvey
+from app.surveys.schemas import SurveyUpdate
 from app.teams.models import Team
 from app.workforce import service as workforce_service
 from app.workforce.metrics import months_affected
@@ -142,23 +144,67 @@ def delete_survey(session: Session, code: str) -> None:
     locked first, and whatever stores results or binds a measure share-locks it, so the rule
     holds whatever runs at the same time."""
     row = surveys_service.lock_local_survey(session, code)
-    measures = measures_service.bound_to_survey(session, code)
-    teams = results_service.results_stored(session, code)
-    if measures or teams:
-        uses = []
-        if measures:
-            named = ", ".join(measure.code for measure in measures[:5])
-            more = f" and {len(measures) - 5} more" if len(measures) > 5 else ""
-            uses.append(f"{len(measures)} measure(s) are bound to it ({named}{more})")
-        if teams:
-            uses.append(f"{teams} team(s) have results of it stored")
+    uses = _survey_uses(session, code)
+    if uses:
         raise Conflict(
-            f"Survey {code} is in use: {'; '.join(uses)}. Unbind the measures (PATCH"
-            " data_source to null) first; stored results keep the survey for good.",
+            f"Survey {code} is in use: {uses}. Unbind the measures (PATCH data_source to"
+            " null) first; stored results keep the survey for good.",
             slug="survey-in-use",
             title="Survey in use",
         )
     surveys_service.delete_survey(session, row)
+
+
+def update_survey(session: Session, code: str, patch: SurveyUpdate) -> LocalSurvey:
+    """Applies a PATCH to a local survey, keeping what its stored results and bound measures
+    read it by: while it is in use, its frequency and the codes of its questions, of their
+    options and of its scores stay (names, texts, labels and scores may change; questions and
+    scores may be added). Otherwise 409 `survey-in-use`. Locked as `delete_survey` is."""
+    row = surveys_service.lock_local_survey(session, code)
+    before = surveys_service.definition_of(row)
+    surveys_service.update_survey(session, row, patch)
+    lost = _codes_lost(before, surveys_service.definition_of(row))
+    if lost:
+        uses = _survey_uses(session, code)
+        if uses:  # the request's transaction is rolled back with the error
+            raise Conflict(
+                f"Survey {code} is in use: {uses}. So {'; '.join(lost)} must stay as they are.",
+                slug="survey-in-use",
+                title="Survey in use",
+            )
+    return row
+
+
+def _survey_uses(session: Session, code: str) -> str:
+    """What uses the survey, said in words; "" when nothing does."""
+    measures = measures_service.bound_to_survey(session, code)
+    teams = results_service.results_stored(session, code)
+    uses = []
+    if measures:
+        named = ", ".join(measure.code for measure in measures[:5])
+        more = f" and {len(measures) - 5} more" if len(measures) > 5 else ""
+        uses.append(f"{len(measures)} measure(s) are bound to it ({named}{more})")
+    if teams:
+        uses.append(f"{teams} team(s) have results of it stored")
+    return "; ".join(uses)
+
+
+def _codes_lost(before: Survey, after: Survey) -> list[str]:
+    """What a change takes away that stored results or measures may read: the frequency,
+    a question, an option of a question, a score."""
+    lost = []
+    if before.frequency != after.frequency:
+        lost.append(f"its frequency ({before.frequency})")
+    for question in before.questions:
+        now = after.question(question.code)
+        if now is None:
+            lost.append(f"question {question.code}")
+            continue
+        options = {o.code for o in question.scale} - {o.code for o in now.scale}
+        if options:
+            lost.append(f"the options {', '.join(sorted(options))} of question {question.code}")
+    lost += [f"score {s.code}" for s in before.scores if after.score(s.code) is None]
+    return lost
 
 
 def recompute_survey(

@@ -108,10 +108,12 @@ def update_survey(
     if_match: IfMatch = None,
 ) -> SurveyRead:
     """Changes the fields sent (`questions` and `scores` replace the whole list); needs
-    `If-Match`. Built-ins are read-only (409)."""
+    `If-Match`. Built-ins are read-only (409). While measures are bound to it or results of it
+    are stored, its frequency and its question, option and score codes stay (409
+    `survey-in-use`)."""
     survey = service.get_local_survey(session, code)
     require_current(survey, if_match)
-    service.update_survey(session, survey, body)
+    survey = bindings_service.update_survey(session, code, body)
     audit_trail(request).record(
         AuditAction.SURVEY_CHANGED,
         "success",

@@ -390,3 +390,44 @@ def test_a_survey_in_use_cannot_be_deleted(client: TestClient) -> None:
     etag = client.get(f"{API}/surveys/unused").headers["ETag"]
     assert client.delete(f"{API}/surveys/unused", headers={"If-Match": etag}).status_code == 204
     assert_problem(client.get(f"{API}/surveys/unused"), 404)
+
+
+def test_a_survey_in_use_keeps_its_frequency_and_codes(client: TestClient) -> None:
+    """Bound to a measure, a local survey may be renamed, reworded and grown, but not moved to
+    another frequency or lose a question, an option or a score (409, naming each)."""
+    _create(client)
+    world = collaborative(client)
+    source = {"type": "survey-question", "survey": "pulse", "question": "valued"}
+    measure(client, collaborative_id=world.id, code="VALUED", data_source=source)
+
+    def patch(body: dict[str, Any]) -> Any:
+        etag = client.get(f"{API}/surveys/pulse").headers["ETag"]
+        return client.patch(f"{API}/surveys/pulse", json=body, headers={"If-Match": etag})
+
+    questions = copy.deepcopy(PULSE["questions"])
+    questions[0]["text"] = "I feel valued by my team."
+    questions[0]["scale"][0]["label"] = "Yes, mostly"
+    extra = copy.deepcopy(questions[1]) | {"code": "heard", "text": "I feel heard."}
+    grown = patch({"name": "Ward pulse (v2)", "questions": [*questions, extra]})
+    assert grown.status_code == 200, grown.text
+    assert [q["code"] for q in grown.json()["questions"]] == ["valued", "safe", "heard"]
+
+    problem = assert_problem(patch({"frequency": "monthly"}), 409)
+    assert problem["type"].endswith("survey-in-use")
+    assert problem["detail"] == (
+        "Survey pulse is in use: 1 measure(s) are bound to it (VALUED). So its frequency"
+        " (weekly) must stay as they are."
+    )
+    fewer = copy.deepcopy(questions)
+    fewer[0]["scale"] = fewer[0]["scale"][:2]
+    problem = assert_problem(patch({"questions": fewer[:1], "scores": []}), 409)
+    assert problem["detail"].endswith(
+        "So the options na of question valued; question safe; question heard; score"
+        " wellbeing; score overall must stay as they are."
+    )
+    kept = client.get(f"{API}/surveys/pulse").json()
+    assert (kept["frequency"], kept["name"], len(kept["questions"])) == (
+        "weekly",
+        "Ward pulse (v2)",
+        3,
+    )
