@@ -27,13 +27,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.integrations.tabular import (
-    CellError,
-    ErrorList,
-    detect_encoding,
-    parse_datetime_to_london_date,
-    read_csv,
-)
+from app.integrations.cells import CellError, parse_datetime_to_london_date
+from app.integrations.tabular import ErrorList, detect_encoding, read_csv
 
 SEED = 20250303
 QUESTIONS = ("q2a", "q2b", "q2c", "q3a", "q3b", "q3c", "q4a", "q4b", "q4c")

@@ -4,7 +4,7 @@ import re
 from datetime import date
 from typing import Final
 
-from app.integrations.tabular import CellError, parse_datetime_to_london_date
+from app.integrations.cells import CellError, parse_datetime_to_london_date
 
 # A time of day after a date: HH:MM[:SS], and Z (UTC) on an ISO date.
 _CLOCK: Final = re.compile(r"(\d\d):(\d\d)(?::(\d\d))?(Z?)", re.ASCII)

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Generic, TypeVar
 
-from app.integrations.tabular import CellError, ErrorList, Table
+from app.integrations.cells import CellError
+from app.integrations.tabular import ErrorList, Table
 
 TeamT = TypeVar("TeamT", bound=Hashable)
 ValueT = TypeVar("ValueT")

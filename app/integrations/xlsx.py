@@ -7,7 +7,7 @@ read as their stored values, never recalculated: text as written, a whole number
 another number as Python's shortest repr (`0.1`, `1e-05`), a boolean as `TRUE`/`FALSE`, an
 error as Excel writes it (`#N/A`), a cell formatted as a date as `YYYY-MM-DD`, one formatted
 as a date and time as `YYYY-MM-DDTHH:MM:SS` (`YYYY-MM-DD` at midnight), and a time of day as
-`HH:MM:SS`; `tabular.parse_date` and `parse_datetime_to_london_date` take what it writes. A
+`HH:MM:SS`; `cells.parse_date` and `parse_datetime_to_london_date` take what it writes. A
 formula with no stored value is a row error in `Table.errors` (the row is skipped).
 
 What the caller answers (`ooxml.py` checks the package):

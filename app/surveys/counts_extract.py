@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Final, TypeVar
 
+from app.integrations.cells import parse_date, parse_whole
 from app.integrations.directory import Placements, TeamDirectory, fold_ods, fold_ref
 from app.integrations.summary import (
     Columns,
@@ -19,7 +20,7 @@ from app.integrations.summary import (
     period_span,
     required_cell,
 )
-from app.integrations.tabular import ErrorList, Table, parse_date, parse_whole
+from app.integrations.tabular import ErrorList, Table
 from app.surveys.definitions import Question, Survey, period_start
 from app.surveys.extracts import GROUP_CODES, GroupKey, counted, option_lookup
 from app.surveys.gaps import group_value

@@ -17,6 +17,7 @@ from datetime import date
 from operator import itemgetter
 from typing import Final, Generic, Literal, TypeVar
 
+from app.integrations.cells import CellError
 from app.integrations.dates import LondonDates
 from app.integrations.directory import Placements, TeamDirectory
 from app.integrations.spill import DigestSpill
@@ -27,7 +28,7 @@ from app.integrations.summary import (
     period_span,
     required_cell,
 )
-from app.integrations.tabular import CellError, ErrorList, RowError, Table
+from app.integrations.tabular import ErrorList, RowError, Table
 from app.surveys.definitions import Question, Survey, period_start
 from app.surveys.gaps import group_value
 from app.surveys.patterns import NOT_ANSWERED, AnswerSlots, Slots, count_into

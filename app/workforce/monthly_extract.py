@@ -13,16 +13,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Final, TypeVar
 
+from app.integrations.cells import CellError, parse_month, parse_number, parse_whole
 from app.integrations.directory import Placements, TeamDirectory
 from app.integrations.summary import ExtractSummary
-from app.integrations.tabular import (
-    CellError,
-    ErrorList,
-    Table,
-    parse_month,
-    parse_number,
-    parse_whole,
-)
+from app.integrations.tabular import ErrorList, Table
 from app.workforce.aggregation import MonthlyFigures, Severity, check_monthly
 
 TeamT = TypeVar("TeamT", bound=Hashable)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Final, Generic, TypeVar
 
+from app.integrations.cells import CellError, parse_date, parse_month, parse_number
 from app.integrations.directory import Placements, TeamDirectory, fold_ods, fold_ref
 from app.integrations.summary import (
     Columns,
@@ -23,16 +24,7 @@ from app.integrations.summary import (
     parse_cell,
     required_cell,
 )
-from app.integrations.tabular import (
-    CellError,
-    ErrorList,
-    InvalidTable,
-    RowError,
-    Table,
-    parse_date,
-    parse_month,
-    parse_number,
-)
+from app.integrations.tabular import ErrorList, InvalidTable, RowError, Table
 from app.workforce.aggregation import (
     AbsenceEpisode,
     Assignment,

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.integrations.cells import CellError, parse_datetime_to_london_date
 from app.integrations.dates import LondonDates
-from app.integrations.tabular import CellError, parse_datetime_to_london_date
 
 
 def parsed(parse: object, text: str) -> date | str | None:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from app.integrations.cells import parse_date, parse_number
 from app.integrations.summary import (
     column_index,
     merge_errors,
@@ -13,13 +14,7 @@ from app.integrations.summary import (
     period_span,
     required_cell,
 )
-from app.integrations.tabular import (
-    ErrorList,
-    RowError,
-    parse_date,
-    parse_number,
-    read_csv,
-)
+from app.integrations.tabular import ErrorList, RowError, read_csv
 
 
 def test_the_span_of_periods_is_the_first_and_the_last() -> None:

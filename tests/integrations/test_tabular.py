@@ -7,19 +7,21 @@ from pathlib import Path
 
 import pytest
 
-from app.integrations.tabular import (
+from app.integrations.cells import (
     CellError,
+    parse_date,
+    parse_datetime_to_london_date,
+    parse_month,
+    parse_number,
+    parse_whole,
+)
+from app.integrations.tabular import (
     ErrorList,
     InvalidTable,
     NotText,
     RowError,
     Table,
     TooManyRows,
-    parse_date,
-    parse_datetime_to_london_date,
-    parse_month,
-    parse_number,
-    parse_whole,
     read_csv,
 )
 

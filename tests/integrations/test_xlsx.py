@@ -9,15 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from app.integrations.tabular import (
-    InvalidTable,
-    Table,
-    TooManyRows,
+from app.integrations.cells import (
     parse_date,
     parse_datetime_to_london_date,
     parse_number,
     parse_whole,
 )
+from app.integrations.tabular import InvalidTable, Table, TooManyRows
 from app.integrations.xlsx import (
     FORMULA_WITHOUT_VALUE,
     NoSuchSheet,

@@ -13,10 +13,11 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.integrations.cells import parse_datetime_to_london_date
 from app.integrations.directory import Placements, TeamDirectory
 from app.integrations.spill import DigestSpill
 from app.integrations.summary import parse_cell, period_span, required_cell
-from app.integrations.tabular import ErrorList, Table, parse_datetime_to_london_date, read_csv
+from app.integrations.tabular import ErrorList, Table, read_csv
 from app.surveys.builtins import ENJOYING_WORK, NQPS
 from app.surveys.definitions import Question, Survey, match_option, period_start
 from app.surveys.extracts import (
