@@ -62,7 +62,7 @@ def _columns(read: summary.Columns) -> Columns:
 def _by_slice(
     groups: Mapping[GroupKey[uuid.UUID], Aggregate],
 ) -> dict[SliceKey, dict[tuple[str, str], Aggregate]]:
-    """A file's group breakdowns per (team, period), as `store_slice` takes them."""
+    """A file's group breakdowns per (team, period), as `SliceWrite` takes them."""
     by_slice: dict[SliceKey, dict[tuple[str, str], Aggregate]] = {}
     for (team, period, group_type, value), aggregate in groups.items():
         by_slice.setdefault((team, period), {})[group_type, value] = aggregate
@@ -183,20 +183,20 @@ class SurveyResponses(_SurveyKind[ResponsesExtract[uuid.UUID]]):
         self.hold(session)
         modes = self.modes(session, extract)
         groups = _by_slice(extract.groups)
-        written = 0
-        for (team, period), part in sorted(extract.slices.items()):
-            written += results.store_slice(
-                session,
+        writes = [
+            results.SliceWrite(
                 team,
-                self.survey.code,
                 period,
                 part.aggregate,
                 groups.get((team, period), {}),
                 frozenset(),  # all of the import's at once, below
                 modes[team, period],
-                Source.RESPONSES,
-                import_id,
             )
+            for (team, period), part in sorted(extract.slices.items())
+        ]
+        written = results.store_slices(
+            session, self.survey.code, writes, Source.RESPONSES, import_id
+        )
         results.store_hashes(session, self.survey.code, extract.digests)
         return Written(written, self.stored_cells(session, set(extract.slices), threshold))
 
@@ -236,20 +236,18 @@ class SurveyCounts(_SurveyKind[CountsExtract[uuid.UUID]]):
         self.hold(session)
         keys = self.slices(extract)
         groups = _by_slice(extract.groups)
-        written = 0
-        for team, period in sorted(keys):
-            written += results.store_slice(
-                session,
+        writes = [
+            results.SliceWrite(
                 team,
-                self.survey.code,
                 period,
                 extract.totals.get((team, period), Aggregate()),
                 groups.get((team, period), {}),
                 None,
                 "replace",
-                Source.COUNTS,
-                import_id,
             )
+            for team, period in sorted(keys)
+        ]
+        written = results.store_slices(session, self.survey.code, writes, Source.COUNTS, import_id)
         return Written(written, self.stored_cells(session, keys, threshold))
 
     def preview(self, extract: CountsExtract[uuid.UUID], *, threshold: int) -> Written:

@@ -7,14 +7,15 @@ and the keyed hashes of the response ids it counted (ingest spec 2).
 """
 
 import uuid
-from collections.abc import Collection, Iterable, Iterator, Mapping
-from datetime import date
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Literal
 
-from sqlalchemy import ColumnElement, Select, delete, func, select, tuple_
+from sqlalchemy import delete, func, insert, select, tuple_
 from sqlalchemy.orm import Session
 
-from app.db import Base, bulk_insert
+from app.db import Base, bulk_insert, utc_now
 from app.errors import FieldProblem, InvalidInput, NotFound
 from app.pagination import paginate
 from app.survey_results.models import (
@@ -70,6 +71,20 @@ def stored_hashes(
     return {key: frozenset(digests) for key, digests in found.items()}
 
 
+@dataclass(frozen=True, slots=True)
+class SliceWrite:
+    """One slice to store: its totals and group breakdowns, the hashes of the response ids it
+    counted (None for counts; empty when the caller streams them to `store_hashes`), and
+    whether it is added to or replaces the stored slice."""
+
+    team_id: uuid.UUID
+    period_start: date
+    totals: Aggregate
+    groups: Mapping[GroupKey, Aggregate]
+    hashes: frozenset[bytes] | None
+    mode: Mode
+
+
 def store_slice(
     session: Session,
     team_id: uuid.UUID,
@@ -82,7 +97,20 @@ def store_slice(
     source: Source,
     import_id: uuid.UUID | None,
 ) -> int:
-    """Write one slice and return how many aggregate rows (totals and groups) were written.
+    """`store_slices` of one slice."""
+    write = SliceWrite(team_id, period_start, totals, groups, hashes, mode)
+    return store_slices(session, survey, [write], source, import_id)
+
+
+def store_slices(
+    session: Session,
+    survey: str,
+    writes: Sequence[SliceWrite],
+    source: Source,
+    import_id: uuid.UUID | None,
+) -> int:
+    """Write slices of one survey and return how many aggregate rows (totals and groups) were
+    written, in a few statements whatever their number (an import's hundreds of slices).
 
     `add` combines each aggregate given with the one stored (a group not in this import keeps
     its row) and adds `hashes` to the slice's (an import gives none here and streams them all
@@ -96,59 +124,124 @@ def store_slice(
 
     Concurrency: the import service holds its team lock while it stores, so two imports of
     one team never interleave. This function does not rely on that alone: the rows it reads
-    to add to are locked (FOR UPDATE on PostgreSQL; SQLite's writer holds the database), and
-    two writers creating the same row at once trip its unique key.
+    to add to are locked (FOR UPDATE on PostgreSQL, in one order for every writer; SQLite's
+    writer holds the database), and two writers creating the same row at once trip its
+    unique key.
     """
-    _check_slice(survey, totals, groups, hashes, mode, source)
-    wanted: dict[GroupKey, Aggregate] = {(TOTALS, TOTALS): totals}
-    for (group_type, group_value), aggregate in groups.items():
+    wanted = {(w.team_id, w.period_start): _wanted(survey, w, source) for w in writes}
+    if len(wanted) != len(writes):
+        raise ValueError("a slice is given twice")
+    stored = _locked_rows(session, survey, list(wanted))
+    new_rows: list[dict[str, object]] = []
+    replaced: list[Slice] = []
+    now = utc_now()
+    for write in writes:
+        key = (write.team_id, write.period_start)
+        rows = stored.get(key, {})
+        stored_totals = rows.get((TOTALS, TOTALS))
+        replace = (
+            write.mode == "replace"
+            or write.hashes is None
+            or (stored_totals is not None and stored_totals.source is Source.COUNTS)
+        )
+        for group, given in wanted[key].items():
+            row = rows.get(group)
+            if row is None:
+                new_rows.append(_new_row(survey, key, group, given, source, import_id, now=now))
+                continue
+            row.hold(given if replace else combine(row.aggregate(), given))
+            row.source = source
+            row.import_id = import_id
+        if replace:
+            for group, row in rows.items():
+                if group not in wanted[key]:
+                    session.delete(row)
+            if rows:
+                replaced.append(key)
+    for start in range(0, len(replaced), _SLICES_PER_QUERY):
+        chunk = replaced[start : start + _SLICES_PER_QUERY]
+        session.execute(
+            delete(SurveyResponseHash).where(
+                SurveyResponseHash.survey == survey,
+                tuple_(SurveyResponseHash.team_id, SurveyResponseHash.period_start).in_(chunk),
+            )
+        )
+    session.flush()
+    if new_rows:
+        session.execute(insert(SurveyAggregate), new_rows)
+    store_hashes(
+        session,
+        survey,
+        (
+            ((write.team_id, write.period_start), digest)
+            for write in writes
+            for digest in sorted(write.hashes or ())
+        ),
+    )
+    return sum(len(groups) for groups in wanted.values())
+
+
+def _wanted(survey: str, write: SliceWrite, source: Source) -> dict[GroupKey, Aggregate]:
+    """The slice's rows by (group type, group value), the totals first; checked."""
+    _check_slice(survey, write.totals, write.groups, write.hashes, write.mode, source)
+    wanted: dict[GroupKey, Aggregate] = {(TOTALS, TOTALS): write.totals}
+    for (group_type, group_value), aggregate in write.groups.items():
         key = (group_type_key(group_type), group_value)
         if key in wanted:
             raise ValueError(f"group {key} is given twice (group types are case-folded)")
         wanted[key] = aggregate
-    stored = {
-        (row.group_type, row.group_value): row
-        for row in session.scalars(
-            _slice_rows(team_id, survey, period_start)
+    return wanted
+
+
+def _locked_rows(
+    session: Session, survey: str, slices: list[Slice]
+) -> dict[Slice, dict[GroupKey, SurveyAggregate]]:
+    """The stored rows of these slices, locked, read afresh, by slice and group."""
+    found: dict[Slice, dict[GroupKey, SurveyAggregate]] = {}
+    columns = (SurveyAggregate.team_id, SurveyAggregate.period_start)
+    for start in range(0, len(slices), _SLICES_PER_QUERY):
+        chunk = slices[start : start + _SLICES_PER_QUERY]
+        rows = session.scalars(
+            select(SurveyAggregate)
+            .where(SurveyAggregate.survey == survey, tuple_(*columns).in_(chunk))
             .order_by(SurveyAggregate.id)  # one lock order for every writer: no deadlock
             .with_for_update()
             .execution_options(populate_existing=True)
         )
+        for row in rows:
+            found.setdefault((row.team_id, row.period_start), {})[
+                row.group_type, row.group_value
+            ] = row
+    return found
+
+
+def _new_row(
+    survey: str,
+    key: Slice,
+    group: GroupKey,
+    aggregate: Aggregate,
+    source: Source,
+    import_id: uuid.UUID | None,
+    *,
+    now: datetime,
+) -> dict[str, object]:
+    """A new aggregate row as `insert` takes it (the values `SurveyAggregate.hold` stores)."""
+    held = SurveyAggregate()
+    held.hold(aggregate)
+    return {
+        "id": uuid.uuid4(),
+        "team_id": key[0],
+        "survey": survey,
+        "period_start": key[1],
+        "group_type": group[0],
+        "group_value": group[1],
+        "counts": held.counts,
+        "scores": held.scores,
+        "source": source,
+        "import_id": import_id,
+        "created_at": now,
+        "updated_at": now,
     }
-    stored_totals = stored.get((TOTALS, TOTALS))
-    replace = (
-        mode == "replace"
-        or hashes is None
-        or (stored_totals is not None and stored_totals.source is Source.COUNTS)
-    )
-    for key, given in wanted.items():
-        row = stored.get(key)
-        if row is None:
-            row = SurveyAggregate(
-                team_id=team_id,
-                survey=survey,
-                period_start=period_start,
-                group_type=key[0],
-                group_value=key[1],
-            )
-            session.add(row)
-        row.hold(given if replace or key not in stored else combine(row.aggregate(), given))
-        row.source = source
-        row.import_id = import_id
-    if replace:
-        for key, row in stored.items():
-            if key not in wanted:
-                session.delete(row)
-        session.execute(delete(SurveyResponseHash).where(*_slice_of(team_id, survey, period_start)))
-    session.flush()
-    if hashes:
-        bulk_insert(
-            session,
-            Base.metadata.tables[SurveyResponseHash.__tablename__],
-            ("team_id", "survey", "period_start", "digest"),
-            [(team_id, survey, period_start, digest) for digest in sorted(hashes)],
-        )
-    return len(wanted)
 
 
 def store_hashes(session: Session, survey: str, hashes: Iterable[tuple[Slice, bytes]]) -> None:
@@ -200,24 +293,6 @@ def _check_slice(
             raise ValueError("each group's aggregate must be an Aggregate")
     for digest in hashes or ():
         _check_digest(digest)
-
-
-def _slice_of(
-    team_id: uuid.UUID, survey: str, period_start: date
-) -> tuple[ColumnElement[bool], ...]:
-    return (
-        SurveyResponseHash.team_id == team_id,
-        SurveyResponseHash.survey == survey,
-        SurveyResponseHash.period_start == period_start,
-    )
-
-
-def _slice_rows(team_id: uuid.UUID, survey: str, period_start: date) -> Select[SurveyAggregate]:
-    return select(SurveyAggregate).where(
-        SurveyAggregate.team_id == team_id,
-        SurveyAggregate.survey == survey,
-        SurveyAggregate.period_start == period_start,
-    )
 
 
 def aggregates_for(

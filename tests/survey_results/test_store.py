@@ -16,7 +16,7 @@ from app.survey_results import service
 from app.survey_results.models import Source, SurveyAggregate, SurveyResponseHash
 from app.survey_results.service import GroupKey, Mode
 from app.surveys.builtins import ENJOYING_WORK
-from app.surveys.scoring import Aggregate
+from app.surveys.scoring import Aggregate, aggregate_responses
 from tests.api import API, assert_problem
 from tests.survey_results.support import (
     SPEC_8_1,
@@ -238,3 +238,70 @@ def test_a_team_with_stored_results_cannot_be_deleted(
     path = f"{API}/teams/{team['id']}"
     refused = client.delete(path, headers={"If-Match": client.get(path).headers["etag"]})
     assert assert_problem(refused, 409)["type"].endswith("still-referenced")
+
+
+def test_many_slices_in_one_call_store_what_one_at_a_time_does(
+    client: TestClient, session_factory: sessionmaker[Session]
+) -> None:
+    """An import stores its slices in one `store_slices` call: added onto a stored slice,
+    replacing one (with a group it no longer has), onto nothing, and onto a slice last written
+    from counts. Each ends as the same slice stored on its own does, hashes included."""
+    batch, single = [new_team(client)["id"] for _ in range(2)]
+    weeks = [WEEK + timedelta(weeks=n) for n in range(4)]
+    before = {
+        weeks[0]: enjoy(("always", 6), prefix="a"),
+        weeks[1]: [Respondent(f"b-{i}", {"enjoy_work": "often"}, {"sex": "f"}) for i in range(7)],
+    }
+    for team in (batch, single):
+        for week, people in before.items():
+            store(session_factory, ENJOYING_WORK, team, week, people)
+        store_counts(session_factory, ENJOYING_WORK, team, weeks[3], [("enjoy_work", "never", 9)])
+    now: dict[int, tuple[list[Respondent], Mode]] = {
+        0: (enjoy(("never", 5), prefix="c"), "add"),
+        1: (enjoy(("often", 8), prefix="b"), "replace"),
+        2: (enjoy(("sometimes", 12), prefix="d"), "add"),
+        3: (enjoy(("always", 10), prefix="e"), "add"),
+    }
+    for n, (people, mode) in now.items():
+        store(session_factory, ENJOYING_WORK, single, weeks[n], people, mode=mode)
+    with session_factory.begin() as session:
+        written = service.store_slices(
+            session,
+            ENJOYING_WORK.code,
+            [
+                service.SliceWrite(
+                    uuid.UUID(batch),
+                    weeks[n],
+                    aggregate_responses(ENJOYING_WORK, [p.answers for p in people]),
+                    {},
+                    frozenset(digest(p.response_id) for p in people),
+                    mode,
+                )
+                for n, (people, mode) in now.items()
+            ],
+            Source.RESPONSES,
+            uuid.uuid4(),
+        )
+    assert written == 4
+
+    def stored(team: str) -> list[object]:
+        key = uuid.UUID(team)
+        with session_factory() as session:
+            rows = session.scalars(
+                select(SurveyAggregate)
+                .where(SurveyAggregate.team_id == key)
+                .order_by(SurveyAggregate.period_start, SurveyAggregate.group_type)
+            ).all()
+            hashes = service.stored_hashes(session, ENJOYING_WORK.code, [(key, w) for w in weeks])
+        return [
+            *((r.period_start, r.group_type, r.group_value, r.counts, r.source) for r in rows),
+            *(sorted(hashes[key, w]) for w in weeks),
+        ]
+
+    assert stored(batch) == stored(single)
+    assert stored(batch)[:4] == [
+        (weeks[0], "", "", {"enjoy_work": {"always": 6, "never": 5}}, Source.RESPONSES),
+        (weeks[1], "", "", {"enjoy_work": {"often": 8}}, Source.RESPONSES),
+        (weeks[2], "", "", {"enjoy_work": {"sometimes": 12}}, Source.RESPONSES),
+        (weeks[3], "", "", {"enjoy_work": {"always": 10}}, Source.RESPONSES),
+    ]
