@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from app.bindings.service import Recomputed, recompute_survey
 from app.demo_data import SEED, SURVEY, TeamSpec
 from app.survey_results.models import Source
-from app.survey_results.service import GroupKey, store_slice
+from app.survey_results.slices import GroupKey, store_slice
 from app.surveys.builtins import BUILT_IN
 from app.surveys.definitions import Question, Survey
 from app.surveys.gaps import group_value

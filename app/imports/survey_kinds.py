@@ -30,11 +30,13 @@ from app.integrations.directory import TeamDirectory
 from app.integrations.tabular import ErrorList, Table
 from app.survey_results import response_ids
 from app.survey_results import service as results
+from app.survey_results import slices as slice_store
 from app.survey_results.models import Source
 from app.surveys import counts_extract, extracts
 from app.surveys.counts_extract import CountsExtract
 from app.surveys.definitions import Survey
 from app.surveys.extracts import GroupKey, ResponsesExtract
+from app.surveys.response_slices import merge_slice
 from app.surveys.scoring import Aggregate, question_results, score_results
 
 SliceKey = tuple[uuid.UUID, date]  # (team, period start) of one survey
@@ -153,17 +155,17 @@ class SurveyResponses(_SurveyKind[ResponsesExtract[uuid.UUID]]):
 
     def modes(
         self, session: Session, extract: ResponsesExtract[uuid.UUID]
-    ) -> dict[SliceKey, results.Mode]:
+    ) -> dict[SliceKey, slice_store.Mode]:
         """How each slice meets the stored one; RowsRefused naming each partial overlap's
         first row. Under the teams' locks, so nothing stored changes before `write` ends."""
-        stored = results.stored_hashes(session, self.survey.code, extract.slices)
+        stored = slice_store.stored_hashes(session, self.survey.code, extract.slices)
         for digests in stored.values():
             self.hasher.check_stored(digests)
         found = extract.digests.found_in(stored)
-        modes: dict[SliceKey, results.Mode] = {}
+        modes: dict[SliceKey, slice_store.Mode] = {}
         refused = ErrorList()
         for key, part in sorted(extract.slices.items(), key=lambda item: item[1].first_row):
-            mode = extracts.merge_slice(len(stored[key]), found[key])
+            mode = merge_slice(len(stored[key]), found[key])
             if mode == "partial":
                 refused.add(part.first_row, "response_id", PARTIAL_OVERLAP)
             else:
@@ -184,7 +186,7 @@ class SurveyResponses(_SurveyKind[ResponsesExtract[uuid.UUID]]):
         modes = self.modes(session, extract)
         groups = _by_slice(extract.groups)
         writes = [
-            results.SliceWrite(
+            slice_store.SliceWrite(
                 team,
                 period,
                 part.aggregate,
@@ -194,10 +196,10 @@ class SurveyResponses(_SurveyKind[ResponsesExtract[uuid.UUID]]):
             )
             for (team, period), part in sorted(extract.slices.items())
         ]
-        written = results.store_slices(
+        written = slice_store.store_slices(
             session, self.survey.code, writes, Source.RESPONSES, import_id
         )
-        results.store_hashes(session, self.survey.code, extract.digests)
+        slice_store.store_hashes(session, self.survey.code, extract.digests)
         return Written(written, self.stored_cells(session, set(extract.slices), threshold))
 
     def preview(self, extract: ResponsesExtract[uuid.UUID], *, threshold: int) -> Written:
@@ -237,7 +239,7 @@ class SurveyCounts(_SurveyKind[CountsExtract[uuid.UUID]]):
         keys = self.slices(extract)
         groups = _by_slice(extract.groups)
         writes = [
-            results.SliceWrite(
+            slice_store.SliceWrite(
                 team,
                 period,
                 extract.totals.get((team, period), Aggregate()),
@@ -247,7 +249,9 @@ class SurveyCounts(_SurveyKind[CountsExtract[uuid.UUID]]):
             )
             for team, period in sorted(keys)
         ]
-        written = results.store_slices(session, self.survey.code, writes, Source.COUNTS, import_id)
+        written = slice_store.store_slices(
+            session, self.survey.code, writes, Source.COUNTS, import_id
+        )
         return Written(written, self.stored_cells(session, keys, threshold))
 
     def preview(self, extract: CountsExtract[uuid.UUID], *, threshold: int) -> Written:

@@ -18,7 +18,8 @@ from app.survey_results.schemas import (
     GroupRateRead,
     TeamGapsRead,
 )
-from app.survey_results.service import definition_in_query, group_type_key
+from app.survey_results.service import definition_in_query
+from app.survey_results.slices import group_type_key
 from app.surveys.definitions import period_start
 from app.surveys.gaps import REFERENCE_GROUPS, GapsRow, equality_gaps
 from app.teams.models import Team

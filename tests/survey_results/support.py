@@ -13,8 +13,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.survey_results import service
+from app.survey_results import slices as slice_store
 from app.survey_results.models import Source
-from app.survey_results.service import Mode
+from app.survey_results.slices import Mode
 from app.surveys.definitions import Survey
 from app.surveys.scoring import Aggregate, aggregate_counts, aggregate_responses
 from tests import api
@@ -71,7 +72,7 @@ def store(
     groups = {key: aggregate_responses(survey, answers) for key, answers in by_group.items()}
     hashes = frozenset(digest(p.response_id) for p in people)
     with session_factory.begin() as session:
-        return service.store_slice(
+        return slice_store.store_slice(
             session,
             uuid.UUID(str(team_id)),
             survey.code,
@@ -97,7 +98,7 @@ def store_counts(
 ) -> int:
     """Store `survey-counts` rows (question, option, count) as the import will."""
     with session_factory.begin() as session:
-        return service.store_slice(
+        return slice_store.store_slice(
             session,
             uuid.UUID(str(team_id)),
             survey.code,

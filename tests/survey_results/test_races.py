@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.db import independent_transaction
 from app.survey_results import service
+from app.survey_results import slices as slice_store
 from app.survey_results.models import Source
 from app.surveys.scoring import Aggregate
 from tests import api
@@ -61,7 +62,7 @@ def _add(server: LiveServer, team: uuid.UUID, writer: int, people: int) -> int:
     groups = {("ethnicity", "bme"): Aggregate({"enjoy_work": {"always": people}})}
     hashes = frozenset(digest(f"w{writer}-{i}") for i in range(people))
     with independent_transaction(server.factory) as session:
-        return service.store_slice(
+        return slice_store.store_slice(
             session,
             team,
             "enjoying-work",
@@ -78,7 +79,7 @@ def _add(server: LiveServer, team: uuid.UUID, writer: int, people: int) -> int:
 def _stored(server: LiveServer, team: uuid.UUID, period: date) -> tuple[Aggregate | None, int]:
     with server.factory() as session:
         totals = service.aggregates_for(session, [team], "enjoying-work", [period])
-        hashes = service.stored_hashes(session, "enjoying-work", [(team, period)])
+        hashes = slice_store.stored_hashes(session, "enjoying-work", [(team, period)])
     return totals.get((team, period)), len(hashes[team, period])
 
 

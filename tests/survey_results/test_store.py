@@ -13,8 +13,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.survey_results import service
+from app.survey_results import slices as slice_store
 from app.survey_results.models import Source, SurveyAggregate, SurveyResponseHash
-from app.survey_results.service import GroupKey, Mode
+from app.survey_results.slices import GroupKey, Mode
 from app.surveys.builtins import ENJOYING_WORK
 from app.surveys.scoring import Aggregate, aggregate_responses
 from tests.api import API, assert_problem
@@ -39,7 +40,7 @@ def _respondents(client: TestClient, team_id: str) -> list[int | None]:
 def _hashes(session_factory: sessionmaker[Session], team_id: str) -> frozenset[bytes]:
     key = (uuid.UUID(team_id), WEEK)
     with session_factory() as session:
-        return service.stored_hashes(session, ENJOYING_WORK.code, [key])[key]
+        return slice_store.stored_hashes(session, ENJOYING_WORK.code, [key])[key]
 
 
 def test_add_then_add_accumulates(
@@ -157,9 +158,9 @@ def test_stored_hashes_reads_many_slices_at_once(
         (uuid.UUID(two), WEEK),  # never stored
     ]
     with session_factory() as session:
-        found = service.stored_hashes(session, ENJOYING_WORK.code, slices)
-        assert service.stored_hashes(session, "nqps", slices[:1]) == {slices[0]: frozenset()}
-        assert service.stored_hashes(session, ENJOYING_WORK.code, []) == {}
+        found = slice_store.stored_hashes(session, ENJOYING_WORK.code, slices)
+        assert slice_store.stored_hashes(session, "nqps", slices[:1]) == {slices[0]: frozenset()}
+        assert slice_store.stored_hashes(session, ENJOYING_WORK.code, []) == {}
     assert found == {
         slices[0]: {digest("x-0"), digest("x-1")},
         slices[1]: {digest("z-0")},
@@ -213,7 +214,7 @@ def test_a_callers_mistake_is_refused_before_anything_is_written(
     team = uuid.UUID(new_team(client)["id"])
     with session_factory() as session:
         with pytest.raises(ValueError, match=message):
-            service.store_slice(
+            slice_store.store_slice(
                 session,
                 team,
                 "enjoying-work",
@@ -265,11 +266,11 @@ def test_many_slices_in_one_call_store_what_one_at_a_time_does(
     for n, (people, mode) in now.items():
         store(session_factory, ENJOYING_WORK, single, weeks[n], people, mode=mode)
     with session_factory.begin() as session:
-        written = service.store_slices(
+        written = slice_store.store_slices(
             session,
             ENJOYING_WORK.code,
             [
-                service.SliceWrite(
+                slice_store.SliceWrite(
                     uuid.UUID(batch),
                     weeks[n],
                     aggregate_responses(ENJOYING_WORK, [p.answers for p in people]),
@@ -292,7 +293,9 @@ def test_many_slices_in_one_call_store_what_one_at_a_time_does(
                 .where(SurveyAggregate.team_id == key)
                 .order_by(SurveyAggregate.period_start, SurveyAggregate.group_type)
             ).all()
-            hashes = service.stored_hashes(session, ENJOYING_WORK.code, [(key, w) for w in weeks])
+            hashes = slice_store.stored_hashes(
+                session, ENJOYING_WORK.code, [(key, w) for w in weeks]
+            )
         return [
             *((r.period_start, r.group_type, r.group_value, r.counts, r.source) for r in rows),
             *(sorted(hashes[key, w]) for w in weeks),

@@ -23,11 +23,11 @@ from app.surveys.builtins import ENJOYING_WORK, NQPS, NSS
 from app.surveys.definitions import Survey, match_option
 from app.surveys.extracts import (
     ResponsesExtract,
-    merge_slice,
     option_lookup,
     read_survey_responses,
     responses_columns,
 )
+from app.surveys.response_slices import merge_slice
 from app.surveys.scoring import Aggregate, ScoreSum, combine, question_results
 
 SECRET = b"test-secret"

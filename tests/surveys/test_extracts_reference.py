@@ -25,12 +25,11 @@ from app.surveys.extracts import (
     GROUP_PREFIX,
     RESPONSES_REQUIRED,
     ResponsesExtract,
-    ResponseSlice,
-    SliceDigests,
     read_survey_responses,
     responses_columns,
 )
 from app.surveys.gaps import group_value
+from app.surveys.response_slices import ResponseSlice, SliceDigests
 from app.surveys.scoring import Aggregate, ResponseTally, aggregate_counts
 from tests.surveys.test_extracts import hash_id
 from tests.surveys.test_properties import local_surveys
