@@ -101,12 +101,17 @@ class DigestSpill:
         tags: Counter[int] = Counter()
         for partition in self._partitions():
             first: dict[bytes, int] = {}
+            found = 0
             for tag, row, digest in partition:
                 earlier = first.setdefault(digest, row)
                 if earlier != row:
                     total += 1
                     tags[tag] += 1
-                    kept.append((row, earlier))
+                    found += 1
+                    # A partition is in row order: past its first `limit` repeats, none of
+                    # its later ones can be among the file's first `limit`.
+                    if found <= limit:
+                        kept.append((row, earlier))
             if len(kept) > limit:
                 kept = heapq.nsmallest(limit, kept)
         return Repeats(sorted(kept)[:limit], total, tags)
