@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from app.bindings import service as bindings
 from app.bindings.service import Recomputed
 from app.config import Settings
-from app.errors import InvalidInput
+from app.errors import Conflict, InvalidInput
 from app.imports.files import Columns, PostedFile, open_table
 from app.imports.kind_base import (
     ExtractT,
@@ -98,9 +98,19 @@ class _SurveyKind(PreparedKind[ExtractT]):
         return suppressed_cells(self.survey, (stored[k] for k in keys if k in stored), threshold)
 
     def hold(self, session: Session) -> None:
-        """Share-locks a local survey until the store ends, so that it cannot be deleted
-        under its results (deleted since the file was read: the 422 of an unknown survey)."""
-        results.definition_in_query(session, self.survey.code, ("query", "survey"), hold=True)
+        """Share-locks a local survey until the store ends, so that it cannot be deleted or
+        changed under its results: deleted since the file was read, the 422 of an unknown
+        survey; changed (its periods or codes may differ), a 409 asking for the file again."""
+        current = results.definition_in_query(
+            session, self.survey.code, ("query", "survey"), hold=True
+        )
+        if current != self.survey:
+            raise Conflict(
+                f"Survey {self.survey.code} was changed while the file was read; nothing was"
+                " stored. Post the file again.",
+                slug="survey-changed",
+                title="Survey changed",
+            )
 
     def recompute(
         self, session: Session, extract: ExtractT, import_id: uuid.UUID | None, *, threshold: int

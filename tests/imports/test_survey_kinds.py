@@ -2,13 +2,18 @@
 5, 6 and 8): the worked examples, answers by code or label, suppression, group columns feeding
 the equality gaps, the bound measures' points, and the query a survey kind needs."""
 
+import copy
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
 
+from app.errors import Conflict
+from app.imports.survey_kinds import SurveyCounts
+from app.surveys.service import get_definition
 from tests import api
 from tests.api import API, assert_problem
 from tests.imports.survey_support import (
@@ -26,6 +31,7 @@ from tests.imports.survey_support import (
 )
 from tests.imports_support import IMPORTS, Collaborative, collaborative, post_file
 from tests.integrations.workbooks import write_openpyxl
+from tests.surveys.test_api import PULSE
 
 ENJOY = {"type": "survey-question", "survey": "enjoying-work", "question": "enjoy_work"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -397,3 +403,24 @@ def test_a_workbook_of_responses_stores_what_the_same_csv_does(
     assert survey_results(client, other.a.team_id) == from_xlsx
     result = question(from_xlsx, "2025-03-03", "burnout")
     assert (result["respondents"], result["favourable"]) == (12, 4)
+
+
+def test_a_survey_changed_while_its_file_was_read_stores_nothing(
+    client: TestClient, session_factory: sessionmaker[Session]
+) -> None:
+    """The store share-locks the survey and checks it is the definition the file was read
+    with: a PATCH in between (here weekly -> monthly) is a 409, never results in old periods."""
+    created = client.post(f"{API}/surveys", json=copy.deepcopy(PULSE))
+    assert created.status_code == 201, created.text
+    with session_factory() as session:
+        read_with = SurveyCounts(get_definition(session, "pulse"))
+    patched = client.patch(
+        f"{API}/surveys/pulse",
+        json={"frequency": "monthly"},
+        headers={"If-Match": created.headers["ETag"]},
+    )
+    assert patched.status_code == 200, patched.text
+    with session_factory.begin() as session:
+        with pytest.raises(Conflict, match=r"^Survey pulse was changed while the file was read"):
+            read_with.hold(session)
+        SurveyCounts(get_definition(session, "pulse")).hold(session)  # the current one holds
