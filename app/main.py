@@ -12,6 +12,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.accounts.router import me_router
 from app.accounts.router import router as accounts_router
+from app.applications.router import router as applications_router
 from app.attendance.router import router as attendance_router
 from app.audit_events.router import router as audit_router
 from app.auth import keys
@@ -66,6 +67,7 @@ API_ROUTERS = [
     organisations_router,
     collaboratives_router,
     teams_router,
+    applications_router,
     memberships_router,
     members_router,
     equality_router,

@@ -1,5 +1,11 @@
 """Every ORM class in one place: the import site for Alembic, tests and typing."""
 
+from app.applications.models import (
+    Application,
+    ApplicationMember,
+    ApplicationReview,
+    application_organisations,
+)
 from app.attendance.models import Attendance
 from app.audit.models import AuditEvent
 from app.auth.models import (
@@ -27,6 +33,9 @@ from app.teams.models import Team, team_organisations
 from app.workforce.models import WorkforceMonth
 
 __all__ = [
+    "Application",
+    "ApplicationMember",
+    "ApplicationReview",
     "Attendance",
     "AuditEvent",
     "Base",
@@ -50,6 +59,7 @@ __all__ = [
     "Team",
     "User",
     "WorkforceMonth",
+    "application_organisations",
     "client_organisations",
     "import_organisations",
     "import_teams",

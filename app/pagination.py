@@ -4,6 +4,7 @@ import base64
 import binascii
 import hashlib
 import json
+import math
 import uuid
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
@@ -31,13 +32,12 @@ def filters_digest(filters: Filters) -> str:
 
 
 def encode_cursor(
-    sort_value: date | datetime, ident: uuid.UUID, list_name: str, filters: Filters
+    sort_value: date | datetime | float, ident: uuid.UUID, list_name: str, filters: Filters
 ) -> str:
     if isinstance(sort_value, datetime):
         sort_value = sort_value.astimezone(UTC)
-    raw = json.dumps(
-        [sort_value.isoformat(), ident.hex, list_name, filters_digest(filters)]
-    ).encode()
+    written = sort_value if isinstance(sort_value, float) else sort_value.isoformat()
+    raw = json.dumps([written, ident.hex, list_name, filters_digest(filters)]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
@@ -65,7 +65,14 @@ def decode_cursor(
     return sort_value, ident
 
 
-def _sort_value(text: object, sort_type: type[Any]) -> date | datetime:
+def _sort_value(text: object, sort_type: type[Any]) -> date | datetime | float:
+    if sort_type is float:
+        # A score: a finite JSON number, as written (json reads NaN and Infinity too).
+        if isinstance(text, bool) or not isinstance(text, int | float):
+            raise TypeError("not a number")
+        if not math.isfinite(text):
+            raise ValueError("not finite")
+        return float(text)
     if not isinstance(text, str):
         raise TypeError("not text")
     if sort_type is datetime:

@@ -15,12 +15,14 @@ from app.auth.jwks import JwksCache, KeyFetchFailed
 from app.auth.keys import Keyring, KeyStore
 from app.auth.principal import (
     ADMINISTER,
+    APPLY,
     IMPORT,
     MANAGE_TEAM,
     OWN_PASSWORD,
     OWN_PROFILE,
     READ,
     RECORD_DATA,
+    REVIEW,
     SELF,
     Permission,
     Principal,
@@ -175,9 +177,12 @@ class Allow:
 CAN_READ = Depends(Allow(READ))
 CAN_ADMINISTER = Depends(Allow(ADMINISTER))
 CAN_IMPORT = Depends(Allow(IMPORT))
+Administrator = Annotated[Principal, Depends(Allow(ADMINISTER))]
 # On a POST that creates, after its permission: the optional Idempotency-Key, per caller.
 IDEMPOTENT = idempotent(current_principal)
 Reader = Annotated[Principal, Depends(Allow(READ))]
+Applicant = Annotated[Principal, Depends(Allow(APPLY))]
+PanelMember = Annotated[Principal, Depends(Allow(REVIEW))]
 TeamManager = Annotated[Principal, Depends(Allow(MANAGE_TEAM))]
 DataRecorder = Annotated[Principal, Depends(Allow(RECORD_DATA))]
 ProfileOwner = Annotated[Principal, Depends(Allow(OWN_PROFILE))]

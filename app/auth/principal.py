@@ -59,6 +59,10 @@ RECORD_DATA = Permission(EVERY_ROLE, frozenset({Scope.MEASURES_WRITE}), "record_
 # Posting extracts (POST /imports): admins, coaches for the teams they coach, and trusts'
 # clients for their own organisations' rows (the import checks each row).
 IMPORT = Permission(frozenset({Role.ADMIN, Role.COACH}), frozenset({Scope.IMPORTS_WRITE}), "import")
+# Applying to a collaborative, and reading one's applications: people only, never clients.
+APPLY = Permission(EVERY_ROLE, frozenset(), "apply")
+# The selection panel: reviewing applications (admins and coaches).
+REVIEW = Permission(frozenset({Role.ADMIN, Role.COACH}), frozenset(), "review")
 # The charts of posted series: anyone who may read.
 CHART = Permission(EVERY_ROLE, frozenset({Scope.READ}), "chart")
 # One's own equality profile: people only (each sees their own; admins everyone's), never clients.

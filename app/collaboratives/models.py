@@ -2,6 +2,7 @@
 
 from datetime import date, timedelta
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import JSON, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -43,6 +44,13 @@ class Collaborative(Resource, Base):
     )
     # The protected characteristics its lead rule counts (names from app.characteristics).
     under_represented: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    # Applications (workflow spec 1): the last day one is taken (inclusive, London), what the
+    # panel scores them on ([{code, name, weight}]), and the day the panel selected.
+    applications_close_on: Mapped[date | None]
+    selection_criteria: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSON, default=list, server_default="[]"
+    )
+    selected_on: Mapped[date | None]
 
     @property
     def baseline_start(self) -> date:

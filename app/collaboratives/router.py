@@ -5,6 +5,7 @@ from functools import partial
 
 from fastapi import APIRouter, Request, Response
 
+from app.applications import service as applications_service
 from app.auth.dependencies import CAN_ADMINISTER, CAN_READ, IDEMPOTENT
 from app.collaboratives import service
 from app.collaboratives.models import Collaborative, CollaborativeStatus
@@ -97,6 +98,9 @@ def update_collaborative(
         body,
         teams_allow=partial(teams_service.check_collaborative_change, session, collaborative),
     )
+    if body.selection_criteria is not None:
+        # Applications sit above collaboratives: their scores follow the new criteria here.
+        applications_service.rescore_collaborative(session, collaborative)
     with_etag(response, collaborative)
     return collaborative
 

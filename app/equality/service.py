@@ -231,6 +231,46 @@ def lead_criteria(
     }
 
 
+def lead_verdicts(
+    session: Session, member_ids: Iterable[uuid.UUID], listed: list[str]
+) -> dict[uuid.UUID, bool | None]:
+    """The lead rule verdict for each of these people as a proposed lead (an application's):
+    True, False or None (unknown), by the characteristics `listed`. For the service's own
+    decisions (the selection); what a caller is shown goes through `proposed_lead_criteria`."""
+    wanted = list(dict.fromkeys(member_ids))
+    verdicts: dict[uuid.UUID, bool | None] = dict.fromkeys(wanted)
+    if not wanted:
+        return verdicts
+    rows = session.execute(
+        select(EqualityProfile.member_id, *CHARACTERISTIC_COLUMNS).where(
+            EqualityProfile.member_id.in_(wanted)
+        )
+    )
+    for member_id, *values in rows:
+        verdicts[member_id] = in_under_represented_group(_answers(values), listed)
+    return verdicts
+
+
+def proposed_lead_criteria(
+    session: Session,
+    principal: Principal,
+    leads: dict[uuid.UUID, uuid.UUID],
+    listed: list[str],
+) -> dict[uuid.UUID, bool | None]:
+    """`leads` maps each application (or anything a lead is proposed for) to its proposed
+    lead; the verdicts the caller may see, as `lead_criteria` shows a team's: every one to an
+    admin, a person's own to them, none to anyone else."""
+    if not _may_see_verdicts(principal):
+        return {}
+    shown = {
+        key: lead
+        for key, lead in leads.items()
+        if principal.is_admin or lead == principal.member_id
+    }
+    verdicts = lead_verdicts(session, shown.values(), listed)
+    return {key: verdicts[lead] for key, lead in shown.items()}
+
+
 def population_summary(people: dict[uuid.UUID, Answers], threshold: int) -> PopulationSummary:
     tables: list[CharacteristicTable] = []
     totals: list[Cell] = []

@@ -36,6 +36,10 @@ TAGS = [
     {"name": "organisations", "description": "The NHS organisations teams come from."},
     {"name": "collaboratives", "description": "Improvement collaboratives and their phases."},
     {"name": "teams", "description": "Teams taking part in a collaborative, and their status."},
+    {
+        "name": "applications",
+        "description": "Teams applying to a collaborative, the panel's reviews and the selection.",
+    },
     {"name": "members", "description": "People: team members, leads, coaches."},
     {"name": "memberships", "description": "Who is in a team, in which role, from when."},
     {"name": "measures", "description": "What teams measure, and how it is charted."},

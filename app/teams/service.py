@@ -132,7 +132,8 @@ def _external_refs(
     ]
 
 
-def _organisations(session: Session, organisation_ids: list[uuid.UUID]) -> list[Organisation]:
+def find_organisations(session: Session, organisation_ids: list[uuid.UUID]) -> list[Organisation]:
+    """The organisations, in the order given, each once (422 naming the first unknown id)."""
     wanted = list(dict.fromkeys(organisation_ids))
     found = {
         organisation.id: organisation
@@ -273,7 +274,7 @@ def create_team(session: Session, data: TeamCreate) -> Team:
     _ensure_name_free(session, data.collaborative_id, data.name, None)
     team = Team(
         **data.model_dump(exclude={"organisation_ids", "external_refs"}),
-        organisations=_organisations(session, data.organisation_ids),
+        organisations=find_organisations(session, data.organisation_ids),
         external_refs=_external_refs(session, data.collaborative_id, None, data.external_refs),
     )
     session.add(team)
@@ -281,12 +282,16 @@ def create_team(session: Session, data: TeamCreate) -> Team:
     return team
 
 
+def team_named(session: Session, collaborative_id: uuid.UUID, name: str) -> Team | None:
+    return session.scalar(
+        select(Team).where(Team.collaborative_id == collaborative_id, Team.name == name)
+    )
+
+
 def _ensure_name_free(
     session: Session, collaborative_id: uuid.UUID, name: str, owner: Team | None
 ) -> None:
-    existing = session.scalar(
-        select(Team).where(Team.collaborative_id == collaborative_id, Team.name == name)
-    )
+    existing = team_named(session, collaborative_id, name)
     if existing is not None and existing is not owner:
         raise NAME_TAKEN.error()
 
@@ -372,7 +377,7 @@ def update_team(session: Session, team: Team, patch: TeamUpdate) -> Team:
     if "name" in changes:
         _ensure_name_free(session, team.collaborative_id, changes["name"], team)
     if "organisation_ids" in changes:
-        team.organisations = _organisations(session, changes.pop("organisation_ids"))
+        team.organisations = find_organisations(session, changes.pop("organisation_ids"))
         # A link-table change alone does not touch the row; bump it so the ETag moves.
         team.updated_at = utc_now()
     new_status = changes.get("status", team.status)

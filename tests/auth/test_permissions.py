@@ -120,6 +120,9 @@ ALLOWED = {
     # client_a has read and measures:write, not imports:write.
     "import": {"admin", "coach"},
     "own_profile": {"admin", "coach", "lead", "member"},
+    # Applying is for people; reviewing for the panel (admins and coaches).
+    "apply": {"admin", "coach", "lead", "member"},
+    "review": {"admin", "coach"},
     "self": {"admin", "coach", "lead", "member", "client", "reader"},
     "own_password": {"admin", "coach", "lead", "member"},
 }
