@@ -42,6 +42,7 @@ from app.members.router import router as members_router
 from app.memberships.router import router as memberships_router
 from app.migrate import head_revision
 from app.organisations.router import router as organisations_router
+from app.progress.router import router as progress_router
 from app.rebases.router import router as rebases_router
 from app.survey_results.router import router as survey_results_router
 from app.surveys.router import router as surveys_router
@@ -76,6 +77,7 @@ API_ROUTERS = [
     rebases_router,
     meetings_router,
     attendance_router,
+    progress_router,
     charts_router,
     surveys_router,
     survey_results_router,

@@ -26,6 +26,7 @@ from app.meetings.models import Meeting
 from app.members.models import Member
 from app.memberships.models import Membership
 from app.organisations.models import Organisation
+from app.progress.models import ProgressScore
 from app.rebases.models import Rebase
 from app.survey_results.models import SurveyAggregate, SurveyResponseHash
 from app.surveys.models import LocalSurvey
@@ -51,6 +52,7 @@ __all__ = [
     "Member",
     "Membership",
     "Organisation",
+    "ProgressScore",
     "Rebase",
     "RefreshToken",
     "SignInAttempt",

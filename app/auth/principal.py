@@ -63,6 +63,8 @@ IMPORT = Permission(frozenset({Role.ADMIN, Role.COACH}), frozenset({Scope.IMPORT
 APPLY = Permission(EVERY_ROLE, frozenset(), "apply")
 # The selection panel: reviewing applications (admins and coaches).
 REVIEW = Permission(frozenset({Role.ADMIN, Role.COACH}), frozenset(), "review")
+# Giving a team a progress score: people only (who may give which is the service's rule).
+ASSESS = Permission(EVERY_ROLE, frozenset(), "assess")
 # The charts of posted series: anyone who may read.
 CHART = Permission(EVERY_ROLE, frozenset({Scope.READ}), "chart")
 # One's own equality profile: people only (each sees their own; admins everyone's), never clients.

@@ -62,6 +62,10 @@ TAGS = [
     {"name": "meetings", "description": "The collaborative's learning sessions and meetings."},
     {"name": "attendance", "description": "Who attended a meeting."},
     {
+        "name": "progress",
+        "description": "Progress scores on the IHI scale, by the team and by its coach.",
+    },
+    {
         "name": "equality",
         "description": "Members' equality profiles, and a disclosure-controlled summary.",
     },

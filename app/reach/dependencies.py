@@ -6,7 +6,15 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from app.auth.dependencies import check_permission, current_principal
-from app.auth.principal import ADMINISTER, MANAGE_TEAM, READ, RECORD_DATA, Permission, Principal
+from app.auth.principal import (
+    ADMINISTER,
+    ASSESS,
+    MANAGE_TEAM,
+    READ,
+    RECORD_DATA,
+    Permission,
+    Principal,
+)
 from app.http.deps import SessionDep
 from app.reach import conditions
 from app.teams.models import Team
@@ -36,3 +44,4 @@ ReadableTeam = Annotated[Team, Depends(TeamInReach(READ))]
 ManagedTeam = Annotated[Team, Depends(TeamInReach(MANAGE_TEAM))]
 RecordableTeam = Annotated[Team, Depends(TeamInReach(RECORD_DATA))]
 AdministeredTeam = Annotated[Team, Depends(TeamInReach(ADMINISTER))]
+AssessedTeam = Annotated[Team, Depends(TeamInReach(ASSESS))]

@@ -123,6 +123,7 @@ ALLOWED = {
     # Applying is for people; reviewing for the panel (admins and coaches).
     "apply": {"admin", "coach", "lead", "member"},
     "review": {"admin", "coach"},
+    "assess": {"admin", "coach", "lead", "member"},
     "self": {"admin", "coach", "lead", "member", "client", "reader"},
     "own_password": {"admin", "coach", "lead", "member"},
 }
@@ -237,11 +238,16 @@ def _team_scoped_reads(app: FastAPI, world: dict[str, Any]) -> list[str]:
     urls = [
         _fill(path, world)
         for method, path, _ in api_routes(app)
-        if method == "GET" and "{team_id}" in path and "{member_id}" not in path
+        if method == "GET"
+        and "{team_id}" in path
+        and "{member_id}" not in path
+        and "{score_id}" not in path
     ]
     urls.append(f"{API}/measures/{a['measure']['id']}")
     urls.append(f"{API}/members/{a['lead']['id']}")
     urls.append(f"{API}/teams/{a['team']['id']}/members/{a['lead']['id']}")
+    if "score" in a:
+        urls.append(f"{API}/teams/{a['team']['id']}/progress-scores/{a['score']['id']}")
     return urls
 
 
@@ -251,6 +257,10 @@ def charted(client: TestClient, world: dict[str, Any]) -> None:
     a = world["a"]
     path = f"{API}/teams/{a['team']['id']}/measures/{a['measure']['id']}/data"
     client.put(path, json={"points": [{"period_start": "2025-01-06", "value": 4.0}]})
+    scores = f"{API}/teams/{a['team']['id']}/progress-scores"
+    scored = client.post(scores, json={"score": 1.0, "assessor": "coach"})
+    assert scored.status_code == 201, scored.text
+    a["score"] = scored.json()
 
 
 def test_cross_team_reads_are_404_and_own_team_reads_work(
@@ -299,6 +309,7 @@ TEAM_WRITE_BODIES: dict[tuple[str, str], Any] = {
         "period_starts": ["2025-01-06"]
     },
     ("PUT", "/api/v1/teams/{team_id}/measures/{measure_id}/rebases"): {"rebases": []},
+    ("POST", "/api/v1/teams/{team_id}/progress-scores"): {"score": 2.0, "assessor": "team"},
 }
 
 
