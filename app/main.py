@@ -19,6 +19,7 @@ from app.auth import keys
 from app.auth.jwks import JwksCache
 from app.auth.router import keys_router
 from app.auth.router import router as auth_router
+from app.change_ideas.router import router as change_ideas_router
 from app.charts.router import router as charts_router
 from app.clients.router import router as clients_router
 from app.collaboratives.router import router as collaboratives_router
@@ -42,6 +43,7 @@ from app.members.router import router as members_router
 from app.memberships.router import router as memberships_router
 from app.migrate import head_revision
 from app.organisations.router import router as organisations_router
+from app.pdsa_cycles.router import router as pdsa_cycles_router
 from app.progress.router import router as progress_router
 from app.rebases.router import router as rebases_router
 from app.survey_results.router import router as survey_results_router
@@ -78,6 +80,8 @@ API_ROUTERS = [
     meetings_router,
     attendance_router,
     progress_router,
+    change_ideas_router,
+    pdsa_cycles_router,
     charts_router,
     surveys_router,
     survey_results_router,

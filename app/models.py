@@ -15,6 +15,7 @@ from app.auth.models import (
     User,
     client_organisations,
 )
+from app.change_ideas.models import ChangeIdea, Driver, DriverDiagram
 from app.collaboratives.models import Collaborative
 from app.data_points.models import DataPoint
 from app.db import Base
@@ -26,6 +27,7 @@ from app.meetings.models import Meeting
 from app.members.models import Member
 from app.memberships.models import Membership
 from app.organisations.models import Organisation
+from app.pdsa_cycles.models import PdsaCycle, pdsa_cycle_measures
 from app.progress.models import ProgressScore
 from app.rebases.models import Rebase
 from app.survey_results.models import SurveyAggregate, SurveyResponseHash
@@ -40,9 +42,12 @@ __all__ = [
     "Attendance",
     "AuditEvent",
     "Base",
+    "ChangeIdea",
     "Client",
     "Collaborative",
     "DataPoint",
+    "Driver",
+    "DriverDiagram",
     "EqualityProfile",
     "IdempotencyKey",
     "Import",
@@ -52,6 +57,7 @@ __all__ = [
     "Member",
     "Membership",
     "Organisation",
+    "PdsaCycle",
     "ProgressScore",
     "Rebase",
     "RefreshToken",
@@ -65,5 +71,6 @@ __all__ = [
     "client_organisations",
     "import_organisations",
     "import_teams",
+    "pdsa_cycle_measures",
     "team_organisations",
 ]

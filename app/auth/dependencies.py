@@ -24,6 +24,7 @@ from app.auth.principal import (
     RECORD_DATA,
     REVIEW,
     SELF,
+    TEAM_WORK,
     Permission,
     Principal,
 )
@@ -183,6 +184,7 @@ IDEMPOTENT = idempotent(current_principal)
 Reader = Annotated[Principal, Depends(Allow(READ))]
 Applicant = Annotated[Principal, Depends(Allow(APPLY))]
 PanelMember = Annotated[Principal, Depends(Allow(REVIEW))]
+TeamWorker = Annotated[Principal, Depends(Allow(TEAM_WORK))]
 TeamManager = Annotated[Principal, Depends(Allow(MANAGE_TEAM))]
 DataRecorder = Annotated[Principal, Depends(Allow(RECORD_DATA))]
 ProfileOwner = Annotated[Principal, Depends(Allow(OWN_PROFILE))]

@@ -65,6 +65,9 @@ APPLY = Permission(EVERY_ROLE, frozenset(), "apply")
 REVIEW = Permission(frozenset({Role.ADMIN, Role.COACH}), frozenset(), "review")
 # Giving a team a progress score: people only (who may give which is the service's rule).
 ASSESS = Permission(EVERY_ROLE, frozenset(), "assess")
+# A team's improvement work (change ideas, driver diagram, PDSA cycles): the people who reach
+# the team (its members, its coach, admins), never machine clients.
+TEAM_WORK = Permission(EVERY_ROLE, frozenset(), "team_work")
 # The charts of posted series: anyone who may read.
 CHART = Permission(EVERY_ROLE, frozenset({Scope.READ}), "chart")
 # One's own equality profile: people only (each sees their own; admins everyone's), never clients.

@@ -11,6 +11,7 @@ from app.auth.principal import CHART, Principal
 from app.charts import service
 from app.charts.schemas import (
     Annotation,
+    AnnotationKind,
     ChartRead,
     ChartRequest,
     DashboardRead,
@@ -121,7 +122,8 @@ def _svg(
     """The chart drawn under `heading`, with its notes and the reasons for its breaks."""
     labels = replace(
         heading,
-        annotations=tuple((a.date, a.note) for a in annotations),
+        # Rebases are drawn as the breaks they are; every other annotation as a marker.
+        annotations=tuple((a.date, a.text) for a in annotations if a.kind != AnnotationKind.REBASE),
         rebases=tuple((r.starts_on, r.reason) for r in rebases),
     )
     return Response(render_svg(chart, labels), media_type=SVG)

@@ -3,6 +3,7 @@
 import uuid
 from dataclasses import fields
 from datetime import date
+from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Literal, get_type_hints
 
 from pydantic import Field
@@ -122,9 +123,29 @@ class ChartPointRead(ReadModel):
     )
 
 
+class AnnotationKind(StrEnum):
+    NOTE = "note"
+    PDSA_START = "pdsa_start"
+    PDSA_DECISION = "pdsa_decision"
+    REBASE = "rebase"
+
+
 class Annotation(ReadModel):
-    date: date
-    note: str
+    date: Annotated[
+        date,
+        Field(
+            description="A point's date, a cycle's start, its decision's day, or a rebase's"
+            " start; drawn on the point whose period holds it."
+        ),
+    ]
+    kind: AnnotationKind
+    text: str = Field(
+        description="The point's note; `PDSA <number>: <title>` for a cycle's start, and with"
+        " `adopted`, `adapted` or `abandoned` after it for its decision; a rebase's reason."
+    )
+    pdsa_cycle_id: uuid.UUID | None = Field(
+        default=None, description="The cycle, on the PDSA kinds only."
+    )
 
 
 class ChartRead(ReadModel):
@@ -142,7 +163,10 @@ class RebaseNote(ReadModel):
 class PostedChartRead(ChartRead):
     """A chart with what was written beside its points and why each period began."""
 
-    annotations: list[Annotation] = Field(description="The points' notes, in date order.")
+    annotations: list[Annotation] = Field(
+        description="In date order: the points' notes and, on a stored series, the team's"
+        " rebases and the starts and decisions of the PDSA cycles watching the measure."
+    )
     rebases: list[RebaseNote] = Field(description="The period breaks, in date order.")
 
 

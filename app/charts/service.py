@@ -3,7 +3,7 @@
 import uuid
 from bisect import bisect_left
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, String, func, select, type_coerce
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.charts.schemas import (
     Annotation,
+    AnnotationKind,
     ChartRequest,
     DashboardCell,
     DashboardMeasure,
@@ -24,7 +25,8 @@ from app.collaboratives.statuses import PLACE_TAKING_STATUSES
 from app.data_points.models import DataPoint
 from app.errors import FieldProblem, InvalidInput, NotFound
 from app.measures.models import ChartType as MeasureChart
-from app.measures.models import Measure
+from app.measures.models import Frequency, Measure
+from app.pdsa_cycles import service as pdsa_service
 from app.rebases.models import Rebase
 from app.spc import (
     ChartOptions,
@@ -54,7 +56,7 @@ def chart_or_invalid(body: ChartRequest) -> ChartResult:
 def posted_annotations(body: ChartRequest) -> list[Annotation]:
     """The posted points' notes in date order, as a stored series gives them."""
     noted = sorted((point.date, point.note) for point in body.points if point.note)
-    return [Annotation(date=on, note=note) for on, note in noted]
+    return [Annotation(date=on, kind=AnnotationKind.NOTE, text=note) for on, note in noted]
 
 
 def posted_rebases(body: ChartRequest) -> list[RebaseNote]:
@@ -72,6 +74,15 @@ def options_for(measure: Measure, rebase: Sequence[date] = ()) -> ChartOptions:
         rebase=tuple(rebase),
         multiply=measure.multiply if fraction else 1.0,
     )
+
+
+def period_end(start: date, frequency: Frequency) -> date:
+    """The last day of the period that starts on `start`."""
+    if frequency == Frequency.WEEKLY:
+        return start + timedelta(days=6)
+    months = 1 if frequency == Frequency.MONTHLY else 3
+    year, month = divmod(start.month - 1 + months, 12)
+    return date(start.year + year, month + 1, 1) - timedelta(days=1)
 
 
 def series_chart(
@@ -100,7 +111,31 @@ def series_chart(
         )
     ]
     points = [SeriesPoint(on, value, num, den, gap) for on, value, num, den, _, gap in rows]
-    annotations = [Annotation(date=on, note=note) for on, _, _, _, note, _ in rows if note]
+    notes = [
+        Annotation(date=on, kind=AnnotationKind.NOTE, text=note)
+        for on, _, _, _, note, _ in rows
+        if note
+    ]
+    marks = [
+        Annotation(
+            date=mark.date,
+            kind=AnnotationKind(mark.kind),
+            text=mark.text,
+            pdsa_cycle_id=mark.cycle_id,
+        )
+        for mark in pdsa_service.chart_marks(
+            session, team.id, measure.id, rows[0][0], period_end(rows[-1][0], measure.frequency)
+        )
+    ]
+    breaks = [
+        Annotation(
+            date=r.starts_on, kind=AnnotationKind.REBASE, text=r.reason or "Limits recalculated"
+        )
+        for r in rebases
+    ]
+    # Date order; on one day a note first, then what was tested, then a rebase.
+    order = list(AnnotationKind)
+    annotations = sorted(notes + marks + breaks, key=lambda a: (a.date, order.index(a.kind)))
     chart = compute_chart(points, options_for(measure, [r.starts_on for r in rebases]))
     return chart, annotations, rebases
 

@@ -1,6 +1,7 @@
 """Draw a chart result as SVG in the Making Data Count style; plain text out, no web or database."""
 
 import math
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -50,7 +51,7 @@ class Labels:
     subtitle: str = ""
     unit: str | None = None
     target: float | None = None
-    annotations: tuple[tuple[date, str], ...] = ()  # (point date, note), in date order
+    annotations: tuple[tuple[date, str], ...] = ()  # (date, text), in date order
     rebases: tuple[tuple[date, str | None], ...] = ()  # (first date of a period, reason)
 
 
@@ -146,9 +147,14 @@ Note = tuple[int, int, str]  # marker number, point index, text
 
 
 def _numbered_notes(points: Sequence[PointResult], labels: Labels) -> list[Note]:
-    """Annotations numbered 1, 2, 3 ... in date order, each on the point of its date."""
-    index = {point.date: i for i, point in enumerate(points)}
-    notes = [(index[on], note) for on, note in sorted(labels.annotations) if on in index and note]
+    """Annotations numbered 1, 2, 3 ... in date order, each on the point whose period holds
+    its date (the last point starting on or before it); one before the first point has none."""
+    starts = [point.date for point in points]
+    notes = []
+    for on, note in sorted(labels.annotations, key=lambda annotation: annotation[0]):
+        i = bisect_right(starts, on) - 1
+        if i >= 0 and note:
+            notes.append((i, note))
     return [(number, i, text) for number, (i, text) in enumerate(notes, start=1)]
 
 

@@ -62,6 +62,14 @@ TAGS = [
     {"name": "meetings", "description": "The collaborative's learning sessions and meetings."},
     {"name": "attendance", "description": "Who attended a meeting."},
     {
+        "name": "change ideas",
+        "description": "A team's change ideas and driver diagram.",
+    },
+    {
+        "name": "pdsa cycles",
+        "description": "PDSA cycles testing change ideas, and the collaborative's change package.",
+    },
+    {
         "name": "progress",
         "description": "Progress scores on the IHI scale, by the team and by its coach.",
     },

@@ -64,6 +64,17 @@ def team_in_reach(session: Session, principal: Principal, team_id: uuid.UUID) ->
     return team
 
 
+def ensure_object_in_reach(
+    session: Session, principal: Principal, team_id: uuid.UUID, kind: str, ident: uuid.UUID
+) -> Team:
+    """The team of a team's object (a change idea, a PDSA cycle), or a 404 naming the object
+    when the team is out of reach: another team's objects are as absent as its team."""
+    try:
+        return team_in_reach(session, principal, team_id)
+    except NotFound:
+        raise NotFound.of(kind, ident) from None
+
+
 def ensure_team_in_reach(session: Session, principal: Principal, team: Team) -> None:
     """404 unless the team is in reach (for a team named in a body, not in the path)."""
     team_in_reach(session, principal, team.id)

@@ -12,6 +12,7 @@ from app.auth.principal import (
     MANAGE_TEAM,
     READ,
     RECORD_DATA,
+    TEAM_WORK,
     Permission,
     Principal,
 )
@@ -45,3 +46,4 @@ ManagedTeam = Annotated[Team, Depends(TeamInReach(MANAGE_TEAM))]
 RecordableTeam = Annotated[Team, Depends(TeamInReach(RECORD_DATA))]
 AdministeredTeam = Annotated[Team, Depends(TeamInReach(ADMINISTER))]
 AssessedTeam = Annotated[Team, Depends(TeamInReach(ASSESS))]
+WorkedTeam = Annotated[Team, Depends(TeamInReach(TEAM_WORK))]

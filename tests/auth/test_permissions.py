@@ -124,6 +124,7 @@ ALLOWED = {
     "apply": {"admin", "coach", "lead", "member"},
     "review": {"admin", "coach"},
     "assess": {"admin", "coach", "lead", "member"},
+    "team_work": {"admin", "coach", "lead", "member"},
     "self": {"admin", "coach", "lead", "member", "client", "reader"},
     "own_password": {"admin", "coach", "lead", "member"},
 }
@@ -310,6 +311,13 @@ TEAM_WRITE_BODIES: dict[tuple[str, str], Any] = {
     },
     ("PUT", "/api/v1/teams/{team_id}/measures/{measure_id}/rebases"): {"rebases": []},
     ("POST", "/api/v1/teams/{team_id}/progress-scores"): {"score": 2.0, "assessor": "team"},
+    ("POST", "/api/v1/teams/{team_id}/change-ideas"): {"title": "Borrowed idea"},
+    ("PUT", "/api/v1/teams/{team_id}/driver-diagram"): {"aim": "Borrowed"},
+    ("POST", "/api/v1/teams/{team_id}/pdsa-cycles"): {
+        "change_idea_id": "00000000-0000-0000-0000-000000000000",
+        "title": "Borrowed cycle",
+        "starts_on": "2025-01-06",
+    },
 }
 
 

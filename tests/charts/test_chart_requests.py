@@ -139,8 +139,13 @@ class TestRebasesTitleAndNotes:
         points[2]["note"] = "PDSA 1: rota"
         chart = client.post(CHARTS, json={"points": list(reversed(points))}).json()
         assert chart["annotations"] == [
-            {"date": "2024-01-15", "note": "PDSA 1: rota"},
-            {"date": "2024-02-05", "note": "PDSA 2: huddle moved"},
+            {"date": "2024-01-15", "kind": "note", "text": "PDSA 1: rota", "pdsa_cycle_id": None},
+            {
+                "date": "2024-02-05",
+                "kind": "note",
+                "text": "PDSA 2: huddle moved",
+                "pdsa_cycle_id": None,
+            },
         ]
 
     def test_title_subtitle_and_unit_head_the_svg(self, client: TestClient) -> None:

@@ -235,7 +235,20 @@ class TestStoredSeries:
             60.0,
         )
         assert [p["start"] for p in chart["periods"]] == ["2024-08-05", rebase]
-        assert chart["annotations"] == [{"date": rebase, "note": "Protected breaks started"}]
+        assert chart["annotations"] == [
+            {
+                "date": rebase,
+                "kind": "note",
+                "text": "Protected breaks started",
+                "pdsa_cycle_id": None,
+            },
+            {
+                "date": rebase,
+                "kind": "rebase",
+                "text": "Limits recalculated",
+                "pdsa_cycle_id": None,
+            },
+        ]
         assert chart["points"][0]["value"] == pytest.approx(40.0)  # 20 / 50 x 100
         # The same series posted to the stateless endpoint gives the same chart.
         posted = client.post(
