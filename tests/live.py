@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -174,3 +175,31 @@ def all_at_once(calls: Sequence[Callable[[], T]]) -> list[T]:
         if isinstance(result, BaseException):
             raise result
     return results
+
+
+def created_over_http(admin: httpx.Client, path: str, body: dict[str, object]) -> str:
+    """POST to /api/v1`path` as the admin; the new resource's id (201 required)."""
+    response = admin.post(f"/api/v1{path}", json=body)
+    assert response.status_code == 201, response.text
+    ident: str = response.json()["id"]
+    return ident
+
+
+def team_over_http(admin: httpx.Client, name: str) -> tuple[str, str]:
+    """A new trust, collaborative (2024-07-31 to 2025-09-22) and team of both, through the
+    API: (collaborative id, team id)."""
+    code = f"R{uuid.uuid4().hex[:6].upper()}"
+    organisation = created_over_http(
+        admin, "/organisations", {"ods_code": code, "name": "Trust", "kind": "trust"}
+    )
+    collaborative = created_over_http(
+        admin,
+        "/collaboratives",
+        {"name": f"{name} collaborative", "starts_on": "2024-07-31", "ends_on": "2025-09-22"},
+    )
+    team = created_over_http(
+        admin,
+        "/teams",
+        {"collaborative_id": collaborative, "name": name, "organisation_ids": [organisation]},
+    )
+    return collaborative, team

@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app.change_ideas.models import ChangeIdea, Driver, DriverDiagram, IdeaStatus
@@ -220,10 +220,9 @@ def replace_diagram(session: Session, team: Team, data: DriverDiagramWrite) -> D
             select(ChangeIdea).where(ChangeIdea.driver_id.in_([d.id for d in gone]))
         ):
             idea.driver_id = None
-        session.flush()
-        # Secondary drivers first: a primary's removal must not cascade to a kept child.
-        for driver in sorted(gone, key=lambda d: d.parent_id is None):
-            session.delete(driver)
+        # One statement for the lot: a removed primary takes its removed children with it
+        # (ON DELETE CASCADE), and no kept child is under a removed primary any more.
+        session.execute(delete(Driver).where(Driver.id.in_([d.id for d in gone])))
         session.flush()
     stored = current.stored or DriverDiagram(team_id=team.id)
     stored.aim = data.aim

@@ -250,8 +250,9 @@ def change_package(
     session: Session, collaborative_id: uuid.UUID
 ) -> list[tuple[str | None, list[PackagedIdea]]]:
     """The shared ideas of the collaborative's selected, active and completed teams, grouped by
-    their driver's title (case-insensitive, first spelling met), then the ideas without one;
-    each with how many cycles tested it and its latest finished cycle's decision."""
+    their driver's title (case-insensitive, spelt as for the group's earliest idea), then the
+    ideas without one; each with how many cycles tested it and its latest finished cycle's
+    decision."""
     rows = session.execute(
         select(ChangeIdea, Team.name, Driver.title)
         .join(Team, Team.id == ChangeIdea.team_id)
@@ -265,15 +266,20 @@ def change_package(
     ).all()
     ideas = [idea for idea, _, _ in rows]
     counts, decisions = _cycle_outcomes(session, [idea.id for idea in ideas])
-    groups: dict[str | None, tuple[str | None, list[PackagedIdea]]] = {}
+    groups: dict[str | None, list[PackagedIdea]] = {}
+    # Each group is titled as its earliest idea's driver is spelt.
+    spelling: dict[str, tuple[Any, str]] = {}
     for idea, team_name, driver in rows:
         key = driver.casefold() if driver else None
+        if key is not None and (key not in spelling or idea.created_at < spelling[key][0]):
+            spelling[key] = (idea.created_at, driver)
         entry = PackagedIdea(idea, team_name, counts.get(idea.id, 0), decisions.get(idea.id))
-        groups.setdefault(key, (driver, []))[1].append(entry)
-    named = sorted((key, group) for key, group in groups.items() if key is not None)
-    ordered = [group for _, group in named]
+        groups.setdefault(key, []).append(entry)
+    ordered: list[tuple[str | None, list[PackagedIdea]]] = [
+        (spelling[key][1], groups[key]) for key in sorted(k for k in groups if k is not None)
+    ]
     if None in groups:
-        ordered.append(groups[None])
+        ordered.append((None, groups[None]))
     return ordered
 
 

@@ -1,7 +1,6 @@
 """One progress score per team, assessor and meeting when several arrive at once, against the
 real server on this run's database: one is created, the others replace it, one row remains."""
 
-import uuid
 from collections.abc import Iterator
 from functools import partial
 
@@ -10,7 +9,14 @@ import pytest
 
 from tests.api import API
 from tests.http.test_concurrency import expect, run_rounds, statuses
-from tests.live import LiveServer, admin_client, all_at_once, race_server
+from tests.live import (
+    LiveServer,
+    admin_client,
+    all_at_once,
+    created_over_http,
+    race_server,
+    team_over_http,
+)
 
 SCORERS = 6
 
@@ -27,33 +33,13 @@ def admin(server: LiveServer, password_hash: str) -> Iterator[httpx.Client]:
         yield client
 
 
-def _created(admin: httpx.Client, path: str, body: dict[str, object]) -> str:
-    response = admin.post(f"{API}{path}", json=body)
-    assert response.status_code == 201, response.text
-    ident: str = response.json()["id"]
-    return ident
-
-
 def test_parallel_scores_for_one_meeting_leave_one(admin: httpx.Client) -> None:
-    code = f"R{uuid.uuid4().hex[:6].upper()}"
-    organisation = _created(
-        admin, "/organisations", {"ods_code": code, "name": "Trust", "kind": "trust"}
-    )
-    collaborative = _created(
-        admin,
-        "/collaboratives",
-        {"name": "Progress races", "starts_on": "2024-07-31", "ends_on": "2025-09-22"},
-    )
-    team = _created(
-        admin,
-        "/teams",
-        {"collaborative_id": collaborative, "name": "Ward 1", "organisation_ids": [organisation]},
-    )
+    collaborative, team = team_over_http(admin, "Ward 1")
     scores = f"{API}/teams/{team}/progress-scores"
 
     def one_round() -> list[str]:
         problems: list[str] = []
-        meeting = _created(
+        meeting = created_over_http(
             admin,
             "/meetings",
             {
