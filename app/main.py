@@ -49,6 +49,7 @@ from app.rebases.router import router as rebases_router
 from app.survey_results.router import router as survey_results_router
 from app.surveys.router import router as surveys_router
 from app.teams.router import router as teams_router
+from app.timeline.router import router as timeline_router
 from app.workforce.router import router as workforce_router
 
 API_PREFIX = "/api/v1"
@@ -82,6 +83,7 @@ API_ROUTERS = [
     progress_router,
     change_ideas_router,
     pdsa_cycles_router,
+    timeline_router,
     charts_router,
     surveys_router,
     survey_results_router,

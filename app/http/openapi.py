@@ -70,6 +70,10 @@ TAGS = [
         "description": "PDSA cycles testing change ideas, and the collaborative's change package.",
     },
     {
+        "name": "timeline",
+        "description": "The programme as learning sessions and action periods.",
+    },
+    {
         "name": "progress",
         "description": "Progress scores on the IHI scale, by the team and by its coach.",
     },
