@@ -17,12 +17,12 @@ PYTEST := $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 # Direct dependencies; the lock files pin their whole closure.
 RUNTIME_DEPS := fastapi 'uvicorn[standard]' sqlalchemy alembic pydantic pydantic-settings \
 	email-validator httpx 'psycopg[binary]' tzdata 'python-jose[cryptography]' argon2-cffi \
-	python-multipart fastapi-offline defusedxml
+	python-multipart fastapi-offline defusedxml jinja2 openpyxl
 # pytest below 9.1: schemathesis's pytest plugin still sets Function._nodeid, gone in 9.2.
-# openpyxl writes the XLSX tests' workbooks; it and python-calamine are the libraries
-# benchmarks/xlsx_bench.py measures the XLSX reader against.
+# python-calamine is, beside openpyxl (a runtime dependency: the reports' XLSX data pack), a
+# library benchmarks/xlsx_bench.py measures the XLSX reader against.
 DEV_DEPS := 'pytest<9.1' pytest-xdist hypothesis schemathesis httpx2 mypy ruff import-linter \
-	types-python-jose authlib psutil openpyxl python-calamine types-openpyxl types-defusedxml
+	types-python-jose authlib psutil python-calamine types-openpyxl types-defusedxml
 LOCK_VENV := /tmp/qi-collaborative-lockvenv
 
 .PHONY: install install-runtime venv run test test-all test-fast lint openapi spec-check bench bench-smoke lock clean

@@ -46,6 +46,7 @@ from app.organisations.router import router as organisations_router
 from app.pdsa_cycles.router import router as pdsa_cycles_router
 from app.progress.router import router as progress_router
 from app.rebases.router import router as rebases_router
+from app.reports.router import router as reports_router
 from app.survey_results.router import router as survey_results_router
 from app.surveys.router import router as surveys_router
 from app.teams.router import router as teams_router
@@ -84,6 +85,7 @@ API_ROUTERS = [
     change_ideas_router,
     pdsa_cycles_router,
     timeline_router,
+    reports_router,
     charts_router,
     surveys_router,
     survey_results_router,

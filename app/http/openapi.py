@@ -74,6 +74,10 @@ TAGS = [
         "description": "The programme as learning sessions and action periods.",
     },
     {
+        "name": "reports",
+        "description": "The meeting pack and the programme report: JSON, printable HTML, XLSX.",
+    },
+    {
         "name": "progress",
         "description": "Progress scores on the IHI scale, by the team and by its coach.",
     },

@@ -18,8 +18,6 @@ from app.pdsa_cycles import service
 from app.pdsa_cycles.models import CycleStatus, PdsaCycle
 from app.pdsa_cycles.schemas import (
     ChangePackageRead,
-    PackageGroup,
-    PackageIdea,
     PdsaCycleCreate,
     PdsaCycleRead,
     PdsaCycleUpdate,
@@ -151,29 +149,4 @@ def change_package(collaborative_id: uuid.UUID, session: SessionDep) -> ChangePa
     latest decision), grouped by driver: what other teams can test and scale up. It is the
     whole collaborative's by design."""
     collaboratives_service.get_collaborative(session, collaborative_id)
-    groups = service.change_package(session, collaborative_id)
-    return ChangePackageRead(
-        collaborative_id=collaborative_id,
-        groups=[
-            PackageGroup(
-                driver=driver,
-                ideas=[
-                    PackageIdea(
-                        id=entry.idea.id,
-                        team_id=entry.idea.team_id,
-                        team_name=entry.team_name,
-                        title=entry.idea.title,
-                        description=entry.idea.description,
-                        origin=entry.idea.origin,
-                        status=entry.idea.status,
-                        theme=entry.idea.theme,
-                        needs_funding=entry.idea.needs_funding,
-                        cycles=entry.cycles,
-                        latest_decision=entry.latest_decision,
-                    )
-                    for entry in ideas
-                ],
-            )
-            for driver, ideas in groups
-        ],
-    )
+    return service.change_package_read(session, collaborative_id)

@@ -29,7 +29,13 @@ from app.pdsa_cycles.models import (
     PdsaCycle,
     pdsa_cycle_measures,
 )
-from app.pdsa_cycles.schemas import PdsaCycleCreate, PdsaCycleUpdate
+from app.pdsa_cycles.schemas import (
+    ChangePackageRead,
+    PackageGroup,
+    PackageIdea,
+    PdsaCycleCreate,
+    PdsaCycleUpdate,
+)
 from app.teams.models import Team
 
 
@@ -300,3 +306,32 @@ def _cycle_outcomes(
                 finished[cycle.change_idea_id] = order
                 decisions[cycle.change_idea_id] = cycle.decision
     return counts, decisions
+
+
+def change_package_read(session: Session, collaborative_id: uuid.UUID) -> ChangePackageRead:
+    """`change_package` as the API answers it."""
+    return ChangePackageRead(
+        collaborative_id=collaborative_id,
+        groups=[
+            PackageGroup(
+                driver=driver,
+                ideas=[
+                    PackageIdea(
+                        id=entry.idea.id,
+                        team_id=entry.idea.team_id,
+                        team_name=entry.team_name,
+                        title=entry.idea.title,
+                        description=entry.idea.description,
+                        origin=entry.idea.origin,
+                        status=entry.idea.status,
+                        theme=entry.idea.theme,
+                        needs_funding=entry.idea.needs_funding,
+                        cycles=entry.cycles,
+                        latest_decision=entry.latest_decision,
+                    )
+                    for entry in ideas
+                ],
+            )
+            for driver, ideas in change_package(session, collaborative_id)
+        ],
+    )

@@ -1,0 +1,511 @@
+"""The meeting pack and the programme report, read through the services beneath (spec 6).
+
+Each report is built once as its JSON body, with each chart's SVG beside it for the HTML;
+the HTML and the XLSX pack are other views of the same body. Nothing here shows an equality
+profile or a lead rule verdict; the programme report's equality summary comes from
+`equality.service.equality_summary`, so through `app.disclosure`."""
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import Session
+
+from app.attendance.models import Attendance, AttendanceStatus
+from app.change_ideas.models import ChangeIdea, IdeaStatus
+from app.charts import service as charts_service
+from app.charts.svg import Labels, render_svg
+from app.clock import LONDON
+from app.collaboratives.models import Collaborative
+from app.collaboratives.statuses import PLACE_TAKING_STATUSES
+from app.data_points.models import DataPoint
+from app.equality import service as equality_service
+from app.errors import NotFound
+from app.measures.models import Measure
+from app.meetings.models import Meeting, MeetingKind
+from app.members.models import Member
+from app.memberships.models import Membership
+from app.pdsa_cycles import service as pdsa_service
+from app.pdsa_cycles.models import CycleStatus, Decision, PdsaCycle
+from app.progress.models import Assessor, ProgressScore
+from app.reports.schemas import (
+    Attendee,
+    ChartSummaryRead,
+    CycleRead,
+    IdeaRead,
+    MeetingPackRead,
+    ProgrammeReportRead,
+    ProgressChange,
+    ScoreChange,
+    SessionAttendance,
+    SessionRef,
+    Span,
+    TeamJourney,
+    TeamPack,
+)
+from app.reports.xlsx import Cell
+from app.teams.models import Team
+
+ChartKey = tuple[uuid.UUID, uuid.UUID]  # (team, measure)
+
+
+@dataclass
+class Charts:
+    """The charts a report draws: their JSON summaries, and their SVGs for the HTML."""
+
+    svgs: dict[ChartKey, str] = field(default_factory=dict)
+
+    def of(
+        self, session: Session, team: Team, measures: Sequence[Measure]
+    ) -> list[ChartSummaryRead]:
+        summaries = []
+        for measure in measures:
+            try:
+                chart, annotations, rebases = charts_service.series_chart(session, team, measure)
+            except NotFound:  # no data yet: nothing to draw
+                continue
+            last = chart.points[-1] if chart.points else None
+            summaries.append(
+                ChartSummaryRead(
+                    measure_id=measure.id,
+                    measure_code=measure.code,
+                    measure_name=measure.name,
+                    unit=measure.unit,
+                    chart=measure.chart,
+                    points=len(chart.points),
+                    latest_date=last.date if last else None,
+                    latest_value=last.value if last else None,
+                    variation_icon=chart.variation_icon,
+                    assurance=chart.assurance,
+                    annotations=annotations,
+                )
+            )
+            labels = Labels(
+                measure.name,
+                team.name,
+                measure.unit,
+                measure.target,
+                annotations=tuple((a.date, a.text) for a in annotations if a.kind != "rebase"),
+                rebases=tuple((r.starts_on, r.reason) for r in rebases),
+            )
+            self.svgs[team.id, measure.id] = render_svg(chart, labels)
+        return summaries
+
+
+@dataclass(frozen=True)
+class MeetingPack:
+    read: MeetingPackRead
+    charts: Charts
+    teams: list[Team]
+
+
+@dataclass(frozen=True)
+class ProgrammeReport:
+    read: ProgrammeReportRead
+    charts: Charts
+    teams: list[Team]
+
+
+def _day(meeting: Meeting) -> date:
+    return meeting.starts_at.astimezone(LONDON).date()
+
+
+def _sessions(session: Session, collaborative_id: uuid.UUID) -> list[Meeting]:
+    return list(
+        session.scalars(
+            select(Meeting)
+            .where(
+                Meeting.collaborative_id == collaborative_id,
+                Meeting.kind == MeetingKind.LEARNING_SESSION,
+            )
+            .order_by(Meeting.starts_at, Meeting.id)
+        )
+    )
+
+
+def _teams(
+    session: Session, collaborative_id: uuid.UUID, visible: ColumnElement[bool] | None
+) -> list[Team]:
+    statement = select(Team).where(
+        Team.collaborative_id == collaborative_id, Team.status.in_(PLACE_TAKING_STATUSES)
+    )
+    if visible is not None:
+        statement = statement.where(visible)
+    return list(session.scalars(statement.order_by(Team.name, Team.id)))
+
+
+def _shared_measures(session: Session, collaborative_id: uuid.UUID) -> list[Measure]:
+    return list(
+        session.scalars(
+            select(Measure)
+            .where(Measure.collaborative_id == collaborative_id)
+            .order_by(Measure.created_at, Measure.id)
+        )
+    )
+
+
+def _cycle(cycle: PdsaCycle) -> CycleRead:
+    return CycleRead.model_validate(cycle)
+
+
+def _score_change(scores: list[ProgressScore], on: date, before: date | None) -> ScoreChange:
+    """The latest score on or before `on`, and the latest on or before `before`."""
+    now = [s for s in scores if s.assessed_on <= on]
+    then = [s for s in scores if before is not None and s.assessed_on <= before]
+    latest = now[-1] if now else None
+    previous = then[-1] if then else None
+    change = latest.score - previous.score if latest and previous else None
+    return ScoreChange(
+        score=latest.score if latest else None,
+        label=latest.label if latest else None,
+        assessed_on=latest.assessed_on if latest else None,
+        previous=previous.score if previous else None,
+        change=change,
+    )
+
+
+def _adopted_on(idea: ChangeIdea, cycles: Sequence[PdsaCycle]) -> date:
+    """The day an adopted idea was adopted: its adopting cycle's decision day when a cycle
+    set it (the latest), else the day a person set it."""
+    set_by_hand = idea.status_changed_at.astimezone(LONDON).date()
+    decided = [
+        c.decision_day
+        for c in cycles
+        if c.change_idea_id == idea.id
+        and c.status == CycleStatus.DONE
+        and c.decision == Decision.ADOPT
+        and c.decision_day is not None
+        and c.updated_at <= idea.status_changed_at
+    ]
+    return max(decided) if decided else set_by_hand
+
+
+def _attendees(session: Session, team: Team, meeting: Meeting) -> list[Attendee]:
+    """The team's members (on the meeting's day) recorded present at the meeting."""
+    day = _day(meeting)
+    rows = session.execute(
+        select(Member.id, Member.name)
+        .join(Attendance, Attendance.member_id == Member.id)
+        .join(Membership, Membership.member_id == Member.id)
+        .where(
+            Attendance.meeting_id == meeting.id,
+            Attendance.status == AttendanceStatus.PRESENT,
+            Membership.team_id == team.id,
+            Membership.joined_on <= day,
+            Membership.is_current_clause(on=day),
+        )
+        .order_by(Member.name, Member.id)
+        .distinct()
+    )
+    return [Attendee(member_id=member_id, name=name) for member_id, name in rows]
+
+
+def meeting_pack(
+    session: Session, meeting: Meeting, visible: ColumnElement[bool] | None
+) -> MeetingPack:
+    """The pack for a learning session: per team the caller reaches, the change in its
+    progress scores since the previous session, its charts, the cycles started and finished
+    and the ideas adopted in the action period just ended, and who came to the previous
+    session; then the dashboard."""
+    collaborative = session.get_one(Collaborative, meeting.collaborative_id)
+    day = _day(meeting)
+    earlier = [m for m in _sessions(session, collaborative.id) if _day(m) < day]
+    previous = earlier[-1] if earlier else None
+    start = _day(previous) if previous is not None else collaborative.starts_on
+    period = Span(starts_on=start, ends_on=day) if start < day else None
+    measures = _shared_measures(session, collaborative.id)
+    charts = Charts()
+    packs = []
+    teams = _teams(session, collaborative.id, visible)
+    for team in teams:
+        scores = list(
+            session.scalars(
+                select(ProgressScore)
+                .where(ProgressScore.team_id == team.id)
+                .order_by(ProgressScore.assessed_on, ProgressScore.created_at)
+            )
+        )
+        before = _day(previous) if previous is not None else None
+        cycles = list(
+            session.scalars(
+                select(PdsaCycle)
+                .where(PdsaCycle.team_id == team.id)
+                .order_by(PdsaCycle.starts_on, PdsaCycle.number)
+            )
+        )
+
+        def within(when: date | None) -> bool:
+            return when is not None and start <= when < day
+
+        adopted = session.scalars(
+            select(ChangeIdea)
+            .where(ChangeIdea.team_id == team.id, ChangeIdea.status == IdeaStatus.ADOPTED)
+            .order_by(ChangeIdea.status_changed_at)
+        )
+        packs.append(
+            TeamPack(
+                team_id=team.id,
+                team_name=team.name,
+                status=team.status,
+                progress=ProgressChange(
+                    team=_score_change(
+                        [s for s in scores if s.assessor == Assessor.TEAM], day, before
+                    ),
+                    coach=_score_change(
+                        [s for s in scores if s.assessor == Assessor.COACH], day, before
+                    ),
+                ),
+                charts=charts.of(session, team, measures),
+                cycles_started=[_cycle(c) for c in cycles if within(c.starts_on)],
+                cycles_finished=[
+                    _cycle(c)
+                    for c in cycles
+                    if c.status == CycleStatus.DONE and within(c.decision_day)
+                ],
+                ideas_adopted=[
+                    IdeaRead.model_validate(idea)
+                    for idea in adopted
+                    if within(_adopted_on(idea, cycles))
+                ],
+                previous_attendees=_attendees(session, team, previous) if previous else [],
+            )
+        )
+    read = MeetingPackRead(
+        collaborative_id=collaborative.id,
+        meeting=SessionRef(meeting_id=meeting.id, title=meeting.title, date=day),
+        previous_session=(
+            SessionRef(meeting_id=previous.id, title=previous.title, date=_day(previous))
+            if previous is not None
+            else None
+        ),
+        action_period=period,
+        teams=packs,
+        dashboard=charts_service.dashboard(session, collaborative, visible),
+    )
+    return MeetingPack(read, charts, teams)
+
+
+def _participation(session: Session, collaborative_id: uuid.UUID) -> list[SessionAttendance]:
+    """Per learning session: how many were present, and how many of each team's members."""
+    rows = []
+    for meeting in _sessions(session, collaborative_id):
+        day = _day(meeting)
+        present = list(
+            session.scalars(
+                select(Attendance.member_id).where(
+                    Attendance.meeting_id == meeting.id,
+                    Attendance.status == AttendanceStatus.PRESENT,
+                )
+            )
+        )
+        per_team: dict[uuid.UUID, int] = {}
+        if present:
+            for team_id, _person in session.execute(
+                select(Membership.team_id, Membership.member_id)
+                .join(Team, Team.id == Membership.team_id)
+                .where(
+                    Team.collaborative_id == collaborative_id,
+                    Membership.member_id.in_(present),
+                    Membership.joined_on <= day,
+                    Membership.is_current_clause(on=day),
+                )
+                .distinct()
+            ):
+                per_team[team_id] = per_team.get(team_id, 0) + 1
+        rows.append(
+            SessionAttendance(
+                meeting_id=meeting.id,
+                title=meeting.title,
+                date=day,
+                present=len(present),
+                teams_present=per_team,
+            )
+        )
+    return rows
+
+
+def programme_report(
+    session: Session, collaborative: Collaborative, *, threshold: int
+) -> ProgrammeReport:
+    """The whole collaborative so far: each team's aim, journey (its cycles against its
+    charts) and ideas; the change package; participation; the equality summary."""
+    measures = _shared_measures(session, collaborative.id)
+    charts = Charts()
+    journeys = []
+    teams = _teams(session, collaborative.id, None)
+    for team in teams:
+        cycles = session.scalars(
+            select(PdsaCycle)
+            .where(PdsaCycle.team_id == team.id)
+            .order_by(PdsaCycle.starts_on, PdsaCycle.number)
+        )
+        ideas = session.scalars(
+            select(ChangeIdea)
+            .where(ChangeIdea.team_id == team.id)
+            .order_by(ChangeIdea.created_at, ChangeIdea.id)
+        )
+        journeys.append(
+            TeamJourney(
+                team_id=team.id,
+                team_name=team.name,
+                status=team.status,
+                aim=team.aim,
+                charts=charts.of(session, team, measures),
+                cycles=[_cycle(c) for c in cycles],
+                ideas=[IdeaRead.model_validate(idea) for idea in ideas],
+            )
+        )
+    read = ProgrammeReportRead(
+        collaborative_id=collaborative.id,
+        name=collaborative.name,
+        aim=collaborative.aim,
+        starts_on=collaborative.starts_on,
+        ends_on=collaborative.ends_on,
+        teams=journeys,
+        change_package=pdsa_service.change_package_read(session, collaborative.id),
+        participation=_participation(session, collaborative.id),
+        equality=equality_service.equality_summary(session, collaborative, threshold=threshold),
+    )
+    return ProgrammeReport(read, charts, teams)
+
+
+Sheet = tuple[list[str], list[list[Cell]]]
+
+
+def data_pack(session: Session, collaborative_id: uuid.UUID, teams: list[Team]) -> dict[str, Sheet]:
+    """The data behind a report, a table a sheet (spec 7): its teams, their shared measures'
+    points, cycles, ideas, progress scores, and the learning sessions' attendance."""
+    names = {team.id: team.name for team in teams}
+    ids = list(names)
+    measures = {m.id: m for m in _shared_measures(session, collaborative_id)}
+    points = session.execute(
+        select(DataPoint)
+        .where(DataPoint.team_id.in_(ids), DataPoint.measure_id.in_(list(measures)))
+        .order_by(DataPoint.team_id, DataPoint.measure_id, DataPoint.period_start)
+    ).scalars()
+    cycles = session.scalars(
+        select(PdsaCycle).where(PdsaCycle.team_id.in_(ids)).order_by(PdsaCycle.starts_on)
+    )
+    ideas = session.scalars(
+        select(ChangeIdea).where(ChangeIdea.team_id.in_(ids)).order_by(ChangeIdea.created_at)
+    )
+    titles = {
+        idea.id: idea.title
+        for idea in session.scalars(select(ChangeIdea).where(ChangeIdea.team_id.in_(ids)))
+    }
+    scores = session.scalars(
+        select(ProgressScore)
+        .where(ProgressScore.team_id.in_(ids))
+        .order_by(ProgressScore.assessed_on, ProgressScore.created_at)
+    )
+    return {
+        "teams": (
+            ["team", "status", "service_area", "aim"],
+            [[t.name, str(t.status), t.service_area, t.aim] for t in teams],
+        ),
+        "measures": (
+            [
+                "team",
+                "measure_code",
+                "measure",
+                "period_start",
+                "value",
+                "numerator",
+                "denominator",
+                "suppressed",
+                "note",
+            ],
+            [
+                [
+                    names[p.team_id],
+                    measures[p.measure_id].code,
+                    measures[p.measure_id].name,
+                    p.period_start,
+                    p.value,
+                    p.numerator,
+                    p.denominator,
+                    p.suppressed,
+                    p.note,
+                ]
+                for p in points
+            ],
+        ),
+        "pdsa_cycles": (
+            [
+                "team",
+                "change_idea",
+                "number",
+                "title",
+                "starts_on",
+                "ends_on",
+                "status",
+                "decision",
+                "study",
+            ],
+            [
+                [
+                    names[c.team_id],
+                    titles.get(c.change_idea_id),
+                    c.number,
+                    c.title,
+                    c.starts_on,
+                    c.ends_on,
+                    str(c.status),
+                    str(c.decision) if c.decision else None,
+                    c.study,
+                ]
+                for c in cycles
+            ],
+        ),
+        "change_ideas": (
+            ["team", "title", "origin", "status", "shared", "theme", "needs_funding"],
+            [
+                [
+                    names[i.team_id],
+                    i.title,
+                    str(i.origin),
+                    str(i.status),
+                    i.shared,
+                    i.theme,
+                    i.needs_funding,
+                ]
+                for i in ideas
+            ],
+        ),
+        "progress_scores": (
+            ["team", "assessor", "score", "label", "assessed_on", "rationale"],
+            [
+                [names[s.team_id], str(s.assessor), s.score, s.label, s.assessed_on, s.rationale]
+                for s in scores
+            ],
+        ),
+        "attendance": (
+            ["learning_session", "date", "team", "person", "status"],
+            _attendance_rows(session, collaborative_id, names),
+        ),
+    }
+
+
+def _attendance_rows(
+    session: Session, collaborative_id: uuid.UUID, names: dict[uuid.UUID, str]
+) -> list[list[Cell]]:
+    rows: list[list[Cell]] = []
+    for meeting in _sessions(session, collaborative_id):
+        day = _day(meeting)
+        for team_id, person, status in session.execute(
+            select(Membership.team_id, Member.name, Attendance.status)
+            .join(Member, Member.id == Attendance.member_id)
+            .join(Membership, Membership.member_id == Attendance.member_id)
+            .where(
+                Attendance.meeting_id == meeting.id,
+                Membership.team_id.in_(list(names)),
+                Membership.joined_on <= day,
+                Membership.is_current_clause(on=day),
+            )
+            .order_by(Member.name)
+            .distinct()
+        ):
+            rows.append([meeting.title, day, names[team_id], person, str(status)])
+    return rows
