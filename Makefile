@@ -22,7 +22,7 @@ RUNTIME_DEPS := fastapi 'uvicorn[standard]' sqlalchemy alembic pydantic pydantic
 # python-calamine is, beside openpyxl (a runtime dependency: the reports' XLSX data pack), a
 # library benchmarks/xlsx_bench.py measures the XLSX reader against.
 DEV_DEPS := 'pytest<9.1' pytest-xdist hypothesis schemathesis httpx2 mypy ruff import-linter \
-	types-python-jose authlib psutil python-calamine types-openpyxl types-defusedxml
+	types-python-jose authlib psutil python-calamine types-openpyxl types-defusedxml playwright
 LOCK_VENV := /tmp/qi-collaborative-lockvenv
 
 .PHONY: install install-runtime venv run test test-all test-fast lint openapi spec-check bench bench-smoke lock clean
