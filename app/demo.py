@@ -29,7 +29,6 @@ from app.demo_data import (
     LAST_WEEK,
     MEASURES,
     MEETINGS,
-    NOTE_MEASURE,
     ORGANISATIONS,
     SEED,
     SOURCE,
@@ -43,6 +42,7 @@ from app.demo_data import (
     TeamSpec,
 )
 from app.demo_surveys import load_survey
+from app.demo_workflow import load_workflow
 from app.demo_workforce import SICKNESS, load_workforce
 from app.disclosure import DEFAULT_THRESHOLD
 from app.equality.models import EqualityProfile
@@ -182,8 +182,8 @@ def load_demo(session: Session, *, threshold: int = DEFAULT_THRESHOLD) -> DemoSu
         {code: organisation.id for code, organisation in organisations.items()},
         threshold=threshold,
     )
-    noted = next(m for m in measures if m.code == NOTE_MEASURE)
-    _attach_notes(session, teams, noted)
+    # The teams' PDSA cycles, on the weeks their data changes, show on NOTE_MEASURE's charts.
+    load_workflow(session, collaborative, teams)
 
     # Each lead's self-declared profile (fictitious), so the lead rule has something to show.
     leads = [m for m in memberships if m.role == MembershipRole.LEAD]
@@ -338,27 +338,6 @@ def _data_points(
             low, high = measure_spec.bounds
             point.value = round(min(high, max(low, rng.gauss(level, measure_spec.noise))), 1)
         yield point
-
-
-def _attach_notes(session: Session, teams: list[Team], measure: Measure) -> None:
-    """Each team's notes (its PDSA cycles) on its points of `measure`, once they exist. A
-    later import that rewrites a point keeps its note (it sends none)."""
-    for team, spec in zip(teams, TEAMS, strict=True):
-        notes = dict(spec.notes)
-        if not notes:
-            continue
-        points = session.scalars(
-            select(DataPoint).where(
-                DataPoint.team_id == team.id,
-                DataPoint.measure_id == measure.id,
-                DataPoint.period_start.in_(list(notes)),
-            )
-        ).all()
-        if len(points) != len(notes):
-            raise ValueError(f"{spec.name}: a note's week has no point of {measure.code}")
-        for point in points:
-            point.note = notes[point.period_start]
-    session.flush()
 
 
 def _poisson(rng: random.Random, mean: float) -> int:

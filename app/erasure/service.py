@@ -9,6 +9,7 @@ from sqlalchemy import delete, exists, select, update
 from sqlalchemy.orm import Session
 
 from app.accounts import service as accounts_service
+from app.applications.models import ApplicationMember
 from app.attendance.models import Attendance
 from app.equality.models import EqualityProfile
 from app.errors import Conflict
@@ -18,13 +19,15 @@ from app.teams.models import Team
 
 
 def has_history(session: Session, member_id: uuid.UUID) -> bool:
-    """Whether the member appears in a team, a meeting register or as a coach."""
+    """Whether the member appears in a team, a meeting register, as a coach or in an
+    application's proposed team."""
     return bool(
         session.scalar(
             select(
                 exists().where(Membership.member_id == member_id)
                 | exists().where(Attendance.member_id == member_id)
                 | exists().where(Team.coach_id == member_id)
+                | exists().where(ApplicationMember.member_id == member_id)
             )
         )
     )
@@ -55,6 +58,8 @@ def delete_member(session: Session, member: Member, *, erase: bool) -> int:
             )
         session.execute(delete(Attendance).where(Attendance.member_id == member.id))
         session.execute(delete(Membership).where(Membership.member_id == member.id))
+        # The application stays (the panel's record); the person is no longer named in it.
+        session.execute(delete(ApplicationMember).where(ApplicationMember.member_id == member.id))
         session.execute(
             update(Team)
             .where(Team.coach_id == member.id)

@@ -23,6 +23,7 @@ from app.measures import service as measures_service
 from app.measures.derived import survey_point
 from app.measures.models import Measure
 from app.measures.schemas import SurveyQuestionSource
+from app.pdsa_cycles.models import PdsaCycle
 from app.survey_results.models import SurveyResponseHash
 from app.survey_results.service import aggregates_for
 from app.surveys.builtins import ENJOYING_WORK
@@ -106,14 +107,30 @@ def test_bound_points_are_what_the_stored_aggregates_give(demo: Demo) -> None:
                     assert got == want, (ref, code, week)
                     assert point.source == DERIVED
                     assert point.suppressed == ((ref, week) in QUIET)
-        # Recomputing changes nothing, and keeps the notes the demo put on the points.
+        # Recomputing changes nothing, and keeps a team's notes on its points.
+        noted: dict[str, dict[date, str]] = {}
+        for spec in TEAMS:
+            series = _series(session, demo.teams[spec.team_ref], measures["ENJOY_WORK"])
+            week = min(series)
+            series[week].note = f"Noted by {spec.team_ref}"
+            noted[spec.team_ref] = {week: f"Noted by {spec.team_ref}"}
+        session.flush()
         again = recompute_survey(
             session, ENJOYING_WORK, list(demo.teams.values()), None, threshold=THRESHOLD
         )
         assert again == Recomputed()
         for spec in TEAMS:
             series = _series(session, demo.teams[spec.team_ref], measures["ENJOY_WORK"])
-            assert {w: p.note for w, p in series.items() if p.note} == dict(spec.notes)
+            assert {w: p.note for w, p in series.items() if p.note} == noted[spec.team_ref]
+            # The demo's PDSA cycles start on the weeks its notes name (the data responds).
+            starts = session.scalars(
+                select(PdsaCycle.starts_on)
+                .where(PdsaCycle.team_id == demo.teams[spec.team_ref])
+                .order_by(PdsaCycle.starts_on)
+            ).all()
+            assert len(starts) == (len(spec.notes) or 2)
+            if spec.notes:
+                assert list(starts) == [w for w, _ in spec.notes]
         session.rollback()
 
 
