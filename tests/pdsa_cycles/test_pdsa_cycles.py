@@ -62,6 +62,17 @@ def test_cycles_are_numbered_within_their_idea(
         json={"change_idea_id": idea, "title": "Not ours", "starts_on": "2024-10-02"},
     )
     assert assert_problem(stray, 422)["errors"][0]["loc"] == ["body", "change_idea_id"]
+    # Another team's people do not reach this team's cycles: as if absent.
+    cycle = listed.json()["items"][0]["id"]
+    outsider = foreign["headers"]["alice"]
+    assert_problem(client.get(f"{API}/pdsa-cycles/{cycle}", headers=outsider), 404)
+    stranger = client.patch(
+        f"{API}/pdsa-cycles/{cycle}",
+        json={"title": "Ours now"},
+        headers=outsider | {"If-Match": "*"},
+    )
+    assert_problem(stranger, 404)
+    assert client.get(f"{API}/pdsa-cycles/{cycle}").json()["title"] == "Protected breaks"
 
 
 def test_done_needs_study_and_decision_and_the_status_only_moves_forward(
