@@ -15,7 +15,7 @@ from app.http.responses import preferred_media_type
 from app.http.uploads import XLSX
 from app.meetings import service as meetings_service
 from app.reach.conditions import teams_condition
-from app.reports import html, service, xlsx
+from app.reports import data_pack, html, service, xlsx
 from app.reports.schemas import MeetingPackRead, ProgrammeReportRead
 
 router = APIRouter(tags=["reports"])
@@ -84,7 +84,7 @@ def meeting_pack(meeting_id: uuid.UUID, session: SessionDep, principal: Reader, 
     if view == HTML:
         return Response(html.meeting_pack_html(pack), media_type=HTML)
     if view == XLSX:
-        sheets = service.data_pack(session, meeting.collaborative_id, pack.teams)
+        sheets = data_pack.data_pack(session, meeting.collaborative_id, pack.teams)
         return _file(xlsx.workbook(sheets), f"meeting-pack-{pack.read.meeting.date}")
     return pack.read
 
@@ -119,6 +119,6 @@ def programme_report(
     if view == HTML:
         return Response(html.programme_report_html(report), media_type=HTML)
     if view == XLSX:
-        sheets = service.data_pack(session, collaborative_id, report.teams)
+        sheets = data_pack.data_pack(session, collaborative_id, report.teams)
         return _file(xlsx.workbook(sheets), f"programme-report-{collaborative_id}")
     return report.read

@@ -20,7 +20,6 @@ from app.charts.svg import Labels, render_svg
 from app.clock import LONDON
 from app.collaboratives.models import Collaborative
 from app.collaboratives.statuses import PLACE_TAKING_STATUSES
-from app.data_points.models import DataPoint
 from app.equality import service as equality_service
 from app.errors import NotFound
 from app.measures.models import Measure
@@ -45,7 +44,6 @@ from app.reports.schemas import (
     TeamJourney,
     TeamPack,
 )
-from app.reports.xlsx import Cell
 from app.teams.models import Team
 
 ChartKey = tuple[uuid.UUID, uuid.UUID]  # (team, measure)
@@ -108,11 +106,12 @@ class ProgrammeReport:
     teams: list[Team]
 
 
-def _day(meeting: Meeting) -> date:
+def learning_day(meeting: Meeting) -> date:
+    """The London day a meeting is held on."""
     return meeting.starts_at.astimezone(LONDON).date()
 
 
-def _sessions(session: Session, collaborative_id: uuid.UUID) -> list[Meeting]:
+def learning_sessions(session: Session, collaborative_id: uuid.UUID) -> list[Meeting]:
     return list(
         session.scalars(
             select(Meeting)
@@ -136,7 +135,7 @@ def _teams(
     return list(session.scalars(statement.order_by(Team.name, Team.id)))
 
 
-def _shared_measures(session: Session, collaborative_id: uuid.UUID) -> list[Measure]:
+def shared_measures(session: Session, collaborative_id: uuid.UUID) -> list[Measure]:
     return list(
         session.scalars(
             select(Measure)
@@ -184,7 +183,7 @@ def _adopted_on(idea: ChangeIdea, cycles: Sequence[PdsaCycle]) -> date:
 
 def _attendees(session: Session, team: Team, meeting: Meeting) -> list[Attendee]:
     """The team's members (on the meeting's day) recorded present at the meeting."""
-    day = _day(meeting)
+    day = learning_day(meeting)
     rows = session.execute(
         select(Member.id, Member.name)
         .join(Attendance, Attendance.member_id == Member.id)
@@ -210,12 +209,12 @@ def meeting_pack(
     and the ideas adopted in the action period just ended, and who came to the previous
     session; then the dashboard."""
     collaborative = session.get_one(Collaborative, meeting.collaborative_id)
-    day = _day(meeting)
-    earlier = [m for m in _sessions(session, collaborative.id) if _day(m) < day]
+    day = learning_day(meeting)
+    earlier = [m for m in learning_sessions(session, collaborative.id) if learning_day(m) < day]
     previous = earlier[-1] if earlier else None
-    start = _day(previous) if previous is not None else collaborative.starts_on
+    start = learning_day(previous) if previous is not None else collaborative.starts_on
     period = Span(starts_on=start, ends_on=day) if start < day else None
-    measures = _shared_measures(session, collaborative.id)
+    measures = shared_measures(session, collaborative.id)
     charts = Charts()
     packs = []
     teams = _teams(session, collaborative.id, visible)
@@ -227,7 +226,7 @@ def meeting_pack(
                 .order_by(ProgressScore.assessed_on, ProgressScore.created_at)
             )
         )
-        before = _day(previous) if previous is not None else None
+        before = learning_day(previous) if previous is not None else None
         cycles = list(
             session.scalars(
                 select(PdsaCycle)
@@ -276,7 +275,7 @@ def meeting_pack(
         collaborative_id=collaborative.id,
         meeting=SessionRef(meeting_id=meeting.id, title=meeting.title, date=day),
         previous_session=(
-            SessionRef(meeting_id=previous.id, title=previous.title, date=_day(previous))
+            SessionRef(meeting_id=previous.id, title=previous.title, date=learning_day(previous))
             if previous is not None
             else None
         ),
@@ -290,8 +289,8 @@ def meeting_pack(
 def _participation(session: Session, collaborative_id: uuid.UUID) -> list[SessionAttendance]:
     """Per learning session: how many were present, and how many of each team's members."""
     rows = []
-    for meeting in _sessions(session, collaborative_id):
-        day = _day(meeting)
+    for meeting in learning_sessions(session, collaborative_id):
+        day = learning_day(meeting)
         present = list(
             session.scalars(
                 select(Attendance.member_id).where(
@@ -331,7 +330,7 @@ def programme_report(
 ) -> ProgrammeReport:
     """The whole collaborative so far: each team's aim, journey (its cycles against its
     charts) and ideas; the change package; participation; the equality summary."""
-    measures = _shared_measures(session, collaborative.id)
+    measures = shared_measures(session, collaborative.id)
     charts = Charts()
     journeys = []
     teams = _teams(session, collaborative.id, None)
@@ -369,143 +368,3 @@ def programme_report(
         equality=equality_service.equality_summary(session, collaborative, threshold=threshold),
     )
     return ProgrammeReport(read, charts, teams)
-
-
-Sheet = tuple[list[str], list[list[Cell]]]
-
-
-def data_pack(session: Session, collaborative_id: uuid.UUID, teams: list[Team]) -> dict[str, Sheet]:
-    """The data behind a report, a table a sheet (spec 7): its teams, their shared measures'
-    points, cycles, ideas, progress scores, and the learning sessions' attendance."""
-    names = {team.id: team.name for team in teams}
-    ids = list(names)
-    measures = {m.id: m for m in _shared_measures(session, collaborative_id)}
-    points = session.execute(
-        select(DataPoint)
-        .where(DataPoint.team_id.in_(ids), DataPoint.measure_id.in_(list(measures)))
-        .order_by(DataPoint.team_id, DataPoint.measure_id, DataPoint.period_start)
-    ).scalars()
-    cycles = session.scalars(
-        select(PdsaCycle).where(PdsaCycle.team_id.in_(ids)).order_by(PdsaCycle.starts_on)
-    )
-    ideas = session.scalars(
-        select(ChangeIdea).where(ChangeIdea.team_id.in_(ids)).order_by(ChangeIdea.created_at)
-    )
-    titles = {
-        idea.id: idea.title
-        for idea in session.scalars(select(ChangeIdea).where(ChangeIdea.team_id.in_(ids)))
-    }
-    scores = session.scalars(
-        select(ProgressScore)
-        .where(ProgressScore.team_id.in_(ids))
-        .order_by(ProgressScore.assessed_on, ProgressScore.created_at)
-    )
-    return {
-        "teams": (
-            ["team", "status", "service_area", "aim"],
-            [[t.name, str(t.status), t.service_area, t.aim] for t in teams],
-        ),
-        "measures": (
-            [
-                "team",
-                "measure_code",
-                "measure",
-                "period_start",
-                "value",
-                "numerator",
-                "denominator",
-                "suppressed",
-                "note",
-            ],
-            [
-                [
-                    names[p.team_id],
-                    measures[p.measure_id].code,
-                    measures[p.measure_id].name,
-                    p.period_start,
-                    p.value,
-                    p.numerator,
-                    p.denominator,
-                    p.suppressed,
-                    p.note,
-                ]
-                for p in points
-            ],
-        ),
-        "pdsa_cycles": (
-            [
-                "team",
-                "change_idea",
-                "number",
-                "title",
-                "starts_on",
-                "ends_on",
-                "status",
-                "decision",
-                "study",
-            ],
-            [
-                [
-                    names[c.team_id],
-                    titles.get(c.change_idea_id),
-                    c.number,
-                    c.title,
-                    c.starts_on,
-                    c.ends_on,
-                    str(c.status),
-                    str(c.decision) if c.decision else None,
-                    c.study,
-                ]
-                for c in cycles
-            ],
-        ),
-        "change_ideas": (
-            ["team", "title", "origin", "status", "shared", "theme", "needs_funding"],
-            [
-                [
-                    names[i.team_id],
-                    i.title,
-                    str(i.origin),
-                    str(i.status),
-                    i.shared,
-                    i.theme,
-                    i.needs_funding,
-                ]
-                for i in ideas
-            ],
-        ),
-        "progress_scores": (
-            ["team", "assessor", "score", "label", "assessed_on", "rationale"],
-            [
-                [names[s.team_id], str(s.assessor), s.score, s.label, s.assessed_on, s.rationale]
-                for s in scores
-            ],
-        ),
-        "attendance": (
-            ["learning_session", "date", "team", "person", "status"],
-            _attendance_rows(session, collaborative_id, names),
-        ),
-    }
-
-
-def _attendance_rows(
-    session: Session, collaborative_id: uuid.UUID, names: dict[uuid.UUID, str]
-) -> list[list[Cell]]:
-    rows: list[list[Cell]] = []
-    for meeting in _sessions(session, collaborative_id):
-        day = _day(meeting)
-        for team_id, person, status in session.execute(
-            select(Membership.team_id, Member.name, Attendance.status)
-            .join(Member, Member.id == Attendance.member_id)
-            .join(Membership, Membership.member_id == Attendance.member_id)
-            .where(
-                Attendance.meeting_id == meeting.id,
-                Membership.team_id.in_(list(names)),
-                Membership.joined_on <= day,
-                Membership.is_current_clause(on=day),
-            )
-            .order_by(Member.name)
-            .distinct()
-        ):
-            rows.append([meeting.title, day, names[team_id], person, str(status)])
-    return rows
