@@ -104,7 +104,11 @@ def _check_each(
         [a.lead_id for a in applications if a.lead_id is not None],
         list(collaborative.under_represented),
     )
-    names_taken: set[str] = set()
+    # Team names as the teams' unique key compares them (exactly): those the collaborative
+    # has, then those this selection takes.
+    names_taken = set(
+        session.scalars(select(Team.name).where(Team.collaborative_id == collaborative.id))
+    )
     for index, application in enumerate(applications):
         if application.status not in SELECTABLE:
             raise _refuse(
@@ -132,17 +136,14 @@ def _check_each(
                 f"it proposes {len(application.members)} members; the collaborative's"
                 f" max_team_size is {collaborative.max_team_size}",
             )
-        name = application.team_name.casefold()
-        if name in names_taken or teams_service.team_named(
-            session, collaborative.id, application.team_name
-        ):
+        if application.team_name in names_taken:
             raise _refuse(
                 application,
                 index,
                 "duplicate-team-name",
                 "the collaborative has a team of its name",
             )
-        names_taken.add(name)
+        names_taken.add(application.team_name)
 
 
 def _team_of(application: Application) -> Team:

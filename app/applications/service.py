@@ -123,8 +123,6 @@ def create_application(
     )
     application.organisations = teams_service.find_organisations(session, data.organisation_ids)
     application.members = _check_members(session, collaborative, data.members)
-    application.rank = UNSCORED
-    application.reviews_count = 0
     session.add(application)
     session.flush()
     return application
@@ -274,6 +272,12 @@ def weighted_score(
     return total / weights if weights else None
 
 
+def _apply_score(application: Application, score: Fraction | None, reviews: int) -> None:
+    application.score = None if score is None else float(score)
+    application.rank = UNSCORED if score is None else float(score)
+    application.reviews_count = reviews
+
+
 def rescore(session: Session, application: Application, criteria: list[dict[str, Any]]) -> None:
     """Keeps `score`, `reviews_count` and `rank` true to the stored reviews."""
     reviews = list(
@@ -283,18 +287,26 @@ def rescore(session: Session, application: Application, criteria: list[dict[str,
             )
         )
     )
-    score = weighted_score(criteria, reviews)
-    application.score = None if score is None else float(score)
-    application.rank = UNSCORED if score is None else float(score)
-    application.reviews_count = len(reviews)
+    _apply_score(application, weighted_score(criteria, reviews), len(reviews))
 
 
 def rescore_collaborative(session: Session, collaborative: Collaborative) -> None:
-    """Every application's score again, after the collaborative's criteria changed."""
-    for application in session.scalars(
-        select(Application).where(Application.collaborative_id == collaborative.id)
+    """Every application's score again, after the collaborative's criteria changed (two
+    queries: the applications, and all their reviews)."""
+    applications = list(
+        session.scalars(select(Application).where(Application.collaborative_id == collaborative.id))
+    )
+    reviews: dict[uuid.UUID, list[dict[str, int]]] = {a.id: [] for a in applications}
+    for application_id, scores in session.execute(
+        select(ApplicationReview.application_id, ApplicationReview.scores).where(
+            ApplicationReview.application_id.in_(list(reviews))
+        )
     ):
-        rescore(session, application, collaborative.selection_criteria)
+        reviews[application_id].append(scores)
+    for application in applications:
+        given = reviews[application.id]
+        score = weighted_score(collaborative.selection_criteria, given)
+        _apply_score(application, score, len(given))
     session.flush()
 
 

@@ -1,7 +1,6 @@
 """HTTP endpoints for charts: a posted series, a stored series, and the dashboard."""
 
 import uuid
-from dataclasses import replace
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -11,7 +10,6 @@ from app.auth.principal import CHART, Principal
 from app.charts import service
 from app.charts.schemas import (
     Annotation,
-    AnnotationKind,
     ChartRead,
     ChartRequest,
     DashboardRead,
@@ -19,7 +17,7 @@ from app.charts.schemas import (
     RebaseNote,
     SeriesChartRead,
 )
-from app.charts.svg import Labels, render_svg
+from app.charts.svg import Labels
 from app.collaboratives import service as collaboratives_service
 from app.errors import NotAcceptable, TooManyRequests
 from app.http.deps import READ_ONLY, SessionDep
@@ -120,13 +118,7 @@ def _svg(
     chart: ChartResult, heading: Labels, annotations: list[Annotation], rebases: list[RebaseNote]
 ) -> Response:
     """The chart drawn under `heading`, with its notes and the reasons for its breaks."""
-    labels = replace(
-        heading,
-        # Rebases are drawn as the breaks they are; every other annotation as a marker.
-        annotations=tuple((a.date, a.text) for a in annotations if a.kind != AnnotationKind.REBASE),
-        rebases=tuple((r.starts_on, r.reason) for r in rebases),
-    )
-    return Response(render_svg(chart, labels), media_type=SVG)
+    return Response(service.render(chart, heading, annotations, rebases), media_type=SVG)
 
 
 @router.get(

@@ -3,6 +3,7 @@
 import uuid
 from bisect import bisect_left
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import NamedTuple
 
@@ -20,6 +21,7 @@ from app.charts.schemas import (
     DashboardTeam,
     RebaseNote,
 )
+from app.charts.svg import Labels, render_svg
 from app.collaboratives.models import Collaborative
 from app.collaboratives.statuses import PLACE_TAKING_STATUSES
 from app.data_points.models import DataPoint
@@ -74,6 +76,19 @@ def options_for(measure: Measure, rebase: Sequence[date] = ()) -> ChartOptions:
         rebase=tuple(rebase),
         multiply=measure.multiply if fraction else 1.0,
     )
+
+
+def render(
+    chart: ChartResult, heading: Labels, annotations: list[Annotation], rebases: list[RebaseNote]
+) -> str:
+    """The chart's SVG under `heading`, with its annotations as numbered markers (rebases are
+    drawn as the breaks they are, with their reasons)."""
+    labels = replace(
+        heading,
+        annotations=tuple((a.date, a.text) for a in annotations if a.kind != AnnotationKind.REBASE),
+        rebases=tuple((r.starts_on, r.reason) for r in rebases),
+    )
+    return render_svg(chart, labels)
 
 
 def period_end(start: date, frequency: Frequency) -> date:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from app.attendance.models import Attendance, AttendanceStatus
 from app.change_ideas.models import ChangeIdea, IdeaStatus
 from app.charts import service as charts_service
-from app.charts.svg import Labels, render_svg
+from app.charts.svg import Labels
 from app.clock import LONDON
 from app.collaboratives.models import Collaborative
 from app.collaboratives.statuses import PLACE_TAKING_STATUSES
@@ -80,15 +80,10 @@ class Charts:
                     annotations=annotations,
                 )
             )
-            labels = Labels(
-                measure.name,
-                team.name,
-                measure.unit,
-                measure.target,
-                annotations=tuple((a.date, a.text) for a in annotations if a.kind != "rebase"),
-                rebases=tuple((r.starts_on, r.reason) for r in rebases),
+            heading = Labels(measure.name, team.name, measure.unit, measure.target)
+            self.svgs[team.id, measure.id] = charts_service.render(
+                chart, heading, annotations, rebases
             )
-            self.svgs[team.id, measure.id] = render_svg(chart, labels)
         return summaries
 
 
@@ -176,7 +171,6 @@ def _adopted_on(idea: ChangeIdea, cycles: Sequence[PdsaCycle]) -> date:
         and c.status == CycleStatus.DONE
         and c.decision == Decision.ADOPT
         and c.decision_day is not None
-        and c.updated_at <= idea.status_changed_at
     ]
     return max(decided) if decided else set_by_hand
 

@@ -246,3 +246,30 @@ def test_a_selected_team_joins_on_the_selection_day_once_the_collaborative_runs(
     assert answer.status_code == 200, answer.text
     team = answer.json()["teams"][0]
     assert _members(client, team["id"]) == [(lead, "lead", str(day))]
+
+
+def test_a_team_name_is_taken_once(client: TestClient) -> None:
+    """A selected application's name must be free among the collaborative's teams and the
+    others selected with it (the teams' unique key); the refusal names the application."""
+    trust = api.organisation(client)["id"]
+    cid = open_collaborative(client)["id"]
+    twins = [
+        apply(
+            client,
+            cid,
+            application_body(trust, person(client, trust, MET), team_name="Ward 7 nursing"),
+        )
+        for _ in range(2)
+    ]
+    existing = api.team(client, cid, [trust])
+    clash = apply(
+        client,
+        cid,
+        application_body(trust, person(client, trust, MET), team_name=existing["name"]),
+    )
+    close_applications(client, cid)
+    for selected, index in (([t["id"] for t in twins], 1), ([clash["id"]], 0)):
+        problem = assert_problem(select(client, cid, {"selected": selected}), 409)
+        assert problem["type"].endswith(":duplicate-team-name")
+        assert problem["errors"][0]["loc"] == ["body", "selected", index]
+    assert [t["id"] for t in _teams(client, cid)] == [existing["id"]]
